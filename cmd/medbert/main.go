@@ -1,0 +1,84 @@
+// Command medbert fine-tunes, evaluates and serves BERT-family models for
+// clinical text on CPUs. Each subcommand lives in its own file and registers
+// itself here; this package holds flags and wiring only.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one `medbert NAME` subcommand.
+type command struct {
+	name    string
+	summary string // one line for `medbert --help`
+	// run parses args (everything after NAME) and does the work. It returns
+	// flag.ErrHelp after printing help, or an error to report.
+	run func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("medbert: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "medbert: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	if err := c.run(args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "medbert %s: %v\n", c.name, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "medbert — fine-tune and serve BERT models for clinical text on CPUs")
+	fmt.Fprintln(w, "\nUsage: medbert COMMAND [flags]   (medbert COMMAND --help for details)\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting and
+// prints usage (a synopsis plus the flag list) on --help.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: medbert %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

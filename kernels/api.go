@@ -1,0 +1,145 @@
+package kernels
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C in row-major BLAS semantics,
+// where op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n.
+// A is stored m×k (lda >= k) when !transA, k×m (lda >= m) when transA;
+// B is stored k×n (ldb >= n) when !transB, n×k (ldb >= k) when transB.
+// When beta == 0, C is overwritten without being read (NaNs in C vanish).
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	sgemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(errNegDim)
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	if lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) {
+		panic(errBadLd)
+	}
+	if ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac {
+		panic(errShortA)
+	}
+	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
+		panic(errShortB)
+	}
+	if m > 0 && n > 0 && len(c) < (m-1)*ldc+n {
+		panic(errShortC)
+	}
+}
+
+// SoftmaxRows applies, to each of rows rows of x (rows×cols, contiguous),
+//
+//	y[i,j] = exp(s[i,j] - max_j s[i,j]) / Σ_j exp(s[i,j] - max_j s[i,j]),  s = scale*x[i,j] + mask[j]
+//
+// writing y into dst (dst may alias x). mask is an additive per-column mask of
+// length cols, or nil. A row whose every entry is -Inf yields all zeros.
+func SoftmaxRows(dst, x []float32, rows, cols int, scale float32, mask []float32) {
+	if len(x) < rows*cols || len(dst) < rows*cols {
+		panic(errShortSlice)
+	}
+	if mask != nil && len(mask) < cols {
+		panic(errShortSlice)
+	}
+	softmaxRowsGeneric(dst, x, rows, cols, scale, mask)
+}
+
+// SoftmaxRowsBackward accumulates dx[i,j] += scale * y[i,j]*(dy[i,j] - Σ_j dy[i,j]*y[i,j])
+// for rows×cols contiguous y (the softmax output) and dy.
+func SoftmaxRowsBackward(dx, y, dy []float32, rows, cols int, scale float32) {
+	if len(dx) < rows*cols || len(y) < rows*cols || len(dy) < rows*cols {
+		panic(errShortSlice)
+	}
+	softmaxRowsBackwardGeneric(dx, y, dy, rows, cols, scale)
+}
+
+// LayerNorm normalises each row of x (rows×cols):
+//
+//	mean[i] = Σ_j x[i,j]/cols, rstd[i] = 1/sqrt(Σ_j (x[i,j]-mean[i])²/cols + eps)
+//	y[i,j]  = (x[i,j]-mean[i])*rstd[i]*gamma[j] + beta[j]
+//
+// mean and rstd (length rows) are written for the backward pass; either may be
+// nil in inference. dst may alias x.
+func LayerNorm(dst, mean, rstd, x, gamma, beta []float32, rows, cols int, eps float32) {
+	if len(x) < rows*cols || len(dst) < rows*cols || len(gamma) < cols || len(beta) < cols {
+		panic(errShortSlice)
+	}
+	if (mean != nil && len(mean) < rows) || (rstd != nil && len(rstd) < rows) {
+		panic(errShortSlice)
+	}
+	layerNormGeneric(dst, mean, rstd, x, gamma, beta, rows, cols, eps)
+}
+
+// LayerNormBackward accumulates the gradients of LayerNorm given dy, the
+// input x and the saved mean/rstd:
+//
+//	xhat = (x-mean)*rstd; dbeta[j] += Σ_i dy; dgamma[j] += Σ_i dy*xhat
+//	dxhat = dy*gamma; dx += rstd*(dxhat - mean_j(dxhat) - xhat*mean_j(dxhat*xhat))
+//
+// dgamma or dbeta may be nil when not needed.
+func LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, rows, cols int) {
+	if len(x) < rows*cols || len(dx) < rows*cols || len(dy) < rows*cols || len(gamma) < cols ||
+		len(mean) < rows || len(rstd) < rows {
+		panic(errShortSlice)
+	}
+	if (dgamma != nil && len(dgamma) < cols) || (dbeta != nil && len(dbeta) < cols) {
+		panic(errShortSlice)
+	}
+	layerNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, rows, cols)
+}
+
+// GELU writes dst[i] = 0.5*x[i]*(1+erf(x[i]/√2)) (exact erf GELU, as HF "gelu").
+// dst may alias x.
+func GELU(dst, x []float32) {
+	if len(dst) < len(x) {
+		panic(errShortSlice)
+	}
+	geluGeneric(dst[:len(x)], x)
+}
+
+// GELUBackward accumulates dx[i] += dy[i] * gelu'(x[i]),
+// gelu'(x) = Φ(x) + x·φ(x).
+func GELUBackward(dx, x, dy []float32) {
+	if len(dx) < len(x) || len(dy) < len(x) {
+		panic(errShortSlice)
+	}
+	geluBackwardGeneric(dx[:len(x)], x, dy[:len(x)])
+}
+
+// Axpy computes y[i] += alpha*x[i] for i < len(x).
+func Axpy(alpha float32, x, y []float32) {
+	if len(y) < len(x) {
+		panic(errShortSlice)
+	}
+	axpyGeneric(alpha, x, y[:len(x)])
+}
+
+// Add writes dst[i] = a[i] + b[i] for i < len(a). dst may alias a or b.
+func Add(dst, a, b []float32) {
+	if len(b) < len(a) || len(dst) < len(a) {
+		panic(errShortSlice)
+	}
+	addGeneric(dst[:len(a)], a, b[:len(a)])
+}
+
+// Scale computes x[i] *= alpha.
+func Scale(alpha float32, x []float32) { scaleGeneric(alpha, x) }
+
+// Dot returns Σ x[i]*y[i] for i < len(x).
+func Dot(x, y []float32) float32 {
+	if len(y) < len(x) {
+		panic(errShortSlice)
+	}
+	return dotGeneric(x, y[:len(x)])
+}
