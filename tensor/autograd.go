@@ -1,0 +1,151 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/medbert/medbert/kernels"
+)
+
+// node records how a non-leaf tensor was computed: its inputs (for the
+// topological order) and a closure that, given d(loss)/d(output), accumulates
+// d(loss)/d(input) into each input that requires a gradient. The closure
+// captures whatever activations the op saved; they live exactly as long as
+// the graph does.
+type node struct {
+	inputs   []*Tensor
+	backward func(dy []float32)
+}
+
+// noGradDepth counts active NoGrad scopes across the whole process.
+var noGradDepth atomic.Int32
+
+// NoGrad switches the process into inference mode until the returned restore
+// function is called: ops record nothing, so they keep no activations and
+// build no graph. Scopes nest. Typical use:
+//
+//	defer tensor.NoGrad()()
+//
+// The mode is process-wide (Go has no goroutine-local state): while any
+// goroutine holds a NoGrad scope, no goroutine records a graph. Concurrent
+// inference from many goroutines is therefore safe, but do not run a training
+// step concurrently with a NoGrad scope. A server that never trains can
+// instead call SetRequiresGrad(false) on every parameter: ops then record
+// nothing regardless of the mode. Calling restore more than once is harmless.
+func NoGrad() (restore func()) {
+	noGradDepth.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { noGradDepth.Add(-1) }) }
+}
+
+// GradEnabled reports whether ops currently record a graph.
+func GradEnabled() bool { return noGradDepth.Load() == 0 }
+
+// tracking reports whether an op over these inputs must record a backward
+// closure: gradients are enabled and at least one input requires a gradient.
+func tracking(inputs ...*Tensor) bool {
+	if !GradEnabled() {
+		return false
+	}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
+
+// record makes out a non-leaf computed from inputs (nil inputs are skipped).
+func (out *Tensor) record(backward func(dy []float32), inputs ...*Tensor) {
+	ins := make([]*Tensor, 0, len(inputs))
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			ins = append(ins, in)
+		}
+	}
+	out.requiresGrad = true
+	out.node = &node{inputs: ins, backward: backward}
+}
+
+// Backward computes d(t)/d(x) for every tensor x that t depends on and that
+// requires a gradient, accumulating (+=) into x.Grad. t must hold exactly one
+// element (a loss). Leaf gradients keep accumulating across calls until
+// ZeroGrad; gradients of intermediate tensors are recomputed from zero on each
+// call and dropped afterwards unless RetainGrad was called. The graph is kept,
+// so Backward may run again on the same t (like torch retain_graph=True);
+// dropping t frees it.
+func (t *Tensor) Backward() {
+	if len(t.Data) != 1 {
+		panic(fmt.Sprintf("tensor: Backward on non-scalar shape %v", t.Shape))
+	}
+	t.backwardFrom([]float32{1})
+}
+
+// backwardFrom seeds d(loss)/d(t) = seed (len(t.Data) values) and propagates.
+// It lets tests check ops with non-scalar outputs via a random projection.
+func (t *Tensor) backwardFrom(seed []float32) {
+	if !t.requiresGrad {
+		panic("tensor: Backward on a tensor that does not require grad")
+	}
+	order := topoOrder(t)
+	// Intermediate gradients start from zero on every pass, so running
+	// Backward twice on one graph adds exactly two contributions to leaves.
+	for _, n := range order {
+		if !n.retainGrad || n.Grad == nil {
+			n.Grad = nil
+		} else {
+			clear(n.Grad)
+		}
+	}
+	kernels.Axpy(1, seed, t.grad())
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.Grad != nil {
+			n.node.backward(n.Grad)
+		}
+		if !n.retainGrad && n != t {
+			n.Grad = nil
+		}
+	}
+}
+
+// topoOrder returns the non-leaf tensors reachable from root, each after all
+// of its inputs (post-order), found with an explicit stack so deep graphs do
+// not grow the goroutine stack.
+func topoOrder(root *Tensor) []*Tensor {
+	if root.node == nil {
+		// A leaf: only its own gradient changes.
+		return nil
+	}
+	type frame struct {
+		t    *Tensor
+		next int // index of the next input to visit
+	}
+	visited := map[*Tensor]bool{root: true}
+	var order []*Tensor
+	stack := []frame{{t: root}}
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.next < len(f.t.node.inputs) {
+			in := f.t.node.inputs[f.next]
+			f.next++
+			if in.node != nil && !visited[in] {
+				visited[in] = true
+				stack = append(stack, frame{t: in})
+			}
+			continue
+		}
+		order = append(order, f.t)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}
+
+// ZeroGrad zeroes the gradients of the given tensors (typically all
+// parameters before a new accumulation window).
+func ZeroGrad(ts ...*Tensor) {
+	for _, t := range ts {
+		t.ZeroGrad()
+	}
+}

@@ -1,0 +1,189 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/medbert/medbert/kernels"
+)
+
+// Add returns a + b for tensors of the same shape. Backward: da += dy, db += dy.
+func Add(a, b *Tensor) *Tensor {
+	sameShape("Add", a, b)
+	y := Zeros(a.Shape...)
+	kernels.Add(y.Data, a.Data, b.Data)
+	if tracking(a, b) {
+		y.record(func(dy []float32) {
+			if a.requiresGrad {
+				kernels.Axpy(1, dy, a.grad())
+			}
+			if b.requiresGrad {
+				kernels.Axpy(1, dy, b.grad())
+			}
+		}, a, b)
+	}
+	return y
+}
+
+// AddBias returns x + b with b broadcast over x's leading dimensions: b's
+// shape must equal the trailing dimensions of x (a bias (D) over (..., D), or
+// position embeddings (S, D) over (B, S, D)). x is viewed as (rows, b.Size()).
+//
+// Backward: dx += dy, db += Σ_rows dy.
+func AddBias(x, b *Tensor) *Tensor {
+	nb := b.Size()
+	if b.Dims() > x.Dims() || !slices.Equal(x.Shape[x.Dims()-b.Dims():], b.Shape) || nb == 0 {
+		panic(fmt.Sprintf("tensor: AddBias: %v does not broadcast over %v", b.Shape, x.Shape))
+	}
+	rows := x.Size() / nb
+	y := Zeros(x.Shape...)
+	for r := 0; r < rows; r++ {
+		kernels.Add(y.Data[r*nb:(r+1)*nb], x.Data[r*nb:(r+1)*nb], b.Data)
+	}
+	if tracking(x, b) {
+		y.record(func(dy []float32) {
+			if x.requiresGrad {
+				kernels.Axpy(1, dy, x.grad())
+			}
+			if b.requiresGrad {
+				db := b.grad()
+				for r := 0; r < rows; r++ {
+					kernels.Axpy(1, dy[r*nb:(r+1)*nb], db)
+				}
+			}
+		}, x, b)
+	}
+	return y
+}
+
+// Mul returns the elementwise product a ∘ b (same shape).
+// Backward: da += dy∘b, db += dy∘a.
+func Mul(a, b *Tensor) *Tensor {
+	sameShape("Mul", a, b)
+	y := Zeros(a.Shape...)
+	for i, v := range a.Data {
+		y.Data[i] = v * b.Data[i]
+	}
+	if tracking(a, b) {
+		y.record(func(dy []float32) {
+			if a.requiresGrad {
+				da := a.grad()
+				for i, g := range dy {
+					da[i] += g * b.Data[i]
+				}
+			}
+			if b.requiresGrad {
+				db := b.grad()
+				for i, g := range dy {
+					db[i] += g * a.Data[i]
+				}
+			}
+		}, a, b)
+	}
+	return y
+}
+
+// Scale returns s·a. Backward: da += s·dy.
+func Scale(a *Tensor, s float32) *Tensor {
+	y := Zeros(a.Shape...)
+	kernels.Axpy(s, a.Data, y.Data)
+	if tracking(a) {
+		y.record(func(dy []float32) { kernels.Axpy(s, dy, a.grad()) }, a)
+	}
+	return y
+}
+
+// Tanh returns tanh(a) elementwise (the BERT pooler activation).
+// Backward: da += dy·(1 - y²), using the saved output y.
+func Tanh(a *Tensor) *Tensor {
+	y := Zeros(a.Shape...)
+	for i, v := range a.Data {
+		y.Data[i] = float32(math.Tanh(float64(v)))
+	}
+	if tracking(a) {
+		y.record(func(dy []float32) {
+			da := a.grad()
+			for i, g := range dy {
+				t := y.Data[i]
+				da[i] += g * (1 - t*t)
+			}
+		}, a)
+	}
+	return y
+}
+
+// GELU returns the exact erf GELU 0.5·x·(1+erf(x/√2)) elementwise (HF "gelu").
+// Backward: da += dy·gelu'(x), using the saved input.
+func GELU(a *Tensor) *Tensor {
+	y := Zeros(a.Shape...)
+	kernels.GELU(y.Data, a.Data)
+	if tracking(a) {
+		y.record(func(dy []float32) { kernels.GELUBackward(a.grad(), a.Data, dy) }, a)
+	}
+	return y
+}
+
+// Sum returns the 0-dim sum of all elements (accumulated in float64).
+// Backward: da += dy.
+func Sum(a *Tensor) *Tensor {
+	var s float64
+	for _, v := range a.Data {
+		s += float64(v)
+	}
+	y := Scalar(float32(s))
+	if tracking(a) {
+		y.record(func(dy []float32) {
+			da := a.grad()
+			for i := range da {
+				da[i] += dy[0]
+			}
+		}, a)
+	}
+	return y
+}
+
+// Mean returns the 0-dim mean of all elements. Backward: da += dy/n.
+func Mean(a *Tensor) *Tensor {
+	n := float32(max(a.Size(), 1))
+	return Scale(Sum(a), 1/n)
+}
+
+// Dropout zeroes each element of x with probability p and scales survivors by
+// 1/(1-p) (inverted dropout, as torch), drawing from rng so a seed reproduces
+// the mask. p == 0 returns x itself; p >= 1 returns zeros. Whether dropout is
+// active (training vs eval) is the caller's decision (nn.Dropout).
+// Backward: dx += dy∘mask/(1-p).
+func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
+	if p <= 0 {
+		return x
+	}
+	var scale float32
+	if p < 1 {
+		scale = 1 / (1 - p)
+	}
+	y := Zeros(x.Shape...)
+	track := tracking(x)
+	var mask []float32 // scale where kept, 0 where dropped; only when tracking
+	if track {
+		mask = make([]float32, len(x.Data))
+	}
+	for i, v := range x.Data {
+		if rng.Float32() >= p {
+			y.Data[i] = v * scale
+			if track {
+				mask[i] = scale
+			}
+		}
+	}
+	if track {
+		y.record(func(dy []float32) {
+			dx := x.grad()
+			for i, g := range dy {
+				dx[i] += g * mask[i]
+			}
+		}, x)
+	}
+	return y
+}
