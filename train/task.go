@@ -1,0 +1,57 @@
+package train
+
+import (
+	"context"
+	"math/rand/v2"
+
+	"github.com/medbert/medbert/tensor"
+)
+
+// NamedParam is one trainable tensor with its HF name ("classifier.weight").
+type NamedParam struct {
+	Name string
+	T    *tensor.Tensor
+}
+
+// Task is everything model- and data-specific the Trainer needs. The
+// Trainer owns the optimisation (order of examples, accumulation, clipping,
+// AdamW, schedule), logging, evaluation timing and checkpoints; a Task owns
+// the model, the tokenized data, the loss and the metrics. Sequence
+// classification is SeqCls; token classification and QA implement the same
+// five methods.
+type Task interface {
+	// Params lists the trainable parameters with HF names, in a fixed order.
+	Params() []NamedParam
+	// NumTrain is the number of training examples; the Trainer hands out
+	// indexes in [0, NumTrain).
+	NumTrain() int
+	// Loss runs a training-mode forward over the examples idx and returns
+	// the mean loss as a scalar tensor connected to the parameters. rng
+	// drives dropout; the Trainer derives it from (seed, step) so a resumed
+	// run draws the same masks.
+	Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error)
+	// Evaluate runs inference on the evaluation set and returns metrics
+	// without the "eval_" prefix; "loss" must be among them. It must not
+	// change the parameters. ok is false when there is no evaluation set.
+	Evaluate(ctx context.Context) (m map[string]float64, ok bool, err error)
+	// SaveModel writes a loadable model folder into dir: config.json
+	// (with id2label), model.safetensors and the tokenizer files.
+	SaveModel(dir string) error
+	// LoadWeights replaces the parameter values with those in the model
+	// folder dir (resume, load_best_model_at_end).
+	LoadWeights(dir string) error
+}
+
+// StepRNG returns the RNG for the training step (0-based global step): a
+// pure function of (seed, step), so a resumed run needs no saved RNG state.
+func StepRNG(seed int64, step int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), 0x5eed_0000_0000_0000|uint64(step)))
+}
+
+// EpochOrder returns the order in which examples are visited in epoch
+// (0-based): a seeded permutation that depends only on (seed, n, epoch),
+// so resume only needs the step counter.
+func EpochOrder(seed int64, epoch, n int) []int {
+	r := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
+	return r.Perm(n)
+}
