@@ -1,0 +1,93 @@
+package bert
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/medbert/medbert/nn"
+	"github.com/medbert/medbert/tensor"
+)
+
+// Param is one named parameter tensor. Names are full HF state-dict keys
+// ("bert.embeddings.word_embeddings.weight", "classifier.bias", ...).
+type Param = nn.Param
+
+// Leaf modules come from package nn; bert initialises them itself (initAll)
+// so the config's initializer_range and one seeded stream apply.
+func newLinear(in, out int) *nn.Linear              { return nn.NewLinear(in, out, true, nil) }
+func newLayerNorm(d int, eps float64) *nn.LayerNorm { return nn.NewLayerNorm(d, float32(eps)) }
+func newEmbedding(n, d, pad int) *nn.Embedding      { return nn.NewEmbedding(n, d, pad, nil) }
+
+// activate applies a validated hidden_act (HF ACT2FN).
+func activate(act string, x *tensor.Tensor) *tensor.Tensor {
+	switch act {
+	case ActGELUNew, ActGELUTanh:
+		return geluTanh(x)
+	case ActReLU:
+		return relu(x)
+	default:
+		return tensor.GELU(x)
+	}
+}
+
+// geluTanh is HF NewGELUActivation / gelu_pytorch_tanh:
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed from tensor ops so
+// autograd differentiates it.
+func geluTanh(x *tensor.Tensor) *tensor.Tensor {
+	x3 := tensor.Mul(tensor.Mul(x, x), x)
+	u := tensor.Scale(tensor.Add(x, tensor.Scale(x3, 0.044715)), float32(math.Sqrt(2/math.Pi)))
+	t := tensor.Tanh(u)
+	return tensor.Mul(tensor.Scale(x, 0.5), tensor.Add(t, constLike(t, 1)))
+}
+
+// relu is max(x, 0), written as x∘1[x>0] with a constant mask: the product's
+// backward then gives exactly relu's derivative.
+func relu(x *tensor.Tensor) *tensor.Tensor {
+	m := tensor.Zeros(x.Shape...)
+	for i, v := range x.Data {
+		if v > 0 {
+			m.Data[i] = 1
+		}
+	}
+	return tensor.Mul(x, m)
+}
+
+// constLike returns a non-grad tensor of t's shape filled with v.
+func constLike(t *tensor.Tensor, v float32) *tensor.Tensor {
+	c := tensor.Zeros(t.Shape...)
+	for i := range c.Data {
+		c.Data[i] = v
+	}
+	return c
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// run carries per-forward state: derived index vectors, the additive mask,
+// and the dropout switch and generator.
+type run struct {
+	batch, seq int
+	positions  []int     // 0..S-1
+	tokenTypes []int     // B·S, zeros when not given
+	maskAdd    []float32 // B·S additive key mask, nil when no mask was given
+	training   bool
+	rng        *rand.Rand
+}
+
+// dropout is HF nn.Dropout: active only in training mode.
+func (r *run) dropout(x *tensor.Tensor, p float32) *tensor.Tensor {
+	if !r.training || p <= 0 {
+		return x
+	}
+	return tensor.Dropout(x, p, r.rng)
+}
+
+// attention runs the fused multi-head attention with the run's key mask and,
+// in training, dropout on the probabilities (HF applies it after softmax).
+func (r *run) attention(q, k, v *tensor.Tensor, heads int, p float32) (ctx, probs *tensor.Tensor) {
+	if !r.training || p <= 0 {
+		return tensor.Attention(q, k, v, r.batch, r.seq, heads, r.maskAdd)
+	}
+	return tensor.AttentionDropout(q, k, v, r.batch, r.seq, heads, r.maskAdd, p, r.rng)
+}

@@ -1,0 +1,215 @@
+package bert
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/medbert/medbert/safetensors"
+)
+
+// WeightSource is a checkpoint's tensors by name: a safetensors file, a
+// PyTorch pytorch_model.bin, or a sharded set of either.
+type WeightSource interface {
+	Names() []string
+	Float32(name string) ([]float32, []int, error)
+	Close() error
+}
+
+// Weight file names in a HF model folder, in the order Load tries them
+// (transformers' from_pretrained prefers safetensors too).
+const (
+	FileConfig           = "config.json"
+	FileSafetensors      = "model.safetensors"
+	FileTorch            = "pytorch_model.bin"
+	FileSafetensorsIndex = "model.safetensors.index.json"
+	FileTorchIndex       = "pytorch_model.bin.index.json"
+	fileTF, fileFlax     = "tf_model.h5", "flax_model.msgpack"
+	fileTF1Index         = "model.ckpt.index"
+	fileVocab            = "vocab.txt"
+	fileTokenizerConfig  = "tokenizer_config.json"
+	fileSpecialTokensMap = "special_tokens_map.json"
+	fileTokenizerJSON    = "tokenizer.json"
+	fileAddedTokens      = "added_tokens.json"
+)
+
+// tokenizerFiles are copied along when a loaded model is saved elsewhere.
+var tokenizerFiles = []string{fileVocab, fileTokenizerConfig, fileSpecialTokensMap, fileTokenizerJSON, fileAddedTokens}
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Head to build; "" picks the one config.json "architectures" names.
+	Head string
+	// Seed for weights the checkpoint lacks (new heads) and for dropout.
+	Seed uint64
+}
+
+// Load reads a HF model folder: config.json plus model.safetensors, else
+// pytorch_model.bin, else a sharded model.safetensors.index.json /
+// pytorch_model.bin.index.json. Keys with or without the "bert." prefix and
+// legacy LayerNorm gamma/beta names are accepted; the report lists unused
+// checkpoint keys and parameters that were missing and got fresh values.
+func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model folder: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, nil, fmt.Errorf("model folder %s: not a directory", dir)
+	}
+	cfg, err := LoadConfig(filepath.Join(dir, FileConfig))
+	if err != nil {
+		return nil, nil, err
+	}
+	head := opt.Head
+	if head == "" {
+		head = DefaultHead(cfg)
+	}
+	if err := CheckHead(head); err != nil {
+		return nil, nil, err
+	}
+	src, name, err := OpenWeights(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	m := build(cfg, head)
+	rep, err := m.LoadWeights(src, name, opt.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.SeedDropout(opt.Seed)
+	for _, f := range tokenizerFiles {
+		p := filepath.Join(dir, f)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			m.TokenizerFiles = append(m.TokenizerFiles, p)
+		}
+	}
+	return m, rep, nil
+}
+
+// OpenWeights opens the weight files of a model folder, trying the names in
+// Load's order. It returns the source and the path it opened (for messages).
+func OpenWeights(dir string) (WeightSource, string, error) {
+	try := []struct {
+		file string
+		open func(string) (WeightSource, error)
+	}{
+		{FileSafetensors, openSafetensors},
+		{FileTorch, openTorch},
+		{FileSafetensorsIndex, openSharded},
+		{FileTorchIndex, openSharded},
+	}
+	for _, t := range try {
+		p := filepath.Join(dir, t.file)
+		if _, err := os.Stat(p); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, "", fmt.Errorf("model folder: %w", err)
+		}
+		src, err := t.open(p)
+		if err != nil {
+			return nil, "", err
+		}
+		return src, p, nil
+	}
+	var other []string
+	for _, f := range []string{fileTF, fileFlax, fileTF1Index} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			other = append(other, f)
+		}
+	}
+	if len(other) > 0 {
+		return nil, "", fmt.Errorf("model folder %s holds only %s: TensorFlow/Flax weights are not supported; convert them to PyTorch or safetensors first (e.g. transformers' from_pretrained(..., from_tf=True / from_flax=True) then save_pretrained)", dir, strings.Join(other, ", "))
+	}
+	return nil, "", fmt.Errorf("model folder %s has no weights: want %s, %s, %s or %s", dir, FileSafetensors, FileTorch, FileSafetensorsIndex, FileTorchIndex)
+}
+
+func openSafetensors(path string) (WeightSource, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// LoadWeights copies the source's tensors into the model's parameters
+// (file names the source in errors and the report). Parameters the source
+// lacks are initialised as in New from a generator seeded with seed.
+func (m *Model) LoadWeights(src WeightSource, file string, seed uint64) (*LoadReport, error) {
+	rep := &LoadReport{Source: file}
+	names := src.Names()
+	ix := indexKeys(names)
+	for _, n := range names {
+		if CanonicalKey(n) != n {
+			rep.Renamed++
+		}
+	}
+	params := m.Params()
+	want := make(map[string]bool, len(params))
+	for _, p := range params {
+		want[p.Name] = true
+	}
+	unused := append([]string(nil), ix.dups...)
+	for c, n := range ix.byCanon {
+		if want[c] {
+			continue
+		}
+		switch {
+		case c == keyDecoderWeight && m.MLM != nil:
+			rep.Tied = append(rep.Tied, n+" -> "+keyWordEmb)
+		case c == keyDecoderBias && m.MLM != nil:
+			rep.Tied = append(rep.Tied, n+" -> "+keyMLMBias)
+		default:
+			unused = append(unused, n)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	found := 0
+	for _, p := range params {
+		n, ok := ix.byCanon[p.Name]
+		if !ok && p.Name == keyMLMBias {
+			// Some exports keep only the decoder's alias of the bias.
+			n, ok = ix.byCanon[keyDecoderBias]
+		}
+		if !ok {
+			rep.Missing = append(rep.Missing, p.Name)
+			rep.Initialized = append(rep.Initialized, p.Name)
+			initParam(m.Config, p, rng)
+			continue
+		}
+		data, shape, err := src.Float32(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: tensor %q: %w", file, n, err)
+		}
+		if !shapeEq(shape, p.T.Shape) {
+			return nil, &ShapeError{File: file, Key: n, Expected: append([]int(nil), p.T.Shape...), Got: shape}
+		}
+		if len(data) != p.T.Size() {
+			return nil, fmt.Errorf("%s: tensor %q: %d values for shape %v", file, n, len(data), shape)
+		}
+		// Take ownership of the freshly decoded slice: one resident copy.
+		p.T.Data = data
+		found++
+	}
+	if found == 0 {
+		return nil, fmt.Errorf("%s: no BERT weights found (%d tensors, none matching; first: %s)", file, len(names), firstOr(names))
+	}
+	sort.Strings(unused)
+	rep.Unused = unused
+	sort.Strings(rep.Tied)
+	return rep, nil
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return s[0]
+}
