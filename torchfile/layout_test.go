@@ -196,9 +196,9 @@ func TestShardedAndFindWeights(t *testing.T) {
 
 func TestModernName(t *testing.T) {
 	for in, want := range map[string]string{
-		"bert.embeddings.LayerNorm.gamma":                 "bert.embeddings.LayerNorm.weight",
-		"bert.encoder.layer.0.output.LayerNorm.beta":      "bert.encoder.layer.0.output.LayerNorm.bias",
-		"cls.predictions.bias":                            "cls.predictions.bias",
+		"bert.embeddings.LayerNorm.gamma":                  "bert.embeddings.LayerNorm.weight",
+		"bert.encoder.layer.0.output.LayerNorm.beta":       "bert.encoder.layer.0.output.LayerNorm.bias",
+		"cls.predictions.bias":                             "cls.predictions.bias",
 		"bert.encoder.layer.0.attention.self.query.weight": "bert.encoder.layer.0.attention.self.query.weight",
 	} {
 		if got := ModernName(in); got != want {
