@@ -1,9 +1,13 @@
 package bert
 
-import "fmt"
+import "github.com/medbert/medbert/torchfile"
 
-// openTorch opens a pytorch_model.bin. Placeholder until package torchfile
-// builds; replaced by a torchfile.Open wrapper.
+// openTorch opens a pytorch_model.bin (zip or legacy torch.save format)
+// without executing its pickle (package torchfile).
 func openTorch(path string) (WeightSource, error) {
-	return nil, fmt.Errorf("%s: PyTorch checkpoints are not supported yet", path)
+	f, err := torchfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }

@@ -1,0 +1,125 @@
+package bert
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/medbert/medbert/safetensors"
+)
+
+// Save writes the model as a HF folder that transformers'
+// AutoModelForXxx.from_pretrained loads: config.json (architectures set to
+// the head's class) and model.safetensors with HF key names — "bert."
+// prefixed for heads, unprefixed for a bare BertModel, the tied MLM decoder
+// aliases omitted as save_pretrained does — plus the tokenizer files the
+// model was loaded with. Every file is written atomically.
+func (m *Model) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	cfg := m.SaveConfig()
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, FileConfig), append(b, '\n')); err != nil {
+		return err
+	}
+	ps := m.Params()
+	ts := make([]safetensors.Tensor, 0, len(ps))
+	for _, p := range ps {
+		ts = append(ts, safetensors.F32(SaveKey(m.Head, p.Name), p.T.Shape, p.T.Data))
+	}
+	if err := safetensors.Write(filepath.Join(dir, FileSafetensors), ts, map[string]string{"format": "pt"}); err != nil {
+		return fmt.Errorf("save weights: %w", err)
+	}
+	for _, src := range m.TokenizerFiles {
+		dst := filepath.Join(dir, filepath.Base(src))
+		if same(src, dst) {
+			continue
+		}
+		if err := copyFileAtomic(src, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SaveConfig returns the config Save writes: architectures names the head's
+// class, and a QA model gets num_labels 2 because HF builds qa_outputs with
+// num_labels outputs.
+func (m *Model) SaveConfig() *Config {
+	cfg := m.Config.Clone()
+	cfg.Architectures = []string{ClassName(m.Head)}
+	if m.Head == HeadQA && cfg.NumLabels != 2 {
+		cfg.SetNumLabels(2)
+	}
+	if cfg.ModelType == "" {
+		cfg.ModelType = "bert"
+	}
+	cfg.Warnings = nil
+	return cfg
+}
+
+func same(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// WriteFileAtomic writes data to path via a temporary file in the same
+// folder, fsync and rename, so readers never see a partial file.
+func WriteFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+func copyFileAtomic(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", filepath.Base(src), err)
+	}
+	defer in.Close()
+	return writeAtomic(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
+func writeAtomic(path string, fill func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = fill(f); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+		d.Sync() // best effort: make the rename durable
+		d.Close()
+	}
+	return nil
+}
