@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"sync"
 	"unsafe"
 )
 
@@ -198,6 +199,16 @@ func (f *File) Int64(name string) ([]int64, []int, error) {
 // littleEndian is true on hosts whose memory order matches the file's.
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
+// f16Table maps every binary16 bit pattern to its float32 value; a lookup
+// is about twice as fast as the bit manipulation for bulk widening.
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for i := range t {
+		t[i] = F16ToFloat32(uint16(i))
+	}
+	return &t
+})
+
 // DecodeFloat32 converts little-endian elements of dtype dt in src into dst
 // (len(dst) elements; src must hold exactly that many).
 func DecodeFloat32(dst []float32, src []byte, dt DType) error {
@@ -218,8 +229,9 @@ func DecodeFloat32(dst []float32, src []byte, dt DType) error {
 			dst[i] = math.Float32frombits(le.Uint32(src[4*i:]))
 		}
 	case DTypeF16:
+		tab := f16Table()
 		for i := range dst {
-			dst[i] = F16ToFloat32(le.Uint16(src[2*i:]))
+			dst[i] = tab[le.Uint16(src[2*i:])]
 		}
 	case DTypeBF16:
 		for i := range dst {
