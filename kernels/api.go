@@ -1,41 +1,24 @@
 package kernels
 
-// Sgemm computes C = alpha·op(A)·op(B) + beta·C in row-major BLAS semantics,
-// where op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n.
-// A is stored m×k (lda >= k) when !transA, k×m (lda >= m) when transA;
-// B is stored k×n (ldb >= n) when !transB, n×k (ldb >= k) when transB.
-// When beta == 0, C is overwritten without being read (NaNs in C vanish).
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	sgemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(errNegDim)
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
+	checkOperand(transA, m, k, a, lda, errShortA)
+	checkOperand(transB, k, n, b, ldb, errShortB)
+	checkOperand(false, m, n, c, ldc, errShortC)
+}
+
+// checkOperand checks a matrix operand whose op(X) is r×c (stored c×r when trans).
+func checkOperand(trans bool, r, c int, x []float32, ld int, short string) {
+	if trans {
+		r, c = c, r
 	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	if lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) {
+	if ld < max(1, c) {
 		panic(errBadLd)
 	}
-	if ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac {
-		panic(errShortA)
-	}
-	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
-		panic(errShortB)
-	}
-	if m > 0 && n > 0 && len(c) < (m-1)*ldc+n {
-		panic(errShortC)
+	if r > 0 && c > 0 && len(x) < (r-1)*ld+c {
+		panic(short)
 	}
 }
 

@@ -1,0 +1,167 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// BERT-base GEMM shapes: C[M,N] = A[M,K]·Bᵀ with B the [N,K] weights of a
+// Linear layer, M = batch 8 × seq 128.
+var benchShapes = [][3]int{{1024, 768, 768}, {1024, 768, 3072}, {1024, 3072, 768}} // M, K, N
+
+var benchThreads = []int{1, 2}
+
+// withThreads runs f with GOMAXPROCS and the kernels' thread cap set to t.
+func withThreads(t int, f func()) {
+	prevProcs := runtime.GOMAXPROCS(t)
+	prevMax := SetMaxThreads(t)
+	defer func() { runtime.GOMAXPROCS(prevProcs); SetMaxThreads(prevMax) }()
+	f()
+}
+
+// measurePeak returns the FMA peak in GFLOP/s of im on t threads: each
+// thread runs the asm loop of 12 independent FMA chains. Median of 5.
+func measurePeak(im *impl, t int) float64 {
+	const iters = 20000 // ~0.1 ms per asm call: keeps the runtime preemptible
+	const calls = 100
+	var rates []float64
+	for range 5 {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range t {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range calls {
+					im.peak(iters)
+				}
+			}()
+		}
+		wg.Wait()
+		flops := float64(t) * calls * iters * float64(im.peakFlops)
+		rates = append(rates, flops/time.Since(start).Seconds()/1e9)
+	}
+	return median(rates)
+}
+
+func median(v []float64) float64 {
+	for i := range v {
+		for j := i + 1; j < len(v); j++ {
+			if v[j] < v[i] {
+				v[i], v[j] = v[j], v[i]
+			}
+		}
+	}
+	return v[len(v)/2]
+}
+
+// BenchmarkFMAPeak reports the FMA peak of every SIMD impl, 1 and 2 threads.
+func BenchmarkFMAPeak(b *testing.B) {
+	for _, im := range impls {
+		if im.peak == nil {
+			continue
+		}
+		for _, t := range benchThreads {
+			b.Run(fmt.Sprintf("%s/threads=%d", im.name, t), func(b *testing.B) {
+				withThreads(t, func() {
+					var g float64
+					for b.Loop() {
+						g = measurePeak(im, t)
+					}
+					b.ReportMetric(g, "GFLOP/s")
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkSgemm times C = A·Bᵀ on the BERT shapes for every impl (B packed
+// per call, and pre-packed with PackB), next to gonum's Sgemm, on 1 and 2
+// threads. For SIMD impls it also reports % of the FMA peak measured right
+// before, on the same thread count.
+func BenchmarkSgemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, s := range benchShapes {
+		m, k, n := s[0], s[1], s[2]
+		a := randSlice(r, m*k, 1)
+		w := randSlice(r, n*k, 1)
+		c := make([]float32, m*n)
+		flop := 2 * float64(m) * float64(n) * float64(k)
+		shape := fmt.Sprintf("M%d_K%d_N%d", m, k, n)
+		for _, t := range benchThreads {
+			for _, im := range impls {
+				for _, packed := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/threads=%d", shape, im.name, t)
+					if packed {
+						name = fmt.Sprintf("%s/%s-packedB/threads=%d", shape, im.name, t)
+					}
+					b.Run(name, func(b *testing.B) {
+						restore, _ := Use(im.name)
+						defer restore()
+						withThreads(t, func() {
+							var pb *PackedB
+							if packed {
+								pb = PackB(true, k, n, w, k)
+							}
+							peak := 0.0
+							if im.peak != nil {
+								peak = measurePeak(im, t)
+							}
+							b.ResetTimer()
+							for b.Loop() {
+								if packed {
+									SgemmPacked(false, m, 1, a, k, pb, 0, c, n)
+								} else {
+									Sgemm(false, true, m, n, k, 1, a, k, w, k, 0, c, n)
+								}
+							}
+							gf := flop * float64(b.N) / b.Elapsed().Seconds() / 1e9
+							b.ReportMetric(gf, "GFLOP/s")
+							if peak > 0 {
+								b.ReportMetric(100*gf/peak, "%peak")
+							}
+						})
+					})
+				}
+			}
+			b.Run(fmt.Sprintf("%s/gonum/threads=%d", shape, t), func(b *testing.B) {
+				withThreads(t, func() {
+					impl := gonum.Implementation{}
+					for b.Loop() {
+						impl.Sgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, w, k, 0, c, n)
+					}
+					b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkMicro times the micro-kernel alone on L1/L2-resident panels.
+func BenchmarkMicro(b *testing.B) {
+	for _, im := range impls {
+		for _, k := range []int{256, 768} {
+			b.Run(fmt.Sprintf("%s/k=%d", im.name, k), func(b *testing.B) {
+				var ra, rb, rc []float32
+				ap := grow(&ra, k*im.mr)
+				bp := grow(&rb, k*im.nr)
+				c := grow(&rc, im.mr*im.nr)
+				for b.Loop() {
+					im.micro(k, &ap[0], &bp[0], &c[0], im.nr, 1)
+				}
+				gf := 2 * float64(im.mr*im.nr*k) * float64(b.N) / b.Elapsed().Seconds() / 1e9
+				b.ReportMetric(gf, "GFLOP/s")
+				if im.peak != nil {
+					b.ReportMetric(100*gf/measurePeak(im, 1), "%peak")
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// This file is THE dispatch: it is the only place that chooses between
+// implementations. Architecture files (impl_amd64.go, impl_arm64.go,
+// impl_other.go) only report which impls the CPU can run (archImpls).
+//
+// At package initialisation the best available impl is selected, unless the
+// MEDBERT_KERNELS environment variable names one (generic, avx2, avx512, neon).
+// An unknown or unavailable name makes initialisation panic with a message
+// listing the available impls: a kill switch that silently did nothing would
+// be worse than a crash at start-up (the variable is for testing and for
+// working around a faulty path).
+
+// EnvVar is the environment variable that forces a kernel implementation.
+const EnvVar = "MEDBERT_KERNELS"
+
+// knownImpls lists every impl name in any build, best last.
+var knownImpls = []string{"generic", "neon", "avx2", "avx512"}
+
+// impls holds the impls this CPU and build can run, generic first, best last.
+var impls = append([]*impl{genericImpl}, archImpls...)
+
+var active atomic.Pointer[impl]
+
+var _ = initActive()
+
+func initActive() bool {
+	im, err := selectImpl(os.Getenv(EnvVar))
+	if err != nil {
+		panic(err.Error())
+	}
+	active.Store(im)
+	return true
+}
+
+// selectImpl returns the impl named by an MEDBERT_KERNELS value ("" = best).
+func selectImpl(name string) (*impl, error) {
+	if name == "" {
+		return impls[len(impls)-1], nil
+	}
+	if im := lookupImpl(name); im != nil {
+		return im, nil
+	}
+	known := false
+	for _, k := range knownImpls {
+		known = known || k == name
+	}
+	if !known {
+		return nil, fmt.Errorf("kernels: %s=%q is not a kernel implementation (want one of %s)",
+			EnvVar, name, strings.Join(knownImpls, ", "))
+	}
+	return nil, fmt.Errorf("kernels: %s=%q is not available on this CPU/build (available: %s)",
+		EnvVar, name, strings.Join(Available(), ", "))
+}
+
+func lookupImpl(name string) *impl {
+	for _, im := range impls {
+		if im.name == name {
+			return im
+		}
+	}
+	return nil
+}
+
+// cur returns the impl in use. Kernels read it once per call.
+func cur() *impl { return active.Load() }
+
+// Active returns the name of the implementation in use ("generic", "avx2",
+// "avx512" or "neon").
+func Active() string { return cur().name }
+
+// Available lists the implementations this CPU and build can run, generic
+// first and the default (best) last.
+func Available() []string {
+	out := make([]string, len(impls))
+	for i, im := range impls {
+		out[i] = im.name
+	}
+	return out
+}
+
+// Use switches every kernel to the named implementation and returns a
+// function restoring the previous one. It is meant for tests and benchmarks
+// (`defer restore()`); it is not synchronised with kernels running
+// concurrently in other goroutines beyond each call seeing one impl.
+func Use(name string) (restore func(), err error) {
+	im := lookupImpl(name)
+	if im == nil {
+		_, err := selectImpl(name)
+		return func() {}, err
+	}
+	prev := active.Swap(im)
+	return func() { active.Store(prev) }, nil
+}

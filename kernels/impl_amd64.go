@@ -1,0 +1,36 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// archImpls are the x86 impls the CPU supports, worst to best. cpuid's
+// Supports also checks (via XGETBV) that the OS saves the YMM/ZMM state.
+var archImpls = amd64Impls()
+
+var avx2Impl = &impl{
+	name: "avx2", requires: "AVX, FMA3",
+	mr: 6, nr: 16, kc: 256, mc: 144,
+	micro: gemmMicroAVX2,
+	peak:  fmaPeakAVX2, peakFlops: 12 * 8 * 2,
+	dot: dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
+}
+
+var avx512Impl = &impl{
+	name: "avx512", requires: "AVX512F",
+	mr: 8, nr: 48, kc: 768, mc: 96,
+	micro: gemmMicroAVX512,
+	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
+	dot: dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
+}
+
+func amd64Impls() []*impl {
+	var out []*impl
+	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
+		out = append(out, avx2Impl)
+	}
+	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
+		out = append(out, avx512Impl)
+	}
+	return out
+}

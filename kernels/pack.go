@@ -1,0 +1,81 @@
+package kernels
+
+// packB writes the k-block [p0, p0+kcb) of columns [j0, j0+nr) of op(B) into
+// dst as dst[p*nr+j] = op(B)[p0+p][j0+j], zero-padding columns beyond n.
+// op(B) is k×n; B is stored n×k when transB (PyTorch Linear weights).
+func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0, nr int) {
+	w := min(nr, n-j0)
+	if !transB {
+		for p := 0; p < kcb; p++ {
+			d := dst[p*nr : p*nr+nr]
+			copy(d, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+w])
+			clear(d[w:])
+		}
+		return
+	}
+	j := 0
+	// Four rows of B at a time: four streams in, one 16-byte run out per p.
+	for ; j+4 <= w; j += 4 {
+		s0 := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kcb]
+		s1 := b[(j0+j+1)*ldb+p0 : (j0+j+1)*ldb+p0+kcb]
+		s2 := b[(j0+j+2)*ldb+p0 : (j0+j+2)*ldb+p0+kcb]
+		s3 := b[(j0+j+3)*ldb+p0 : (j0+j+3)*ldb+p0+kcb]
+		for p := range s0 {
+			d := dst[p*nr+j : p*nr+j+4 : p*nr+j+4]
+			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; j < w; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kcb]
+		for p, v := range src {
+			dst[p*nr+j] = v
+		}
+	}
+	if w < nr {
+		for p := 0; p < kcb; p++ {
+			clear(dst[p*nr+w : p*nr+nr])
+		}
+	}
+}
+
+// packA writes alpha·op(A)[r0:r0+mr, p0:p0+kcb] into dst as
+// dst[p*mr+i] = alpha·op(A)[r0+i][p0+p], zero-padding rows beyond m.
+// op(A) is m×k; A is stored k×m when transA.
+func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p0, kcb, mr int) {
+	h := min(mr, m-r0)
+	if transA {
+		for p := 0; p < kcb; p++ {
+			d := dst[p*mr : p*mr+mr]
+			src := a[(p0+p)*lda+r0 : (p0+p)*lda+r0+h]
+			for i, v := range src {
+				d[i] = alpha * v
+			}
+			clear(d[h:])
+		}
+		return
+	}
+	if h == mr && mr == 6 {
+		s0 := a[r0*lda+p0 : r0*lda+p0+kcb]
+		s1 := a[(r0+1)*lda+p0 : (r0+1)*lda+p0+kcb]
+		s2 := a[(r0+2)*lda+p0 : (r0+2)*lda+p0+kcb]
+		s3 := a[(r0+3)*lda+p0 : (r0+3)*lda+p0+kcb]
+		s4 := a[(r0+4)*lda+p0 : (r0+4)*lda+p0+kcb]
+		s5 := a[(r0+5)*lda+p0 : (r0+5)*lda+p0+kcb]
+		for p := range s0 {
+			d := dst[p*6 : p*6+6 : p*6+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s0[p], alpha*s1[p], alpha*s2[p], alpha*s3[p], alpha*s4[p], alpha*s5[p]
+		}
+		return
+	}
+	for i := 0; i < h; i++ {
+		src := a[(r0+i)*lda+p0 : (r0+i)*lda+p0+kcb]
+		for p, v := range src {
+			dst[p*mr+i] = alpha * v
+		}
+	}
+	for i := h; i < mr; i++ {
+		for p := 0; p < kcb; p++ {
+			dst[p*mr+i] = 0
+		}
+	}
+}
