@@ -1,0 +1,111 @@
+package data
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ReadSentences reads a CoNLL-style BIO file (token<TAB>tag per line, a
+// blank line between sentences; .tsv/.conll/.txt/.bio/.iob, .gz allowed).
+func ReadSentences(path string, opt Options) ([]Sentence, Skipped, error) {
+	f, err := formatFor(path, opt.Format, true)
+	if err != nil {
+		return nil, Skipped{}, err
+	}
+	if f != FormatCoNLL {
+		return nil, Skipped{}, fmt.Errorf("%s: NER data must be CoNLL/BIO (token<TAB>tag lines), not %s", path, f)
+	}
+	r, closeFn, err := openData(path)
+	if err != nil {
+		return nil, Skipped{}, err
+	}
+	defer closeFn()
+	return ParseSentences(r, path, opt)
+}
+
+// validTag accepts O and B-/I-/E-/S-/L-/U- followed by a type.
+func validTag(t string) bool {
+	if t == "O" {
+		return true
+	}
+	return len(t) > 2 && t[1] == '-' && strings.IndexByte("BIESLU", t[0]) >= 0
+}
+
+// ParseSentences reads CoNLL lines from r (name is used in positions).
+// Columns are split on tabs, or on spaces when a line has no tab; the
+// first column is the token and the last the tag, so 4-column CoNLL-2003
+// files work too. "-DOCSTART-" lines are document markers, not tokens.
+// With opt.Unlabeled a line may hold just the token. A bad line spoils its
+// whole sentence: under SkipBadRows the sentence is skipped and counted
+// (a sentence with a hole would mislabel its neighbours).
+func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	var out []Sentence
+	var sk Skipped
+	var cur Sentence
+	var curErr *RowError
+	flush := func() error {
+		if curErr != nil {
+			err := sk.bad(opt, curErr)
+			cur, curErr = Sentence{}, nil
+			return err
+		}
+		if len(cur.Tokens) > 0 {
+			out = append(out, cur)
+		}
+		cur = Sentence{}
+		return nil
+	}
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "-DOCSTART-") {
+			if err := flush(); err != nil {
+				return nil, sk, err
+			}
+			continue
+		}
+		if curErr != nil {
+			continue // rest of a bad sentence
+		}
+		var cols []string
+		if strings.Contains(text, "\t") {
+			cols = strings.Split(text, "\t")
+		} else {
+			cols = strings.Fields(text)
+		}
+		pos := Pos{name, line}
+		if len(cur.Tokens) == 0 {
+			cur.Pos = pos
+		}
+		tok := strings.TrimSpace(cols[0])
+		switch {
+		case tok == "":
+			curErr = &RowError{pos, "token", errEmpty}
+		case len(cols) < 2 && !opt.Unlabeled:
+			curErr = &RowError{pos, "tag", fmt.Errorf("missing: want token<TAB>tag, got %q", abbreviate(text))}
+		case len(cols) >= 2:
+			tag := strings.TrimSpace(cols[len(cols)-1])
+			if !validTag(tag) {
+				curErr = &RowError{pos, "tag", fmt.Errorf("%q is not O, B-TYPE or I-TYPE", abbreviate(tag))}
+				break
+			}
+			cur.Tags = append(cur.Tags, tag)
+		}
+		cur.Tokens = append(cur.Tokens, tok)
+		if curErr == nil && cur.Tags != nil && len(cur.Tags) != len(cur.Tokens) {
+			curErr = &RowError{pos, "tag", fmt.Errorf("tagged and untagged tokens mixed in one sentence")}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, sk, fmt.Errorf("%s:%d: %w", name, line+1, err)
+	}
+	if err := flush(); err != nil {
+		return nil, sk, err
+	}
+	return out, sk, nil
+}
