@@ -11,7 +11,7 @@ import (
 
 // Six floats 0..5 viewed several ways: contiguous, transposed, a strided
 // column and an offset slice, all sharing one storage.
-func stridedCheckpoint(t *testing.T) []byte {
+func stridedCheckpoint(t testing.TB) []byte {
 	pkl := stateDict([]ptensor{
 		{name: "full", stype: "FloatStorage", key: "0", numel: 6, shape: []int64{2, 3}, stride: []int64{3, 1}},
 		{name: "transposed", stype: "FloatStorage", key: "0", numel: 6, shape: []int64{3, 2}, stride: []int64{1, 3}},
