@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medbert/medbert/train"
+)
+
+// tinyModelDir builds a fine-tunable folder from the tiny golden model
+// (vocab_size 512): its config.json and model.safetensors, plus the first
+// 512 entries of the bert-base-cased vocabulary, which keep [PAD]=0,
+// [UNK]=100, [CLS]=101, [SEP]=102 and hold single characters.
+func tinyModelDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "tiny", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := os.ReadFile(filepath.Join("..", "..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(v), "\n", 513)
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines[:512], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+var tinyLabels = []string{"NEGATIVE", "NEUTRAL", "POSITIVE"}
+
+// writeToyJSONL writes n rows whose texts are letters drawn mostly from a
+// label-specific range, so the tiny model can learn them.
+func writeToyJSONL(t *testing.T, path string, n int, seed uint64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 9))
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		c := i % 3
+		var words []string
+		for j := 0; j < 4+r.IntN(8); j++ {
+			ch := 'a' + rune(c*8+r.IntN(8))
+			if r.IntN(4) == 0 {
+				ch = 'a' + rune(r.IntN(26))
+			}
+			words = append(words, string(ch))
+		}
+		row, _ := json.Marshal(map[string]string{"text": strings.Join(words, " "), "label": tinyLabels[c]})
+		b.Write(row)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestTrainEvalPredictTiny(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	trainF, valF := filepath.Join(work, "train.jsonl"), filepath.Join(work, "val.jsonl")
+	writeToyJSONL(t, trainF, 48, 1)
+	writeToyJSONL(t, valF, 15, 2)
+	out := filepath.Join(work, "out")
+	stdout, stderr, code := runCLI(t, "train", "--model", model, "--train-file", trainF, "--validation-file", valF,
+		"--output-dir", out, "--num-train-epochs", "4", "--batch-size", "8", "--learning-rate", "3e-3",
+		"--eval-strategy", "epoch", "--save-strategy", "epoch", "--save-total-limit", "1", "--logging-steps", "3",
+		"--load-best-model-at-end", "--metric-for-best-model", "f1_macro", "--disable-tqdm", "--test-file", valF)
+	if code != 0 {
+		t.Fatalf("train exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
+		"trainer_state.json", "training_args.json", "metrics.jsonl", "eval_results.json", "test_results.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("output lacks %s", f)
+		}
+	}
+	st, err := train.LoadState(filepath.Join(out, train.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.GlobalStep != 24 || st.BestModelCheckpoint == nil {
+		t.Fatalf("state: step %d best %v, want 24 steps (4 epochs x 6) and a best checkpoint", st.GlobalStep, st.BestModelCheckpoint)
+	}
+	cks, _ := train.ListCheckpoints(out)
+	if len(cks) < 1 || len(cks) > 2 {
+		t.Errorf("save_total_limit 1 left %v", cks)
+	}
+	if !strings.Contains(stdout, "confusion matrix") || !strings.Contains(stdout, "f1") {
+		t.Errorf("train output lacks the metrics table:\n%s", stdout)
+	}
+
+	// eval on the same file: its JSON must match the best model, which
+	// load_best_model_at_end restored and saved as the final model.
+	rep := filepath.Join(work, "report.json")
+	stdout, stderr, code = runCLI(t, "eval", "--model", out, "--data", valF, "--json", rep)
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	var m map[string]any
+	b, _ := os.ReadFile(rep)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"accuracy", "precision_weighted", "recall_weighted", "f1_weighted", "precision_macro",
+		"recall_macro", "f1_macro", "auc_roc", "per_class", "confusion_matrix", "loss"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("eval --json lacks %q", k)
+		}
+	}
+	if got, want := m["f1_macro"].(float64), *st.BestMetric; math.Abs(got-want) > 1e-12 {
+		t.Errorf("eval f1_macro %v, best checkpoint's %v", got, want)
+	}
+	if !strings.Contains(stdout, "confusion matrix") {
+		t.Errorf("eval output lacks the confusion matrix:\n%s", stdout)
+	}
+
+	// predict: arguments and stdin give one JSON object per input.
+	stdout, stderr, code = runCLI(t, "predict", "--model", out, "a b c", "q r s t")
+	if code != 0 {
+		t.Fatalf("predict exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("predict printed %d lines:\n%s", len(lines), stdout)
+	}
+	for _, l := range lines {
+		var p prediction
+		if err := json.Unmarshal([]byte(l), &p); err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		for _, v := range p.Scores {
+			sum += v
+		}
+		if math.Abs(sum-1) > 1e-6 || len(p.Logits) != 3 || p.Scores[p.Label] != p.Score {
+			t.Errorf("bad prediction %s", l)
+		}
+		best := 0
+		for i := range p.Logits {
+			if p.Logits[i] > p.Logits[best] {
+				best = i
+			}
+		}
+		if tinyLabels[best] != p.Label {
+			t.Errorf("label %s is not the argmax of logits %v", p.Label, p.Logits)
+		}
+	}
+	var sout bytes.Buffer
+	if err := runPredict([]string{"--model", out}, strings.NewReader("a b c\nq r s t\n"), &sout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if sout.String() != stdout {
+		t.Errorf("stdin predictions differ from argument predictions:\n%s\n%s", sout.String(), stdout)
+	}
+}
+
+func TestTrainResumeCLIMatchesUninterrupted(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	trainF := filepath.Join(work, "train.jsonl")
+	writeToyJSONL(t, trainF, 30, 3)
+	common := []string{"--model", model, "--train-file", trainF, "--num-train-epochs", "2", "--batch-size", "4",
+		"--gradient-accumulation-steps", "2", "--learning-rate", "2e-3", "--warmup-ratio", "0.1",
+		"--weight-decay", "0.01", "--logging-steps", "2", "--disable-tqdm"}
+	full := filepath.Join(work, "full")
+	if _, e, code := runCLI(t, append([]string{"train", "--output-dir", full, "--save-strategy", "no"}, common...)...); code != 0 {
+		t.Fatal(e)
+	}
+	// A run that saves at step 3, is stopped, and resumes from there
+	// (checkpoint-3 is what Ctrl-C or a crash after step 3 would leave).
+	part := filepath.Join(work, "part")
+	if _, e, code := runCLI(t, append([]string{"train", "--output-dir", part, "--save-steps", "3"}, common...)...); code != 0 {
+		t.Fatal(e)
+	}
+	ck := filepath.Join(part, train.CheckpointName(3))
+	resumed := filepath.Join(work, "resumed")
+	if err := os.MkdirAll(resumed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, code := runCLI(t, append([]string{"train", "--output-dir", resumed, "--save-strategy", "no",
+		"--resume-from-checkpoint", ck}, common...)...); code != 0 {
+		t.Fatal(e)
+	}
+	a, _ := os.ReadFile(filepath.Join(full, "model.safetensors"))
+	b, _ := os.ReadFile(filepath.Join(resumed, "model.safetensors"))
+	c, _ := os.ReadFile(filepath.Join(model, "model.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("resumed run's final weights differ from the uninterrupted run")
+	}
+	if bytes.Equal(a, c) {
+		t.Fatal("training did not change the weights")
+	}
+}
+
+func TestTrainMalformedDataFileLine(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	cases := map[string]string{
+		"bad.jsonl": "{\"text\": \"a b\", \"label\": \"NEUTRAL\"}\n{\"text\": \"c d\", \"label\": \"POSITIVE\"}\n{\"text\": \"e f\", \"label\": \n",
+		"bad.csv":   "text,label\na b,NEUTRAL\n\"c d,POSITIVE\n",
+		"nolab.tsv": "text\tlabel\na b\tNEUTRAL\nc d\t\n",
+	}
+	wantLine := map[string]string{"bad.jsonl": "bad.jsonl:3", "bad.csv": "bad.csv:3", "nolab.tsv": "nolab.tsv:3"}
+	for name, content := range cases {
+		p := filepath.Join(work, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runCLI(t, "train", "--model", model, "--train-file", p, "--output-dir", filepath.Join(work, "o"+name), "--disable-tqdm")
+		if code == 0 || !strings.Contains(stderr, wantLine[name]) {
+			t.Errorf("%s: exit %d, stderr %q; want an error naming %s", name, code, stderr, wantLine[name])
+		}
+	}
+	// An unknown label in eval names its line too.
+	p := filepath.Join(work, "odd.jsonl")
+	os.WriteFile(p, []byte("{\"text\": \"a\", \"label\": \"NEUTRAL\"}\n{\"text\": \"b\", \"label\": \"MAYBE\"}\n"), 0o644)
+	_, stderr, code := runCLI(t, "eval", "--model", model, "--data", p)
+	if code == 0 || !strings.Contains(stderr, "odd.jsonl:2") || !strings.Contains(stderr, "MAYBE") {
+		t.Errorf("unknown label: exit %d, %q", code, stderr)
+	}
+}
+
+func TestThresholdForRecall(t *testing.T) {
+	y := []int{1, 1, 1, 1, 0, 0}
+	p := [][]float64{{.1, .9}, {.3, .7}, {.5, .5}, {.8, .2}, {.4, .6}, {.9, .1}}
+	for _, c := range []struct{ r, want float64 }{{0.25, .9}, {0.5, .7}, {0.75, .5}, {1, .2}, {0.6, .5}} {
+		got, err := thresholdForRecall(y, p, 1, c.r)
+		if err != nil || got != c.want {
+			t.Errorf("recall %v: threshold %v (%v), want %v", c.r, got, err, c.want)
+		}
+	}
+	if _, err := thresholdForRecall([]int{0}, [][]float64{{1, 0}}, 1, 0.5); err == nil {
+		t.Error("no positives: want an error")
+	}
+}
+
+var _ = fmt.Sprint

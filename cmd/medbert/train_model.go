@@ -1,0 +1,282 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/tokenize"
+	"github.com/medbert/medbert/train"
+)
+
+// tokenizerSetup wraps a WordPiece tokenizer for the trainer: encoding
+// with truncation and writing the tokenizer files into model folders.
+type tokenizerSetup struct {
+	tok   *tokenize.Tokenizer
+	padID int
+}
+
+func newTokenizerSetup(tok *tokenize.Tokenizer) *tokenizerSetup {
+	return &tokenizerSetup{tok: tok, padID: tok.PadID()}
+}
+
+// encode is a train.EncodeFunc: [CLS] a [SEP] (b [SEP]), longest-first
+// truncation to maxLen, no padding.
+func (ts *tokenizerSetup) encode(text, pair string, maxLen int) ([]int, []int, error) {
+	opt := tokenize.Options{MaxLength: maxLen, Truncation: tokenize.LongestFirst}
+	var e tokenize.Encoding
+	var err error
+	if pair == "" {
+		e, err = ts.tok.Encode(text, opt)
+	} else {
+		e, err = ts.tok.EncodePair(text, pair, opt)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return e.IDs, e.TypeIDs, nil
+}
+
+// save writes vocab.txt and tokenizer_config.json (HF BertTokenizer keys)
+// into a model folder.
+func (ts *tokenizerSetup) save(dir string) error {
+	var b strings.Builder
+	for _, t := range ts.tok.Vocab().Tokens() {
+		b.WriteString(t)
+		b.WriteByte('\n')
+	}
+	if err := train.WriteFileAtomic(filepath.Join(dir, "vocab.txt"), []byte(b.String())); err != nil {
+		return err
+	}
+	s := ts.tok.Settings()
+	cfg := map[string]any{
+		"tokenizer_class": "BertTokenizer", "do_lower_case": s.DoLowerCase,
+		"tokenize_chinese_chars": s.TokenizeChineseChars, "strip_accents": s.StripAccents,
+		"unk_token": s.UnkToken, "sep_token": s.SepToken, "pad_token": s.PadToken,
+		"cls_token": s.ClsToken, "mask_token": s.MaskToken,
+	}
+	if s.ModelMaxLength > 0 {
+		cfg["model_max_length"] = s.ModelMaxLength
+	}
+	j, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return train.WriteFileAtomic(filepath.Join(dir, "tokenizer_config.json"), append(j, '\n'))
+}
+
+// modelSetup is a seq-cls model with its tokenizer and label mapping.
+type modelSetup struct {
+	model   *bert.Model
+	tok     *tokenizerSetup
+	labelID map[string]int
+}
+
+func (ms *modelSetup) setLabelIDs() {
+	ms.labelID = map[string]int{}
+	for i, l := range ms.model.Config.Labels() {
+		ms.labelID[l] = i
+	}
+}
+
+// featurize tokenizes examples; a label unknown to the model is an error
+// naming file:line.
+func (ms *modelSetup) featurize(exs []data.Example, maxLen int) ([]train.Features, error) {
+	conv := make([]train.Example, len(exs))
+	for i, e := range exs {
+		id, ok := ms.labelID[e.Label]
+		if !ok {
+			return nil, fmt.Errorf("%s: label %q is not one of the model's labels %v", e.Pos, e.Label, ms.model.Config.Labels())
+		}
+		conv[i] = train.Example{Text: e.Text, Pair: e.TextPair, Label: id}
+	}
+	return train.Featurize(ms.tok.encode, conv, maxLen)
+}
+
+// task builds the sequence-classification task for the trainer.
+func (ms *modelSetup) task(a *train.Args, trainEx, valEx []data.Example) (*train.SeqCls, error) {
+	tr, err := ms.featurize(trainEx, a.MaxSeqLength)
+	if err != nil {
+		return nil, err
+	}
+	var ev []train.Features
+	if len(valEx) > 0 {
+		if ev, err = ms.featurize(valEx, a.MaxSeqLength); err != nil {
+			return nil, err
+		}
+	}
+	var w []float32
+	for _, x := range a.ClassWeights {
+		w = append(w, float32(x))
+	}
+	return &train.SeqCls{
+		Model: ms.model, Labels: ms.model.Config.Labels(), Train: tr, Eval: ev, PadID: ms.tok.padID,
+		EvalBatchSize: a.PerDeviceEvalBatchSize, ClassWeights: w, SaveTokenizer: ms.tok.save,
+	}, nil
+}
+
+// genericLabels reports HF's placeholder names LABEL_0, LABEL_1, ...
+func genericLabels(ls []string) bool {
+	for i, l := range ls {
+		if l != fmt.Sprintf("LABEL_%d", i) {
+			return false
+		}
+	}
+	return true
+}
+
+// loadForFineTune loads a model folder for sequence classification. When
+// the checkpoint's id2label already names every training label, its head
+// is kept; otherwise the label vocabulary comes from the training data
+// (sorted) and a fresh classifier is initialised, as HF does for a new task.
+func loadForFineTune(dir string, trainEx []data.Example, seed uint64, log io.Writer) (*modelSetup, error) {
+	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
+	if err != nil {
+		return nil, err
+	}
+	tok, err := loadTokenizerDir(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	labels := sortedLabels(trainEx)
+	have := cfg.Labels()
+	keep := !genericLabels(have)
+	for _, l := range labels {
+		if !slices.Contains(have, l) {
+			keep = false
+		}
+	}
+	var m *bert.Model
+	var rep *bert.LoadReport
+	if keep {
+		m, rep, err = bert.Load(dir, bert.LoadOptions{Head: bert.HeadSeqCls, Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		cfg.SetLabels(labels)
+		cfg.Architectures = []string{bert.ClassName(bert.HeadSeqCls)}
+		if m, err = bert.New(cfg, bert.HeadSeqCls, seed); err != nil {
+			return nil, err
+		}
+		src, name, err := bert.OpenWeights(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		if rep, err = m.LoadWeights(withoutPrefix{src, "classifier."}, name, seed); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range rep.Warnings(bert.ClassName(bert.HeadSeqCls)) {
+		fmt.Fprintln(log, w)
+	}
+	ms := &modelSetup{model: m, tok: newTokenizerSetup(tok)}
+	ms.setLabelIDs()
+	return ms, nil
+}
+
+// withoutPrefix hides a checkpoint's keys with a prefix (an old
+// classification head whose label set does not match).
+type withoutPrefix struct {
+	bert.WeightSource
+	prefix string
+}
+
+func (w withoutPrefix) Names() []string {
+	var out []string
+	for _, n := range w.WeightSource.Names() {
+		if !strings.HasPrefix(n, w.prefix) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// newFromScratch builds a randomly initialised model from a config.json and
+// a vocab.txt, labels from the training data.
+func newFromScratch(configPath, vocabPath string, trainEx []data.Example, seed uint64) (*modelSetup, error) {
+	cfg, err := bert.LoadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	v, err := tokenize.LoadVocab(vocabPath)
+	if err != nil {
+		return nil, err
+	}
+	if v.Len() > cfg.VocabSize {
+		return nil, fmt.Errorf("%s has %d tokens but %s says vocab_size %d", vocabPath, v.Len(), configPath, cfg.VocabSize)
+	}
+	return newModelSetup(cfg, v, sortedLabels(trainEx), seed)
+}
+
+// newModelSetup initialises a seq-cls model for labels with a cased or
+// uncased tokenizer inferred like HF (a vocabulary without upper-case
+// letters is uncased).
+func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed uint64) (*modelSetup, error) {
+	cfg.SetLabels(labels)
+	cfg.Architectures = []string{bert.ClassName(bert.HeadSeqCls)}
+	m, err := bert.New(cfg, bert.HeadSeqCls, seed)
+	if err != nil {
+		return nil, err
+	}
+	s := tokenize.DefaultSettings(!vocabHasUpper(v))
+	s.ModelMaxLength = cfg.MaxPositionEmbeddings
+	tok, err := tokenize.New(v, s)
+	if err != nil {
+		return nil, err
+	}
+	ms := &modelSetup{model: m, tok: newTokenizerSetup(tok)}
+	ms.setLabelIDs()
+	return ms, nil
+}
+
+func vocabHasUpper(v *tokenize.Vocab) bool {
+	for _, t := range v.Tokens() {
+		if strings.HasPrefix(t, "[") {
+			continue
+		}
+		if strings.ToLower(t) != t {
+			return true
+		}
+	}
+	return false
+}
+
+// fileExists reports whether path is a regular file.
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// loadTokenizerDir builds the tokenizer of a model folder from vocab.txt
+// and tokenizer_config.json's do_lower_case (inferred from the vocabulary
+// when absent, as for many hand-copied checkpoints).
+func loadTokenizerDir(dir string, cfg *bert.Config) (*tokenize.Tokenizer, error) {
+	v, err := tokenize.LoadVocab(filepath.Join(dir, "vocab.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("model folder %s: %w", dir, err)
+	}
+	s := tokenize.DefaultSettings(!vocabHasUpper(v))
+	s.LowerCaseReason = "inferred from the vocabulary"
+	if b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
+		var tc struct {
+			DoLowerCase *bool `json:"do_lower_case"`
+		}
+		if err := json.Unmarshal(b, &tc); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer_config.json"), err)
+		}
+		if tc.DoLowerCase != nil {
+			s.DoLowerCase = *tc.DoLowerCase
+			s.LowerCaseReason = "tokenizer_config.json"
+		}
+	}
+	s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, 512)
+	return tokenize.New(v, s)
+}
