@@ -71,9 +71,9 @@ func TestMaliciousGlobalsRejected(t *testing.T) {
 
 func TestNonDataOpcodesRejected(t *testing.T) {
 	for name, b := range map[string][]byte{
-		"INST":  []byte("(ios\nsystem\nS'true'\n."),
-		"OBJ":   []byte("\x80\x02(cos\nsystem\nX\x04\x00\x00\x00trueo."),
-		"EXT1":  []byte("\x80\x02\x82\x01."),
+		"INST": []byte("(ios\nsystem\nS'true'\n."),
+		"OBJ":  []byte("\x80\x02(cos\nsystem\nX\x04\x00\x00\x00trueo."),
+		"EXT1": []byte("\x80\x02\x82\x01."),
 		"allowed callable misused": func() []byte {
 			var p pk
 			p.proto(2).global("collections", "OrderedDict").str("x").op(0x85, 'R')
@@ -84,7 +84,7 @@ func TestNonDataOpcodesRejected(t *testing.T) {
 			p.proto(2).global("torch", "FloatStorage").int(10).op(0x85, 'R')
 			return p.stop()
 		}(),
-		"BUILD on a non-dict": []byte("\x80\x02X\x01\x00\x00\x00a}b."),
+		"BUILD on a non-dict":         []byte("\x80\x02X\x01\x00\x00\x00a}b."),
 		"persistent id not a storage": []byte("\x80\x02X\x03\x00\x00\x00abcQ."),
 	} {
 		mustFail(t, name, zipCheckpoint(t, "archive", b, nil, nil))
