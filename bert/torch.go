@@ -1,6 +1,9 @@
 package bert
 
-import "github.com/medbert/medbert/torchfile"
+import (
+	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/torchfile"
+)
 
 // openTorch opens a pytorch_model.bin (zip or legacy torch.save format)
 // without executing its pickle (package torchfile).
@@ -10,4 +13,25 @@ func openTorch(path string) (WeightSource, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// TensorInfo returns a tensor's stored dtype ("F32", "F16", "BF16", ...) and
+// shape without decoding its data, for sources that can say (safetensors,
+// PyTorch, and sharded sets of them).
+func TensorInfo(src WeightSource, name string) (dtype string, shape []int, ok bool) {
+	switch s := src.(type) {
+	case *safetensors.File:
+		if i, ok := s.Info(name); ok {
+			return string(i.DType), i.Shape, true
+		}
+	case *torchfile.File:
+		if i, ok := s.Info(name); ok {
+			return i.DType, i.Shape, true
+		}
+	case *sharded:
+		if sub, ok := s.where[name]; ok {
+			return TensorInfo(sub, name)
+		}
+	}
+	return "", nil, false
 }

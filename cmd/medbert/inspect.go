@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/tokenize"
+)
+
+func init() {
+	register(&command{
+		name:    "inspect",
+		summary: "describe a model folder: config, parameter count, dtypes, per-tensor table",
+		run:     runInspect,
+	})
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inspect", "inspect [--no-tensors] DIR", stderr)
+	noTensors := fs.Bool("no-tensors", false, "omit the per-tensor table")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("want exactly one model folder")
+	}
+	dir := fs.Arg(0)
+	if st, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("model folder: %w", err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("model folder %s: not a directory", dir)
+	}
+	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
+	if err != nil {
+		return err
+	}
+	src, file, err := bert.OpenWeights(dir)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	w := stdout
+	fmt.Fprintf(w, "model folder:  %s\n", dir)
+	fmt.Fprintf(w, "weights:       %s\n", filepath.Base(file))
+	arch := strings.Join(cfg.Architectures, ", ")
+	if arch == "" {
+		arch = "(none)"
+	}
+	fmt.Fprintf(w, "architectures: %s (default head: %s)\n", arch, bert.DefaultHead(cfg))
+	fmt.Fprintf(w, "config:        vocab %d, hidden %d, layers %d, heads %d (head dim %d), intermediate %d, max positions %d, type vocab %d\n",
+		cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.HeadDim(), cfg.IntermediateSize, cfg.MaxPositionEmbeddings, cfg.TypeVocabSize)
+	fmt.Fprintf(w, "               hidden_act %s, layer_norm_eps %g, dropout hidden %g / attention %g / classifier %g, pad id %d, initializer_range %g\n",
+		cfg.HiddenAct, cfg.LayerNormEps, cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb, cfg.ClassifierDropoutProb(), cfg.PadTokenID, cfg.InitializerRange)
+	labels := make([]string, cfg.NumLabels)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("%d=%s", i, cfg.ID2Label[i])
+	}
+	pt := cfg.ProblemType
+	if pt == "" {
+		pt = "inferred from labels"
+	}
+	fmt.Fprintf(w, "labels:        %d (%s); problem_type %s\n", cfg.NumLabels, strings.Join(labels, ", "), pt)
+	for _, warn := range cfg.Warnings {
+		fmt.Fprintf(w, "warning:       %s\n", warn)
+	}
+
+	names := src.Names()
+	sort.Strings(names)
+	type row struct {
+		name, dtype string
+		shape       []int
+		n           int
+	}
+	rows := make([]row, 0, len(names))
+	dtypes := map[string]int{}
+	var total, trunk int
+	heads := map[string]bool{}
+	for _, n := range names {
+		dt, shape, ok := bert.TensorInfo(src, n)
+		if !ok {
+			_, s, err := src.Float32(n)
+			if err != nil {
+				return fmt.Errorf("%s: tensor %q: %w", file, n, err)
+			}
+			dt, shape = "?", s
+		}
+		c := 1
+		for _, d := range shape {
+			c *= d
+		}
+		rows = append(rows, row{n, dt, shape, c})
+		dtypes[dt]++
+		k := bert.CanonicalKey(n)
+		switch {
+		case strings.HasSuffix(k, "position_ids"):
+			continue // a buffer, not a parameter
+		case strings.HasPrefix(k, "bert."):
+			trunk += c
+		case strings.HasPrefix(k, "classifier."):
+			heads["classifier (seqcls/tokencls)"] = true
+		case strings.HasPrefix(k, "qa_outputs."):
+			heads["qa_outputs (qa)"] = true
+		case strings.HasPrefix(k, "cls.predictions.decoder."):
+			continue // tied alias of the word embeddings / MLM bias
+		case strings.HasPrefix(k, "cls.predictions."):
+			heads["cls.predictions (mlm)"] = true
+		case strings.HasPrefix(k, "cls.seq_relationship."):
+			heads["cls.seq_relationship (next-sentence, unused)"] = true
+		}
+		total += c
+	}
+	var dts []string
+	for d, c := range dtypes {
+		dts = append(dts, fmt.Sprintf("%s ×%d", d, c))
+	}
+	sort.Strings(dts)
+	var hs []string
+	for h := range heads {
+		hs = append(hs, h)
+	}
+	sort.Strings(hs)
+	if len(hs) == 0 {
+		hs = []string{"none (bare BertModel)"}
+	}
+	fmt.Fprintf(w, "parameters:    %d (%s) in %d tensors; trunk %d, heads %d\n", total, humanCount(total), len(names), trunk, total-trunk)
+	fmt.Fprintf(w, "dtypes:        %s\n", strings.Join(dts, ", "))
+	fmt.Fprintf(w, "head weights:  %s\n", strings.Join(hs, ", "))
+	fmt.Fprintf(w, "tokenizer:     %s\n", describeTokenizer(dir))
+	if *noTensors {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDTYPE\tSHAPE\tPARAMS")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\n", r.name, r.dtype, r.shape, r.n)
+	}
+	return tw.Flush()
+}
+
+// describeTokenizer reports vocab.txt and the casing a tokenizer would use:
+// tokenizer_config.json's do_lower_case when present, else inferred from
+// the vocabulary (any uppercase entry means a cased model).
+func describeTokenizer(dir string) string {
+	v, err := tokenize.LoadVocab(filepath.Join(dir, "vocab.txt"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "no vocab.txt"
+	}
+	if err != nil {
+		return "vocab.txt unreadable: " + err.Error()
+	}
+	casing, reason := "", ""
+	if b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
+		var tc struct {
+			DoLowerCase *bool `json:"do_lower_case"`
+		}
+		if json.Unmarshal(b, &tc) == nil && tc.DoLowerCase != nil {
+			casing, reason = lowerName(*tc.DoLowerCase), "tokenizer_config.json do_lower_case"
+		}
+	}
+	if casing == "" {
+		upper := false
+		for _, t := range v.Tokens() {
+			if !strings.HasPrefix(t, "[") && strings.IndexFunc(t, unicode.IsUpper) >= 0 {
+				upper = true
+				break
+			}
+		}
+		casing, reason = lowerName(!upper), "inferred from the vocabulary"
+	}
+	return fmt.Sprintf("vocab.txt %d entries; %s (%s)", v.Len(), casing, reason)
+}
+
+func lowerName(lower bool) string {
+	if lower {
+		return "uncased (lowercases input)"
+	}
+	return "cased (keeps case)"
+}
