@@ -66,7 +66,7 @@ func (t *Tokenizer) appendPiece(dst []Token, text string, lo, hi int, sc *scratc
 				}
 				j++
 			}
-			if j < hi && text[j] >= utf8.RuneSelf && !forceGeneral {
+			if j < hi && text[j] >= utf8.RuneSelf && !t.general() {
 				if r, _ := utf8.DecodeRuneInString(text[j:hi]); flagsOf(r)&fSpace == 0 {
 					// The chunk goes on with non-ASCII text, which may be a
 					// combining mark that composes with the last letter.
@@ -76,13 +76,13 @@ func (t *Tokenizer) appendPiece(dst []Token, text string, lo, hi int, sc *scratc
 					continue
 				}
 			}
-			if clean && !forceGeneral {
+			if clean && !t.general() {
 				dst = t.appendASCII(dst, text, i, j, sc)
 			} else {
 				// Removed control chars can join "[CL" and "S]" into a
 				// never-split word; the general path handles that.
 				end := j
-				if forceGeneral {
+				if t.general() {
 					end = chunkEnd(text, i, hi)
 				}
 				dst = t.appendGeneral(dst, text, i, end, sc)
@@ -105,6 +105,8 @@ func (t *Tokenizer) appendPiece(dst []Token, text string, lo, hi int, sc *scratc
 
 // forceGeneral disables the ASCII fast path (tests compare both paths).
 var forceGeneral = false
+
+func (t *Tokenizer) general() bool { return forceGeneral || t.userNever != nil }
 
 // chunkEnd returns the end of the whitespace-free chunk starting at i.
 func chunkEnd(text string, i, hi int) int {
@@ -227,8 +229,19 @@ func (t *Tokenizer) flushWord(dst []Token, sc *scratch) []Token {
 	}
 	runes, spans := sc.runes, sc.spans
 	runes, spans, sc.ra, sc.sa = normalize(norm.NFC, runes, spans, sc.ra, sc.sa, sc)
-	if len(t.neverSplit) > 0 {
+	if len(t.neverSplit) > 0 || t.userNever != nil {
 		sc.buf = appendRunes(sc.buf[:0], runes)
+		if t.userNever[string(sc.buf)] {
+			id, ok := t.vocab.ids[string(sc.buf)]
+			if !ok {
+				id = t.unkID
+			}
+			dst = append(dst, Token{ID: id, Start: spans[0].s, End: spans[len(spans)-1].e})
+			sc.runes, sc.spans = sc.runes[:0], sc.spans[:0]
+			return dst
+		}
+		// A special token joined by removed control characters
+		// ("[CL\u200bS]") is not split, and WordPiece finds it whole.
 		if t.neverSplit[string(sc.buf)] {
 			dst = t.wordpieceSpans(dst, runes, spans, sc)
 			sc.runes, sc.spans = sc.runes[:0], sc.spans[:0]

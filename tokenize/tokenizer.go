@@ -33,6 +33,10 @@ type Settings struct {
 	// AdditionalSpecialTokens are further never-split tokens that must be in
 	// the vocabulary.
 	AdditionalSpecialTokens []string
+	// NeverSplit are words (after cleaning, NFC and lower-casing) that are
+	// emitted as one token, [UNK] if not in the vocabulary, without accent
+	// stripping, punctuation splitting or WordPiece (HF never_split).
+	NeverSplit []string
 }
 
 // DefaultSettings returns BertTokenizer's defaults with the given casing.
@@ -78,6 +82,9 @@ type Tokenizer struct {
 	specialFirst [256]bool
 	bracketOnly  bool // every special starts with '[' (BERT): scan with IndexByte
 	neverSplit   map[string]bool
+	// userNever is Settings.NeverSplit; when set every chunk takes the
+	// general path, which is where the check happens.
+	userNever map[string]bool
 
 	initial, cont *trie
 	// punctID holds the id of each single ASCII punctuation char (or unk).
@@ -149,6 +156,12 @@ func New(v *Vocab, s Settings) (*Tokenizer, error) {
 		t.bracketOnly = t.bracketOnly && x[0] == '['
 	}
 
+	for _, w := range s.NeverSplit {
+		if t.userNever == nil {
+			t.userNever = map[string]bool{}
+		}
+		t.userNever[w] = true
+	}
 	t.initial = newTrie(v.tokens, "")
 	t.cont = newTrie(v.tokens, t.prefix)
 	for c := 0; c < 128; c++ {

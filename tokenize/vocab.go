@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -106,8 +107,20 @@ type trie struct {
 }
 
 type buildNode struct {
-	id   int32
-	kids map[byte]*buildNode
+	id    int32
+	label byte
+	kids  []*buildNode
+}
+
+func (n *buildNode) kid(c byte) *buildNode {
+	for _, k := range n.kids {
+		if k.label == c {
+			return k
+		}
+	}
+	k := &buildNode{id: -1, label: c}
+	n.kids = append(n.kids, k)
+	return k
 }
 
 // newTrie indexes the tokens that start with prefix, prefix removed; with an
@@ -124,15 +137,7 @@ func newTrie(tokens []string, prefix string) *trie {
 		}
 		n := root
 		for i := 0; i < len(tok); i++ {
-			if n.kids == nil {
-				n.kids = map[byte]*buildNode{}
-			}
-			k := n.kids[tok[i]]
-			if k == nil {
-				k = &buildNode{id: -1}
-				n.kids[tok[i]] = k
-			}
-			n = k
+			n = n.kid(tok[i])
 		}
 		n.id = int32(id)
 	}
@@ -147,20 +152,17 @@ func newTrie(tokens []string, prefix string) *trie {
 	t.hi = append(t.hi, 0)
 	for q := 0; q < len(queue); q++ {
 		n := queue[q]
+		sort.Slice(n.kids, func(a, b int) bool { return n.kids[a].label < n.kids[b].label })
 		lo := int32(len(t.label))
-		for b := 0; b < 256; b++ {
-			k := n.kids[byte(b)]
-			if k == nil {
-				continue
-			}
+		for _, k := range n.kids {
 			idx := int32(len(t.id))
 			t.id = append(t.id, k.id)
 			t.lo = append(t.lo, 0)
 			t.hi = append(t.hi, 0)
-			t.label = append(t.label, byte(b))
+			t.label = append(t.label, k.label)
 			t.child = append(t.child, idx)
 			if q == 0 {
-				t.root[b] = idx
+				t.root[k.label] = idx
 			}
 			queue = append(queue, k)
 		}
