@@ -1,0 +1,85 @@
+package bert
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/medbert/medbert/tensor"
+)
+
+// Benchmarks on the bert-base-cased shape (testdata/golden/
+// bert_base_cased_config.json: 12 layers, hidden 768, 12 heads, FFN 3072)
+// with random weights, batch 8 × seq 128. They take tens of seconds per
+// iteration with generic kernels; run with -benchtime=1x, e.g.
+//
+//	go test ./bert -run '^$' -bench 'BertForward|BertTrainStep' -benchtime=2x
+
+const benchBatch, benchSeq = 8, 128
+
+func benchModel(b *testing.B, head string) (*Model, *Input) {
+	b.Helper()
+	cfg, err := LoadConfig("../testdata/golden/bert_base_cased_config.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.SetNumLabels(2)
+	m, err := New(cfg, head, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	in := &Input{Batch: benchBatch, Seq: benchSeq, InputIDs: make([]int, benchBatch*benchSeq), AttentionMask: make([]int, benchBatch*benchSeq)}
+	for i := range in.InputIDs {
+		in.InputIDs[i] = 1000 + rng.IntN(cfg.VocabSize-1000)
+		in.AttentionMask[i] = 1
+	}
+	return m, in
+}
+
+// forwardFLOPs counts multiply-adds ×2 of the encoder (the GEMMs and the
+// two attention products), which is > 99% of the work:
+// per token and layer 8H² (q, k, v, output) + 4H·I (FFN) + 4S·H (q·kᵀ, p·v).
+func forwardFLOPs(c *Config, b, s int) float64 {
+	h, i := float64(c.HiddenSize), float64(c.IntermediateSize)
+	perTok := 8*h*h + 4*h*i + 4*float64(s)*h
+	return float64(b*s) * float64(c.NumHiddenLayers) * perTok
+}
+
+func BenchmarkBertForward(b *testing.B) {
+	m, in := benchModel(b, HeadBase)
+	defer tensor.NoGrad()()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := m.Forward(in, nil, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(benchBatch)/sec, "seq/s")
+	b.ReportMetric(forwardFLOPs(m.Config, benchBatch, benchSeq)/sec/1e9, "GFLOP/s")
+}
+
+// BenchmarkBertTrainStep is one fine-tuning step of sequence classification
+// in training mode (dropout 0.1 as in the config): forward with loss,
+// backward into every parameter, gradients zeroed (the optimizer update is
+// package optim's and not included). FLOPs: backward ≈ 2× forward.
+func BenchmarkBertTrainStep(b *testing.B) {
+	m, in := benchModel(b, HeadSeqCls)
+	m.Train(true)
+	labels := &Labels{Class: make([]int, benchBatch)}
+	for i := range labels.Class {
+		labels.Class[i] = i % 2
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := m.Forward(in, labels, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Loss.Backward()
+		m.ZeroGrad()
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(benchBatch)/sec, "seq/s")
+	b.ReportMetric(3*forwardFLOPs(m.Config, benchBatch, benchSeq)/sec/1e9, "GFLOP/s")
+}
