@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"unicode"
 )
 
@@ -112,7 +113,7 @@ func InferLowerCase(v *Vocab) (lower bool, reason string) {
 		}
 		for _, r := range tok {
 			if unicode.IsUpper(r) {
-				if n == 0 || (example != "" && len(tok) > len(example) && len(tok) < 10) {
+				if example == "" && len(tok) >= 4 && !strings.HasPrefix(tok, "##") {
 					example = tok
 				}
 				n++
