@@ -18,8 +18,9 @@ import (
 //	probs[b,h] = softmax(q_bh·k_bhᵀ/√hd + mask_b) over keys, (batch, heads, seq, seq);
 //	ctx[b, :, h] = probs[b,h]·v_bh, same shape as q.
 //
-// Each (batch, head) block calls kernels.Sgemm directly on the packed
-// buffers with leading dimension hidden, so no head is copied or transposed.
+// Every (batch, head) block is a GEMM read in place from the packed buffers
+// with leading dimension hidden (kernels.SgemmBatch, parallel over blocks),
+// so no head is copied or transposed.
 // probs is returned for inspection (it is not part of the graph; do not
 // modify it: the backward reads it). Keys whose mask is float32 min get
 // exactly zero probability unless every key of the row is masked.
@@ -48,94 +49,79 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 	ctx = Zeros(q.Shape...)
 	probs = Zeros(batch, heads, seq, seq)
 	track := tracking(q, k, v)
+	if batch*seq == 0 {
+		return ctx, probs
+	}
 
-	// dropped holds probs after dropout (what multiplies v); it aliases
-	// probs when dropout is off. With dropout but no graph, one block of
-	// scratch is enough.
+	// One GEMM per (batch, head) block i = b·heads + h: the head's rows of
+	// q/k/v/ctx start at hOff[i] with leading dimension hidden, its seq×seq
+	// probability block at pOff[i]. SgemmBatch runs the blocks in parallel.
+	hOff := make([]int, batch*heads)
+	pOff := make([]int, batch*heads)
+	for b := 0; b < batch; b++ {
+		for h := 0; h < heads; h++ {
+			hOff[b*heads+h] = b*seq*hidden + h*hd
+			pOff[b*heads+h] = (b*heads + h) * ss
+		}
+	}
+	kernels.SgemmBatch(false, true, seq, seq, hd, 1, q.Data, hidden, hOff, k.Data, hidden, hOff, 0, probs.Data, seq, pOff)
+	for b := 0; b < batch; b++ {
+		var mask []float32
+		if maskAdd != nil {
+			mask = maskAdd[b*seq : (b+1)*seq]
+		}
+		blk := probs.Data[b*heads*ss : (b+1)*heads*ss]
+		kernels.SoftmaxRows(blk, blk, heads*seq, seq, scale, mask)
+	}
+	// dropped holds the probabilities after dropout (what multiplies v); it
+	// aliases probs when dropout is off.
 	dropped := probs.Data
 	var keepScale float32
 	if p > 0 {
 		if p < 1 {
 			keepScale = 1 / (1 - p)
 		}
-		if track {
-			dropped = make([]float32, len(probs.Data))
-		} else {
-			dropped = make([]float32, ss)
-		}
-	}
-	for b := 0; b < batch; b++ {
-		var mask []float32
-		if maskAdd != nil {
-			mask = maskAdd[b*seq : (b+1)*seq]
-		}
-		for h := 0; h < heads; h++ {
-			off := b*seq*hidden + h*hd
-			blk := (b*heads + h) * ss
-			pr := probs.Data[blk : blk+ss]
-			kernels.Sgemm(false, true, seq, seq, hd, 1, q.Data[off:], hidden, k.Data[off:], hidden, 0, pr, max(seq, 1))
-			kernels.SoftmaxRows(pr, pr, seq, seq, scale, mask)
-			pd := pr
-			if p > 0 {
-				if track {
-					pd = dropped[blk : blk+ss]
-				} else {
-					pd = dropped
-				}
-				for i, x := range pr {
-					if rng.Float32() >= p {
-						pd[i] = x * keepScale
-					} else {
-						pd[i] = 0
-					}
-				}
+		dropped = make([]float32, len(probs.Data))
+		for i, x := range probs.Data {
+			if rng.Float32() >= p {
+				dropped[i] = x * keepScale
 			}
-			kernels.Sgemm(false, false, seq, hd, seq, 1, pd, max(seq, 1), v.Data[off:], hidden, 0, ctx.Data[off:], hidden)
 		}
 	}
+	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
 	if !track {
 		return ctx, probs
 	}
 	ctx.record(func(dctx []float32) {
-		// Scratch for one block: dP = d(loss)/d(dropped probs), dS = d/d(q·kᵀ).
-		dP := make([]float32, ss)
-		dS := make([]float32, ss)
-		needQK := q.requiresGrad || k.requiresGrad
-		for b := 0; b < batch; b++ {
-			for h := 0; h < heads; h++ {
-				off := b*seq*hidden + h*hd
-				blk := (b*heads + h) * ss
-				pr := probs.Data[blk : blk+ss]
-				pd := dropped[blk : blk+ss]
-				if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
-					kernels.Sgemm(true, false, seq, hd, seq, 1, pd, max(seq, 1), dctx[off:], hidden, 1, v.grad()[off:], hidden)
-				}
-				if !needQK {
-					continue
-				}
-				// dP = dctx_h · v_hᵀ
-				kernels.Sgemm(false, true, seq, seq, hd, 1, dctx[off:], hidden, v.Data[off:], hidden, 0, dP, max(seq, 1))
-				if p > 0 {
-					// A kept entry has pd = pr·keepScale != 0 whenever pr > 0;
-					// where pr == 0 the softmax backward multiplies by 0 anyway,
-					// so the dropout mask is recovered without storing it.
-					for i := range dP {
-						if pd[i] != 0 {
-							dP[i] *= keepScale
-						} else {
-							dP[i] = 0
-						}
-					}
-				}
-				clear(dS)
-				kernels.SoftmaxRowsBackward(dS, pr, dP, seq, seq, scale)
-				if q.requiresGrad { // dQ_h += dS · K_h
-					kernels.Sgemm(false, false, seq, hd, seq, 1, dS, max(seq, 1), k.Data[off:], hidden, 1, q.grad()[off:], hidden)
-				}
-				if k.requiresGrad { // dK_h += dSᵀ · Q_h
-					kernels.Sgemm(true, false, seq, hd, seq, 1, dS, max(seq, 1), q.Data[off:], hidden, 1, k.grad()[off:], hidden)
+		if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
+			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, pOff, dctx, hidden, hOff, 1, v.grad(), hidden, hOff)
+		}
+		if !q.requiresGrad && !k.requiresGrad {
+			return
+		}
+		// dP = d(loss)/d(dropped probs) = dctx_h · v_hᵀ
+		dP := make([]float32, len(probs.Data))
+		kernels.SgemmBatch(false, true, seq, seq, hd, 1, dctx, hidden, hOff, v.Data, hidden, hOff, 0, dP, seq, pOff)
+		if p > 0 {
+			// A kept entry has dropped = probs·keepScale != 0 whenever
+			// probs > 0; where probs == 0 the softmax backward multiplies by
+			// 0 anyway, so the dropout mask is recovered without storing it.
+			for i, d := range dropped {
+				if d != 0 {
+					dP[i] *= keepScale
+				} else {
+					dP[i] = 0
 				}
 			}
+		}
+		// dS = d(loss)/d(q·kᵀ), the softmax backward including the 1/√hd.
+		dS := make([]float32, len(probs.Data))
+		kernels.SoftmaxRowsBackward(dS, probs.Data, dP, batch*heads*seq, seq, scale)
+		if q.requiresGrad { // dQ_h += dS · K_h
+			kernels.SgemmBatch(false, false, seq, hd, seq, 1, dS, seq, pOff, k.Data, hidden, hOff, 1, q.grad(), hidden, hOff)
+		}
+		if k.requiresGrad { // dK_h += dSᵀ · Q_h
+			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dS, seq, pOff, q.Data, hidden, hOff, 1, k.grad(), hidden, hOff)
 		}
 	}, q, k, v)
 	return ctx, probs
