@@ -146,6 +146,15 @@ func TestGradElementwise(t *testing.T) {
 	gradCheck(t, "Scale", []*Tensor{a}, func() *Tensor { return Scale(a, -1.5) })
 	gradCheck(t, "Tanh", []*Tensor{a}, func() *Tensor { return Tanh(a) })
 	gradCheck(t, "GELU", []*Tensor{x3}, func() *Tensor { return GELU(x3) })
+	gradCheck(t, "GELUTanh", []*Tensor{x3}, func() *Tensor { return GELUTanh(x3) })
+	// ReLU's kink is avoided: entries within h of 0 are moved away from it.
+	r := randTensor(rng, 1, 3, 4)
+	for i, v := range r.Data {
+		if v > -0.05 && v < 0.05 {
+			r.Data[i] = 0.5
+		}
+	}
+	gradCheck(t, "ReLU", []*Tensor{r}, func() *Tensor { return ReLU(r) })
 	gradCheck(t, "Sum", []*Tensor{a}, func() *Tensor { return Sum(a) })
 	gradCheck(t, "Mean", []*Tensor{a}, func() *Tensor { return Mean(a) })
 }

@@ -187,3 +187,47 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 	}
 	return y
 }
+
+// ReLU returns max(x, 0) elementwise (HF hidden_act "relu").
+// Backward: da += dy where x > 0.
+func ReLU(a *Tensor) *Tensor {
+	y := Zeros(a.Shape...)
+	for i, v := range a.Data {
+		y.Data[i] = max(v, 0)
+	}
+	if tracking(a) {
+		y.record(func(dy []float32) {
+			da := a.grad()
+			for i, g := range dy {
+				if a.Data[i] > 0 {
+					da[i] += g
+				}
+			}
+		}, a)
+	}
+	return y
+}
+
+// GELUTanh returns the tanh approximation of GELU (HF "gelu_new",
+// "gelu_pytorch_tanh"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), evaluated
+// in float64 and rounded. Backward: da += dy·d/dx of the same formula.
+func GELUTanh(a *Tensor) *Tensor {
+	const c, k = 0.7978845608028654, 0.044715 // √(2/π)
+	y := Zeros(a.Shape...)
+	for i, v := range a.Data {
+		x := float64(v)
+		y.Data[i] = float32(0.5 * x * (1 + math.Tanh(c*(x+k*x*x*x))))
+	}
+	if tracking(a) {
+		y.record(func(dy []float32) {
+			da := a.grad()
+			for i, g := range dy {
+				x := float64(a.Data[i])
+				t := math.Tanh(c * (x + k*x*x*x))
+				d := 0.5*(1+t) + 0.5*x*(1-t*t)*c*(1+3*k*x*x)
+				da[i] += g * float32(d)
+			}
+		}, a)
+	}
+	return y
+}

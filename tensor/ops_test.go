@@ -234,7 +234,7 @@ func TestNoGradRecordsNothing(t *testing.T) {
 		ln := LayerNorm(l, g, b, 1e-12)
 		ctx, _ := AttentionDropout(ln, ln, ln, 2, 2, 3, nil, 0.5, rand.New(rand.NewPCG(1, 2)))
 		e := Embedding(w, []int{1, 2}, 0)
-		outs := []*Tensor{l, ln, ctx, e, GELU(ctx), Tanh(ctx), Add(x, x), AddBias(x, b), Mul(x, x), Scale(x, 2),
+		outs := []*Tensor{l, ln, ctx, e, GELU(ctx), Tanh(ctx), GELUTanh(ctx), ReLU(ctx), Add(x, x), AddBias(x, b), Mul(x, x), Scale(x, 2),
 			Reshape(x, 6, 4), SelectRows(x, []int{1}), SliceLast(x, 0, 2), Dropout(x, 0.5, rand.New(rand.NewPCG(3, 4))),
 			MatMul(x, w, false, false), Sum(x), Mean(x), CrossEntropy(x, []int{0, 1, 2, 3}, -100, nil),
 			BCEWithLogits(x, make([]float32, 24)), MSE(x, make([]float32, 24))}
@@ -273,5 +273,22 @@ func TestNoGradRecordsNothing(t *testing.T) {
 	c := Tanh(New([]float32{1, 2}, 2))
 	if c.node != nil {
 		t.Error("op on constant inputs recorded a node")
+	}
+}
+
+// TestActivationValues checks GELU variants and ReLU at points computed by
+// hand (Python math): gelu(1) = 0.5·(1+erf(1/√2)), gelu_tanh(1) =
+// 0.5·(1+tanh(√(2/π)·1.044715)).
+func TestActivationValues(t *testing.T) {
+	x := New([]float32{1, -2, 0}, 3)
+	g, gt, r := GELU(x), GELUTanh(x), ReLU(x)
+	near(t, "gelu(1)", g.Data[0], 0.8413447460685429, 1e-6)
+	near(t, "gelu(-2)", g.Data[1], -0.04550026389635842, 1e-6)
+	near(t, "gelu_tanh(1)", gt.Data[0], 0.8411919906082768, 1e-6)
+	near(t, "gelu_tanh(-2)", gt.Data[1], -0.04540230591222385, 1e-6)
+	for i, w := range []float32{1, 0, 0} {
+		if r.Data[i] != w {
+			t.Errorf("relu = %v", r.Data)
+		}
 	}
 }
