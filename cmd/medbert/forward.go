@@ -139,9 +139,9 @@ func readIntTensor(f *safetensors.File, path, name string, want []int) ([]int, [
 	}
 	out := make([]int, len(v))
 	for i, x := range v {
-		// I32/I64 values beyond int range cannot be valid ids; clamp to a
-		// value the model rejects with a proper message.
-		if x > 1<<40 || x < -(1<<40) {
+		// On 32-bit platforms an I64 value may not fit an int; such a value
+		// can never be a valid id, so map it to one the model rejects.
+		if int64(int(x)) != x {
 			x = -1
 		}
 		out[i] = int(x)
