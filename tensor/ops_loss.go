@@ -13,8 +13,9 @@ import (
 //	loss = Σ_i w[y_i]·(logsumexp(x_i) - x_i[y_i]) / Σ_i w[y_i] over non-ignored i.
 //
 // The result is a 0-dim tensor. As in torch, if every label is ignored (or
-// the weights of the targets sum to 0) the loss is NaN; the backward then adds
-// nothing. Log-sum-exp is accumulated in float64. Only the per-row logsumexp
+// the weights of the targets sum to 0) the loss is NaN; unlike torch, whose
+// gradients are then NaN too, its backward adds nothing, so one all-padding
+// batch cannot poison the parameters (Backward still runs without error). Log-sum-exp is accumulated in float64. Only the per-row logsumexp
 // is saved: the backward recomputes softmax from the logits, which the graph
 // keeps anyway, instead of storing an (N, C) probability matrix (large for
 // masked-LM over a 30k vocabulary).
@@ -50,8 +51,11 @@ func CrossEntropy(logits *Tensor, labels []int, ignoreIndex int, weights []float
 		wsum += w
 	}
 	loss := Scalar(float32(total / wsum)) // 0/0 = NaN when nothing counts, as torch
-	if tracking(logits) && wsum != 0 {
+	if tracking(logits) {
 		loss.record(func(dy []float32) {
+			if wsum == 0 {
+				return
+			}
 			g := float64(dy[0]) / wsum
 			dx := logits.grad()
 			for i, y := range labels {

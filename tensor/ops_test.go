@@ -71,14 +71,17 @@ func TestCrossEntropyHand(t *testing.T) {
 	weights := []float32{0.2, 0.3, 0.5}
 	near(t, "weighted CE", CrossEntropy(logits, []int{2, 0}, -100, weights).Item(), (0.5*l0+0.2*l1)/0.7, 1e-7)
 
-	// Every label ignored: NaN as torch, and backward adds nothing.
+	// Every label ignored: NaN as torch; Backward runs and adds nothing.
 	logits.ZeroGrad()
 	all := CrossEntropy(logits, []int{-100, -100}, -100, nil)
 	if !math.IsNaN(float64(all.Item())) {
 		t.Errorf("all-ignored CE = %v, want NaN", all.Item())
 	}
-	if all.RequiresGrad() {
-		t.Errorf("all-ignored CE recorded a backward")
+	all.Backward()
+	for _, g := range logits.Grad {
+		if g != 0 {
+			t.Fatalf("all-ignored CE backward added %v", logits.Grad)
+		}
 	}
 }
 
