@@ -82,11 +82,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 			keepScale = 1 / (1 - p)
 		}
 		dropped = make([]float32, len(probs.Data))
-		for i, x := range probs.Data {
-			if rng.Float32() >= p {
-				dropped[i] = x * keepScale
-			}
-		}
+		dropInto(dropped, probs.Data, nil, p, keepScale, rng)
 	}
 	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
 	if !track {

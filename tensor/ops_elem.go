@@ -169,14 +169,7 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 	if track {
 		mask = make([]float32, len(x.Data))
 	}
-	for i, v := range x.Data {
-		if rng.Float32() >= p {
-			y.Data[i] = v * scale
-			if track {
-				mask[i] = scale
-			}
-		}
-	}
+	dropInto(y.Data, x.Data, mask, p, scale, rng)
 	if track {
 		y.record(func(dy []float32) {
 			dx := x.grad()
@@ -230,4 +223,33 @@ func GELUTanh(a *Tensor) *Tensor {
 		}, a)
 	}
 	return y
+}
+
+// dropInto writes dst[i] = src[i]·scale for kept elements and 0 for dropped
+// ones, and mask[i] = scale or 0 when mask is non-nil. Element i is dropped
+// when 32 random bits (two elements per rng.Uint64 call, which halves the
+// generator cost on large activations) fall below p·2³², so p >= 1 drops all.
+// The stored mask is needed because a kept zero input is indistinguishable
+// from a dropped one in dst.
+func dropInto(dst, src, mask []float32, p, scale float32, rng *rand.Rand) {
+	thr := uint64(min(float64(p), 1) * (1 << 32))
+	var bits uint64
+	for i, v := range src {
+		if i&1 == 0 {
+			bits = rng.Uint64()
+		} else {
+			bits >>= 32
+		}
+		if bits&0xffffffff >= thr {
+			dst[i] = v * scale
+			if mask != nil {
+				mask[i] = scale
+			}
+		} else {
+			dst[i] = 0
+			if mask != nil {
+				mask[i] = 0
+			}
+		}
+	}
 }

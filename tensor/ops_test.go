@@ -295,3 +295,30 @@ func TestActivationValues(t *testing.T) {
 		}
 	}
 }
+
+// TestDropoutKeptZeroGetsGradient: an input that is exactly 0 but kept must
+// still pass its gradient (the mask is stored, not inferred from the output).
+func TestDropoutKeptZeroGetsGradient(t *testing.T) {
+	x := Zeros(64)
+	for i := 1; i < 64; i += 2 {
+		x.Data[i] = 1
+	}
+	x.SetRequiresGrad(true)
+	y := Dropout(x, 0.5, rand.New(rand.NewPCG(9, 9)))
+	Sum(y).Backward()
+	keptZeros := 0
+	for i, g := range x.Grad {
+		if g != 0 && g != 2 {
+			t.Fatalf("grad[%d] = %v, want 0 or 1/(1-p) = 2", i, g)
+		}
+		if i%2 == 1 && (g == 2) != (y.Data[i] != 0) {
+			t.Fatalf("grad[%d] = %v disagrees with output %v", i, g, y.Data[i])
+		}
+		if i%2 == 0 && g == 2 {
+			keptZeros++
+		}
+	}
+	if keptZeros == 0 {
+		t.Error("no kept zero input received a gradient")
+	}
+}
