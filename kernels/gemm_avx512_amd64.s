@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gemmMicroAVX512(k int, a *float32, b *float32, c *float32, ldc int, accum int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gemmMicroAVX512(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -14,6 +14,32 @@ TEXT ·gemmMicroAVX512(SB), NOSPLIT, $0-48
 	MOVQ ldc+32(FP), R8
 	MOVQ accum+40(FP), R9
 	SHLQ $0x02, R8
+
+	// Prefetch the C tile.
+	MOVQ       DX, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
+	ADDQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 188(R10)
 
 	// Zero the accumulators: acc[i*nv+v] holds C[i][v*width:(v+1)*width].
 	VPXORD Z0, Z0, Z0

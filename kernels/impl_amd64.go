@@ -6,10 +6,13 @@ import "github.com/klauspost/cpuid/v2"
 
 // archImpls are the x86 impls the CPU supports, worst to best. cpuid's
 // Supports also checks (via XGETBV) that the OS saves the YMM/ZMM state.
+// Each impl's requires string lists exactly what amd64Impls checks; a test
+// keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
+// name for PREFETCHT0) is part of every x86-64 CPU, so it is not checked.
 var archImpls = amd64Impls()
 
 var avx2Impl = &impl{
-	name: "avx2", requires: "AVX, FMA3",
+	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+",
 	mr: 6, nr: 16, kc: 256, mc: 144,
 	micro: gemmMicroAVX2,
 	peak:  fmaPeakAVX2, peakFlops: 12 * 8 * 2,
@@ -17,7 +20,7 @@ var avx2Impl = &impl{
 }
 
 var avx512Impl = &impl{
-	name: "avx512", requires: "AVX512F",
+	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, kc: 768, mc: 96,
 	micro: gemmMicroAVX512,
 	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
@@ -29,7 +32,7 @@ func amd64Impls() []*impl {
 	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
 		out = append(out, avx2Impl)
 	}
-	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
+	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
 		out = append(out, avx512Impl)
 	}
 	return out

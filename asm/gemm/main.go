@@ -99,6 +99,19 @@ func micro(t tile) {
 	Load(Param("accum"), R9)
 	SHLQ(U8(2), R8) // ldc: floats -> bytes
 
+	// C is read-modify-written after the K loop; its rows usually come from
+	// L3 (a 3 MiB C for BERT shapes), so start fetching them now and let the
+	// K loop hide the latency. A row of the tile may straddle two lines.
+	Comment("Prefetch the C tile.")
+	MOVQ(RDX, R10)
+	for i := 0; i < t.mr; i++ {
+		PREFETCHT0(Mem{Base: R10})
+		PREFETCHT0(Mem{Base: R10, Disp: 4*nr - 4})
+		if i < t.mr-1 {
+			ADDQ(R8, R10)
+		}
+	}
+
 	Comment("Zero the accumulators: acc[i*nv+v] holds C[i][v*width:(v+1)*width].")
 	for _, r := range acc {
 		t.zero(r)

@@ -1,0 +1,48 @@
+package kernels
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSelectImpl(t *testing.T) {
+	best, err := selectImpl("")
+	if err != nil || best != impls[len(impls)-1] {
+		t.Fatalf(`selectImpl("") = %v, %v; want the best impl`, best, err)
+	}
+	if im, err := selectImpl("generic"); err != nil || im != genericImpl {
+		t.Fatalf(`selectImpl("generic") = %v, %v`, im, err)
+	}
+	if _, err := selectImpl("sse9"); err == nil || !strings.Contains(err.Error(), "not a kernel implementation") {
+		t.Fatalf(`selectImpl("sse9") error = %v`, err)
+	}
+	for _, name := range knownImpls {
+		if lookupImpl(name) == nil {
+			_, err := selectImpl(name)
+			if err == nil || !strings.Contains(err.Error(), "not available") {
+				t.Fatalf("selectImpl(%q) error = %v; want not available", name, err)
+			}
+		}
+	}
+}
+
+func TestUse(t *testing.T) {
+	before := Active()
+	for _, name := range Available() {
+		restore, err := Use(name)
+		if err != nil || Active() != name {
+			t.Fatalf("Use(%q): err %v, Active %q", name, err, Active())
+		}
+		restore()
+		if Active() != before {
+			t.Fatalf("restore after Use(%q): Active %q, want %q", name, Active(), before)
+		}
+	}
+	if _, err := Use("bogus"); err == nil || Active() != before {
+		t.Fatalf("Use(bogus): err %v, Active %q", err, Active())
+	}
+	if av := Available(); av[0] != "generic" || !slices.Contains(av, Active()) {
+		t.Fatalf("Available() = %v", av)
+	}
+}

@@ -1,0 +1,148 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestSgemmPacked(t *testing.T) {
+	blockedPath(t)
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for i, s := range [][3]int{{1, 1, 1}, {5, im.nr + 1, 3}, {im.mc + 3, 2*im.nr - 1, im.kc + 7}, {300, 200, 70}} {
+			m, n, k := s[0], s[1], s[2]
+			for ti := range 4 {
+				tA, tB := ti&1 != 0, ti&2 != 0
+				ab := alphaBetas[(i+ti)%len(alphaBetas)]
+				var a, b []float32
+				lda, ldb := k+1, n+2
+				if tA {
+					lda = m + 1
+					a = randSlice(r, k*lda, 1)
+				} else {
+					a = randSlice(r, m*lda, 1)
+				}
+				if tB {
+					ldb = k + 2
+					b = randSlice(r, n*ldb, 1)
+				} else {
+					b = randSlice(r, k*ldb, 1)
+				}
+				pb := PackB(tB, k, n, b, ldb)
+				if pb.K() != k || pb.N() != n {
+					t.Fatalf("PackedB dims %d,%d want %d,%d", pb.K(), pb.N(), k, n)
+				}
+				ldc := n + 3
+				c := randSlice(r, m*ldc, 1)
+				want := append([]float32(nil), c...)
+				sgemmGeneric(tA, tB, m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
+				if ab[1] == 0 {
+					for j := range c {
+						c[j] = float32(math.NaN())
+					}
+				}
+				SgemmPacked(tA, m, ab[0], a, lda, pb, ab[1], c, ldc)
+				for x := 0; x < m; x++ {
+					for y := 0; y < n; y++ {
+						g, w := c[x*ldc+y], want[x*ldc+y]
+						if d := math.Abs(float64(g - w)); !(d <= 1e-5*float64(k)) {
+							t.Fatalf("%v tA=%v tB=%v: C[%d,%d]=%g want %g", s, tA, tB, x, y, g, w)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmPackedOtherImpl: a PackedB made under one impl still gives the
+// right answer after Use switches to another (it falls back to Sgemm).
+func TestSgemmPackedOtherImpl(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	m, n, k := 20, 30, 40
+	a, b := randSlice(r, m*k, 1), randSlice(r, n*k, 1)
+	pb := PackB(true, k, n, b, k)
+	want := make([]float32, m*n)
+	sgemmGeneric(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+	for _, name := range Available() {
+		restore, _ := Use(name)
+		c := make([]float32, m*n)
+		SgemmPacked(false, m, 1, a, k, pb, 0, c, n)
+		restore()
+		for i := range c {
+			if math.Abs(float64(c[i]-want[i])) > 1e-4 {
+				t.Fatalf("%s: c[%d]=%g want %g", name, i, c[i], want[i])
+			}
+		}
+	}
+}
+
+// TestSgemmBatch runs attention-shaped per-head products on strided views of
+// [batch·seq, hidden] matrices and compares with one Sgemm per head.
+func TestSgemmBatch(t *testing.T) {
+	blockedPath(t)
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(15, 16))
+		for _, d := range [][3]int{{2, 7, 3}, {3, 33, 2}, {2, 130, 4}} { // batch, seq, heads
+			batch, seq, heads := d[0], d[1], d[2]
+			hd := 16 + heads
+			hidden := heads * hd
+			q := randSlice(r, batch*seq*hidden, 1)
+			kk := randSlice(r, batch*seq*hidden, 1)
+			var aOff, bOff, cOff []int
+			for bi := 0; bi < batch; bi++ {
+				for h := 0; h < heads; h++ {
+					aOff = append(aOff, bi*seq*hidden+h*hd)
+					bOff = append(bOff, bi*seq*hidden+h*hd)
+					cOff = append(cOff, (bi*heads+h)*seq*seq)
+				}
+			}
+			for _, beta := range []float32{0, 1} {
+				got := randSlice(r, batch*heads*seq*seq, 1)
+				want := append([]float32(nil), got...)
+				if beta == 0 {
+					for i := range got {
+						got[i] = float32(math.NaN())
+					}
+				}
+				SgemmBatch(false, true, seq, seq, hd, 0.25, q, hidden, aOff, kk, hidden, bOff, beta, got, seq, cOff)
+				for i := range aOff {
+					sgemmGeneric(false, true, seq, seq, hd, 0.25, q[aOff[i]:], hidden, kk[bOff[i]:], hidden, beta, want[cOff[i]:], seq)
+				}
+				for i := range got {
+					if math.Abs(float64(got[i]-want[i])) > 1e-5*float64(hd) {
+						t.Fatalf("%v beta=%v: c[%d]=%g want %g", d, beta, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmBatchMismatch(t *testing.T) {
+	defer func() {
+		if recover() != errLenMismatch {
+			t.Fatal("want panic on offset-length mismatch")
+		}
+	}()
+	SgemmBatch(false, false, 1, 1, 1, 1, []float32{1}, 1, []int{0}, []float32{1}, 1, nil, 0, []float32{0}, 1, []int{0})
+}
+
+// TestGemmNoAllocs: a steady-state GEMM allocates nothing (buffers are reused).
+func TestGemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := rand.New(rand.NewPCG(17, 18))
+	m, n, k := 256, 256, 256
+	a, b, c := randSlice(r, m*k, 1), randSlice(r, n*k, 1), make([]float32, m*n)
+	pb := PackB(true, k, n, b, k)
+	Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) // warm the pools and workers
+	if n := testing.AllocsPerRun(20, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) }); n > 0 {
+		t.Errorf("Sgemm: %v allocs per call", n)
+	}
+	if n := testing.AllocsPerRun(20, func() { SgemmPacked(false, m, 1, a, k, pb, 0, c, n) }); n > 0 {
+		t.Errorf("SgemmPacked: %v allocs per call", n)
+	}
+}
