@@ -1,7 +1,6 @@
 package bert
 
 import (
-	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -19,47 +18,18 @@ func newLinear(in, out int) *nn.Linear              { return nn.NewLinear(in, ou
 func newLayerNorm(d int, eps float64) *nn.LayerNorm { return nn.NewLayerNorm(d, float32(eps)) }
 func newEmbedding(n, d, pad int) *nn.Embedding      { return nn.NewEmbedding(n, d, pad, nil) }
 
-// activate applies a validated hidden_act (HF ACT2FN).
+// activate applies a validated hidden_act (HF ACT2FN): "gelu" is exact erf
+// GELU; "gelu_new" and "gelu_pytorch_tanh" are the tanh approximation
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); "relu" is max(x, 0).
 func activate(act string, x *tensor.Tensor) *tensor.Tensor {
 	switch act {
 	case ActGELUNew, ActGELUTanh:
-		return geluTanh(x)
+		return tensor.GELUTanh(x)
 	case ActReLU:
-		return relu(x)
+		return tensor.ReLU(x)
 	default:
 		return tensor.GELU(x)
 	}
-}
-
-// geluTanh is HF NewGELUActivation / gelu_pytorch_tanh:
-// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed from tensor ops so
-// autograd differentiates it.
-func geluTanh(x *tensor.Tensor) *tensor.Tensor {
-	x3 := tensor.Mul(tensor.Mul(x, x), x)
-	u := tensor.Scale(tensor.Add(x, tensor.Scale(x3, 0.044715)), float32(math.Sqrt(2/math.Pi)))
-	t := tensor.Tanh(u)
-	return tensor.Mul(tensor.Scale(x, 0.5), tensor.Add(t, constLike(t, 1)))
-}
-
-// relu is max(x, 0), written as x∘1[x>0] with a constant mask: the product's
-// backward then gives exactly relu's derivative.
-func relu(x *tensor.Tensor) *tensor.Tensor {
-	m := tensor.Zeros(x.Shape...)
-	for i, v := range x.Data {
-		if v > 0 {
-			m.Data[i] = 1
-		}
-	}
-	return tensor.Mul(x, m)
-}
-
-// constLike returns a non-grad tensor of t's shape filled with v.
-func constLike(t *tensor.Tensor, v float32) *tensor.Tensor {
-	c := tensor.Zeros(t.Shape...)
-	for i := range c.Data {
-		c.Data[i] = v
-	}
-	return c
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

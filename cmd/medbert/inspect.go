@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/tokenize"
@@ -149,42 +147,20 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	return tw.Flush()
 }
 
-// describeTokenizer reports vocab.txt and the casing a tokenizer would use:
-// tokenizer_config.json's do_lower_case when present, else inferred from
-// the vocabulary (any uppercase entry means a cased model).
+// describeTokenizer reports vocab.txt and the casing decision the
+// tokenizer makes for this folder (package tokenize), with its reason.
 func describeTokenizer(dir string) string {
-	v, err := tokenize.LoadVocab(filepath.Join(dir, "vocab.txt"))
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, "vocab.txt")); errors.Is(err, os.ErrNotExist) {
 		return "no vocab.txt"
 	}
+	tok, err := tokenize.LoadDir(dir)
 	if err != nil {
-		return "vocab.txt unreadable: " + err.Error()
+		return "unusable: " + err.Error()
 	}
-	casing, reason := "", ""
-	if b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
-		var tc struct {
-			DoLowerCase *bool `json:"do_lower_case"`
-		}
-		if json.Unmarshal(b, &tc) == nil && tc.DoLowerCase != nil {
-			casing, reason = lowerName(*tc.DoLowerCase), "tokenizer_config.json do_lower_case"
-		}
+	s := tok.Settings()
+	casing := "cased (keeps case)"
+	if s.DoLowerCase {
+		casing = "uncased (lowercases input)"
 	}
-	if casing == "" {
-		upper := false
-		for _, t := range v.Tokens() {
-			if !strings.HasPrefix(t, "[") && strings.IndexFunc(t, unicode.IsUpper) >= 0 {
-				upper = true
-				break
-			}
-		}
-		casing, reason = lowerName(!upper), "inferred from the vocabulary"
-	}
-	return fmt.Sprintf("vocab.txt %d entries; %s (%s)", v.Len(), casing, reason)
-}
-
-func lowerName(lower bool) string {
-	if lower {
-		return "uncased (lowercases input)"
-	}
-	return "cased (keeps case)"
+	return fmt.Sprintf("vocab.txt %d entries; %s (%s)", tok.Vocab().Len(), casing, s.LowerCaseReason)
 }
