@@ -134,6 +134,7 @@ func (o *AdamW) Step(lr float64) error {
 	b1, b2 := float32(o.cfg.Beta1), float32(o.cfg.Beta2)
 	c1, c2 := float32(1-o.cfg.Beta1), float32(1-o.cfg.Beta2)
 	eps := float32(o.cfg.Eps)
+	scal := make([]adamwScalars, len(o.params))
 	for i, p := range o.params {
 		if p.Grad == nil {
 			continue
@@ -146,12 +147,18 @@ func (o *AdamW) Step(lr float64) error {
 		}
 		bc1 := 1 - math.Pow(o.cfg.Beta1, t)
 		bc2 := 1 - math.Pow(o.cfg.Beta2, t)
-		adamwKernel(p.Data, p.Grad, o.m[i], o.v[i], adamwScalars{
+		scal[i] = adamwScalars{
 			decay: float32(1 - lr*wd), doDecay: wd != 0,
 			b1: b1, b2: b2, c1: c1, c2: c2,
 			negStep: float32(-(lr / bc1)), bc2Sqrt: float32(math.Sqrt(bc2)), eps: eps,
-		})
+		}
 	}
+	// Elementwise, so the block split cannot change any result.
+	bs := blocksOf(func(i int) int { return len(o.params[i].Grad) }, len(o.params))
+	forBlocks(bs, func(_ int, b block) {
+		p := o.params[b.param]
+		adamwKernel(p.Data[b.lo:b.hi], p.Grad[b.lo:b.hi], o.m[b.param][b.lo:b.hi], o.v[b.param][b.lo:b.hi], scal[b.param])
+	})
 	return nil
 }
 

@@ -3,13 +3,27 @@ package optim
 import "math"
 
 // GradNorm returns the global L2 norm of all gradients (nil grads skipped),
-// accumulated in float64.
+// accumulated in float64: per fixed-size block in parallel, then the block
+// sums in order, so the result does not depend on the number of cores.
 func GradNorm(params []Param) float64 {
-	var s float64
-	for _, p := range params {
-		for _, g := range p.Grad {
-			s += float64(g) * float64(g)
+	bs := blocksOf(func(i int) int { return len(params[i].Grad) }, len(params))
+	partial := make([]float64, len(bs))
+	forBlocks(bs, func(k int, b block) {
+		var s0, s1 float64
+		g := params[b.param].Grad[b.lo:b.hi]
+		for len(g) >= 2 {
+			s0 += float64(g[0]) * float64(g[0])
+			s1 += float64(g[1]) * float64(g[1])
+			g = g[2:]
 		}
+		if len(g) == 1 {
+			s0 += float64(g[0]) * float64(g[0])
+		}
+		partial[k] = s0 + s1
+	})
+	var s float64
+	for _, x := range partial {
+		s += x
 	}
 	return math.Sqrt(s)
 }
@@ -33,11 +47,13 @@ func ClipGradNorm(params []Param, maxNorm float64) float64 {
 	if coef == 1 {
 		return total // multiplying by 1 changes no bits
 	}
-	for _, p := range params {
-		for i := range p.Grad {
-			p.Grad[i] *= coef
+	bs := blocksOf(func(i int) int { return len(params[i].Grad) }, len(params))
+	forBlocks(bs, func(_ int, b block) {
+		g := params[b.param].Grad[b.lo:b.hi]
+		for i := range g {
+			g[i] *= coef
 		}
-	}
+	})
 	return total
 }
 

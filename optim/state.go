@@ -44,8 +44,8 @@ func (o *AdamW) Save(dir string) error {
 	for i, p := range o.params {
 		st.Params = append(st.Params, paramState{Name: p.Name, Numel: len(p.Data), Step: o.steps[i], NoDecay: p.NoDecay})
 		ts = append(ts,
-			safetensors.F32("exp_avg."+p.Name, []int{len(o.m[i])}, o.m[i]),
-			safetensors.F32("exp_avg_sq."+p.Name, []int{len(o.v[i])}, o.v[i]))
+			safetensors.F32View("exp_avg."+p.Name, []int{len(o.m[i])}, o.m[i]),
+			safetensors.F32View("exp_avg_sq."+p.Name, []int{len(o.v[i])}, o.v[i]))
 	}
 	if err := safetensors.Write(filepath.Join(dir, MomentsFile), ts, map[string]string{"format": "medbert-adamw"}); err != nil {
 		return err

@@ -34,6 +34,17 @@ func F32(name string, shape []int, data []float32) Tensor {
 	return Tensor{Name: name, DType: DTypeF32, Shape: slices.Clone(shape), Data: b}
 }
 
+// F32View is F32 without the copy on little-endian hosts: Data aliases
+// data's memory, which must not change until the tensor is written. It
+// saves a transient copy of every weight when saving large models.
+func F32View(name string, shape []int, data []float32) Tensor {
+	if !littleEndian || len(data) == 0 {
+		return F32(name, shape, data)
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), 4*len(data))
+	return Tensor{Name: name, DType: DTypeF32, Shape: slices.Clone(shape), Data: b}
+}
+
 // I64 builds an I64 tensor (copying data).
 func I64(name string, shape []int, data []int64) Tensor {
 	b := make([]byte, 8*len(data))
