@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -334,5 +335,36 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+// The block split is fixed by tensor sizes: one core or many give the same
+// bits (tensors here span several blocks and a ragged tail).
+func TestResultsIndependentOfGOMAXPROCS(t *testing.T) {
+	run := func(procs int) ([]float32, float64) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		r := rand.New(rand.NewPCG(5, 6))
+		ps := []Param{{Name: "w"}, {Name: "b.bias"}}
+		for i, n := range []int{3*blockSize + 123, 77} {
+			ps[i].Data, ps[i].Grad = make([]float32, n), make([]float32, n)
+			for j := range ps[i].Data {
+				ps[i].Data[j], ps[i].Grad[j] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+		}
+		SetHFNoDecay(ps)
+		opt, _ := NewAdamW(ps, AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
+		norm := ClipGradNorm(ps, 0.5)
+		opt.Step(1e-3)
+		return ps[0].Data, norm
+	}
+	a, na := run(1)
+	b, nb := run(4)
+	if na != nb {
+		t.Errorf("norm %v vs %v", na, nb)
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("element %d differs between GOMAXPROCS 1 and 4", i)
+		}
 	}
 }
