@@ -327,3 +327,25 @@ func TestInspectTorchFolder(t *testing.T) {
 		t.Errorf("missing folder: %d %q", code, stderr)
 	}
 }
+
+func TestForwardFromTorchFolder(t *testing.T) {
+	// A folder as Bio_ClinicalBERT ships it: config + legacy-format .bin.
+	dir := t.TempDir()
+	for src, dst := range map[string]string{"config.json": "config.json", "pytorch_model_legacy.bin": "pytorch_model.bin"} {
+		b, err := os.ReadFile(filepath.Join(tinyDir, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, dst), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "out.safetensors")
+	code, _, stderr := medbert(t, "forward", "--model", dir, "--inputs", filepath.Join(tinyDir, "inputs.safetensors"), "--output", out, "--head", "qa")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	exp := openST(t, filepath.Join(tinyDir, "expected.safetensors"))
+	got := openST(t, out)
+	compare(t, got, "hidden_states.2", exp, "last_hidden_state", 1e-5)
+	compare(t, got, "start_logits", exp, "qa_start_logits", 1e-5)
+	compare(t, got, "end_logits", exp, "qa_end_logits", 1e-5)
+}
