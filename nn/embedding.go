@@ -15,7 +15,7 @@ type Embedding struct {
 }
 
 // NewEmbedding returns a table ~ N(0, 0.02²) drawn from rng with the padding
-// row zeroed, as HF BERT's _init_weights.
+// row zeroed, as HF BERT's _init_weights. A nil rng leaves all zeros.
 func NewEmbedding(num, dim, paddingIdx int, rng *rand.Rand) *Embedding {
 	e := &Embedding{Weight: newParam(rng, InitStd, num, dim), PaddingIdx: paddingIdx}
 	if paddingIdx >= 0 && paddingIdx < num {

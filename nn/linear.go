@@ -14,7 +14,8 @@ type Linear struct {
 }
 
 // NewLinear returns a Linear layer with HF BERT's initialisation: weight
-// ~ N(0, 0.02²) drawn from rng, bias zero.
+// ~ N(0, 0.02²) drawn from rng, bias zero. A nil rng leaves the weight zero
+// for a caller that initialises (or loads) parameters itself.
 func NewLinear(in, out int, bias bool, rng *rand.Rand) *Linear {
 	l := &Linear{Weight: newParam(rng, InitStd, out, in)}
 	if bias {
