@@ -1,0 +1,186 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/safetensors"
+)
+
+const tinyDir = "../testdata/golden/tiny"
+
+// tinySeqCls loads the tiny golden model with dropout switched on (the
+// golden config has 0.0), so determinism and resume also cover the dropout
+// stream, and random features over its 512-id vocabulary.
+func tinySeqCls(t *testing.T, n int) *SeqCls {
+	t.Helper()
+	cfg, err := bert.LoadConfig(filepath.Join(tinyDir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb = 0.1, 0.1
+	m, err := bert.New(cfg, bert.HeadSeqCls, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := safetensors.Open(filepath.Join(tinyDir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := m.LoadWeights(src, "model.safetensors", 1); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	feats := func(k int) []Features {
+		fs := make([]Features, k)
+		for i := range fs {
+			l := 4 + r.IntN(12)
+			ids := []int{101}
+			for j := 0; j < l; j++ {
+				ids = append(ids, 104+r.IntN(408))
+			}
+			ids = append(ids, 102)
+			fs[i] = Features{IDs: ids, TypeIDs: make([]int, len(ids)), Label: i % 3}
+		}
+		return fs
+	}
+	return &SeqCls{Model: m, Labels: cfg.Labels(), Train: feats(n), Eval: feats(9), PadID: 0, EvalBatchSize: 4,
+		ClassWeights: []float32{1, 2, 0.5}}
+}
+
+func paramBits(task *SeqCls) []uint32 {
+	var out []uint32
+	for _, p := range task.Params() {
+		for _, v := range p.T.Data {
+			out = append(out, math.Float32bits(v))
+		}
+	}
+	return out
+}
+
+func tinyArgs(dir string) Args {
+	a := Defaults()
+	a.OutputDir = dir
+	a.NumTrainEpochs = 2
+	a.PerDeviceTrainBatchSize = 4
+	a.GradientAccumulationSteps = 2
+	a.LearningRate = 1e-3
+	a.WeightDecay = 0.01
+	a.WarmupSteps = 2
+	a.LoggingSteps = 2
+	a.SaveStrategy = StrategyNo
+	a.EvalStrategy = StrategyEpoch
+	a.DisableProgressBar = true
+	return a
+}
+
+func TestTinyGoldenSeededAndResume(t *testing.T) {
+	// 22 examples / batch 4 = 6 batches, 3 steps per epoch, 6 steps.
+	train := func(a Args, task *SeqCls, onStep func(int), ctx context.Context) (*Result, error) {
+		tr := &Trainer{Args: &a, Task: task, OnStep: onStep}
+		return tr.Train(ctx)
+	}
+	ref := tinySeqCls(t, 22)
+	init := paramBits(ref)
+	res, err := train(tinyArgs(t.TempDir()), ref, nil, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GlobalStep != 6 || res.FinalEval["eval_loss"] <= 0 {
+		t.Fatalf("step %d, final eval %v", res.GlobalStep, res.FinalEval)
+	}
+	again := tinySeqCls(t, 22)
+	if _, err := train(tinyArgs(t.TempDir()), again, nil, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := paramBits(ref)
+	if equalBits(init, want) {
+		t.Fatal("weights unchanged by training")
+	}
+	if !equalBits(want, paramBits(again)) {
+		t.Fatal("seeded run twice: weights differ")
+	}
+
+	// Stop after step 4 (Ctrl-C path), resume in a fresh model.
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = train(tinyArgs(dir), tinySeqCls(t, 22), func(s int) {
+		if s == 4 {
+			cancel()
+		}
+	}, ctx)
+	cancel()
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("want ErrInterrupted, got %v", err)
+	}
+	a := tinyArgs(dir)
+	a.ResumeFromCheckpoint = filepath.Join(dir, CheckpointName(4))
+	resumed := tinySeqCls(t, 22)
+	if _, err := train(a, resumed, nil, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !equalBits(want, paramBits(resumed)) {
+		t.Fatal("stop after 4 steps + resume: final weights differ from the uninterrupted run")
+	}
+}
+
+func TestCollatePadsToLongest(t *testing.T) {
+	in := Collate([]Features{{IDs: []int{101, 5, 102}, TypeIDs: []int{0, 0, 0}}, {IDs: []int{101, 7, 8, 102, 9, 102}, TypeIDs: []int{0, 0, 0, 0, 1, 1}}}, 0)
+	if in.Batch != 2 || in.Seq != 6 {
+		t.Fatalf("shape %d x %d", in.Batch, in.Seq)
+	}
+	wantIDs := []int{101, 5, 102, 0, 0, 0, 101, 7, 8, 102, 9, 102}
+	wantMask := []int{1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1}
+	wantTT := []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1}
+	for i := range wantIDs {
+		if in.InputIDs[i] != wantIDs[i] || in.AttentionMask[i] != wantMask[i] || in.TokenTypeIDs[i] != wantTT[i] {
+			t.Fatalf("position %d: ids %v mask %v tt %v", i, in.InputIDs, in.AttentionMask, in.TokenTypeIDs)
+		}
+	}
+}
+
+func TestEvaluateFeaturesLossMatchesGolden(t *testing.T) {
+	// The golden batch's seq-cls loss (mean CE) must come out of the
+	// evaluation path too: logits via Logits, loss in float64.
+	m, _, err := bert.Load(tinyDir, bert.LoadOptions{Head: bert.HeadSeqCls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := safetensors.Open(filepath.Join(tinyDir, "inputs.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	ids, _, _ := in.Int64("input_ids")
+	mask, _, _ := in.Int64("attention_mask")
+	tt, _, _ := in.Int64("token_type_ids")
+	lab, _, _ := in.Int64("seqcls_labels")
+	var fs []Features
+	for b := 0; b < 3; b++ {
+		var f Features
+		for s := 0; s < 16; s++ {
+			if mask[b*16+s] == 1 {
+				f.IDs = append(f.IDs, int(ids[b*16+s]))
+				f.TypeIDs = append(f.TypeIDs, int(tt[b*16+s]))
+			}
+		}
+		f.Label = int(lab[b])
+		fs = append(fs, f)
+	}
+	r, err := EvaluateFeatures(context.Background(), m, fs, m.Config.Labels(), 0, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.Loss-1.09943497) > 2e-6 {
+		t.Errorf("loss %.8f, golden seqcls_loss 1.09943497", r.Loss)
+	}
+	if r.Report.Examples != 3 {
+		t.Errorf("report over %d examples", r.Report.Examples)
+	}
+}
