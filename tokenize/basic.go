@@ -174,6 +174,11 @@ func (t *Tokenizer) wordpieceASCII(dst []Token, w string, base int) []Token {
 	if len(w) > t.maxChars {
 		return append(dst, Token{ID: t.unkID, Start: base, End: base + len(w)})
 	}
+	// Most words are whole vocabulary entries, and then the longest
+	// prefix is the word itself: one hash lookup beats a trie walk.
+	if id, ok := t.vocab.ids[w]; ok {
+		return append(dst, Token{ID: id, Start: base, End: base + len(w)})
+	}
 	n0 := len(dst)
 	tr := t.initial
 	for start := 0; start < len(w); {
@@ -379,6 +384,9 @@ func (t *Tokenizer) wordpieceSpans(dst []Token, runes []rune, spans []span, sc *
 	}
 	sc.word = appendRunes(sc.word[:0], runes)
 	w := bytesString(sc.word)
+	if id, ok := t.vocab.ids[w]; ok {
+		return append(dst, Token{ID: id, Start: whole.Start, End: whole.End})
+	}
 	n0 := len(dst)
 	tr := t.initial
 	ri := 0

@@ -97,37 +97,35 @@ func ParseVocab(name string, data []byte) (*Vocab, error) {
 // trie is a byte trie over vocabulary tokens for greedy longest-prefix
 // matching in one pass, instead of HF's shrink-and-retry loop of map lookups
 // (same result: the longest vocabulary entry that prefixes the rest).
-// Nodes are flattened so that each node's children are contiguous.
+// Nodes are numbered breadth-first, so the children of a node are the
+// contiguous nodes lo+1..hi and label[j] is the byte leading to node j+1;
+// one 12-byte node and one short label scan per input byte.
 type trie struct {
-	root   [256]int32 // child of the root per byte, -1 if none
-	id     []int32    // token id ending at node, -1 if none
-	lo, hi []int32    // children of node are label/child[lo:hi]
-	label  []byte
-	child  []int32
+	root  [256]int32 // child of the root per byte, -1 if none
+	nodes []tnode
+	label []byte
+	dense []int32
 }
 
-type buildNode struct {
-	id    int32
-	label byte
-	kids  []*buildNode
+type tnode struct {
+	id     int32 // token id ending here, -1 if none
+	lo, hi int32 // children: label[lo:hi], nodes lo+1..hi
+	dense  int32 // if >= 0, dense[dense+c] is the child for byte c (or -1)
 }
 
-func (n *buildNode) kid(c byte) *buildNode {
-	for _, k := range n.kids {
-		if k.label == c {
-			return k
-		}
-	}
-	k := &buildNode{id: -1, label: c}
-	n.kids = append(n.kids, k)
-	return k
-}
+// denseKids is the child count from which a node gets a 256-entry table
+// instead of a label scan (about 130 nodes for a BERT vocabulary).
+const denseKids = 12
 
 // newTrie indexes the tokens that start with prefix, prefix removed; with an
 // empty prefix it indexes every token (HF matches a word's first piece
 // against the whole vocabulary, "##" entries included).
 func newTrie(tokens []string, prefix string) *trie {
-	root := &buildNode{id: -1}
+	type key struct {
+		s  string
+		id int32
+	}
+	keys := make([]key, 0, len(tokens))
 	for id, tok := range tokens {
 		if prefix != "" {
 			if !strings.HasPrefix(tok, prefix) || len(tok) == len(prefix) {
@@ -135,38 +133,52 @@ func newTrie(tokens []string, prefix string) *trie {
 			}
 			tok = tok[len(prefix):]
 		}
-		n := root
-		for i := 0; i < len(tok); i++ {
-			n = n.kid(tok[i])
-		}
-		n.id = int32(id)
+		keys = append(keys, key{tok, int32(id)})
 	}
+	sort.Slice(keys, func(a, b int) bool { return keys[a].s < keys[b].s })
+
 	t := &trie{}
 	for i := range t.root {
 		t.root[i] = -1
 	}
-	// Breadth-first flattening; node 0 is the root.
-	queue := []*buildNode{root}
-	t.id = append(t.id, -1)
-	t.lo = append(t.lo, 0)
-	t.hi = append(t.hi, 0)
+	// Breadth-first over ranges of sorted keys sharing a d-byte prefix:
+	// queue entry q is node q. Keys equal to the prefix sort first and end
+	// at the node; the rest group by their byte d into children.
+	type item struct{ a, b, d int }
+	queue := []item{{0, len(keys), 0}}
+	t.nodes = append(t.nodes, tnode{id: -1, dense: -1})
 	for q := 0; q < len(queue); q++ {
-		n := queue[q]
-		sort.Slice(n.kids, func(a, b int) bool { return n.kids[a].label < n.kids[b].label })
-		lo := int32(len(t.label))
-		for _, k := range n.kids {
-			idx := int32(len(t.id))
-			t.id = append(t.id, k.id)
-			t.lo = append(t.lo, 0)
-			t.hi = append(t.hi, 0)
-			t.label = append(t.label, k.label)
-			t.child = append(t.child, idx)
-			if q == 0 {
-				t.root[k.label] = idx
-			}
-			queue = append(queue, k)
+		a, b, d := queue[q].a, queue[q].b, queue[q].d
+		if a < b && len(keys[a].s) == d {
+			t.nodes[q].id = keys[a].id
+			a++
 		}
-		t.lo[q], t.hi[q] = lo, int32(len(t.label))
+		lo := int32(len(t.label))
+		for a < b {
+			c, e := keys[a].s[d], a+1
+			for e < b && keys[e].s[d] == c {
+				e++
+			}
+			idx := int32(len(t.nodes))
+			t.nodes = append(t.nodes, tnode{id: -1, dense: -1})
+			t.label = append(t.label, c)
+			if q == 0 {
+				t.root[c] = idx
+			}
+			queue = append(queue, item{a, e, d + 1})
+			a = e
+		}
+		hi := int32(len(t.label))
+		t.nodes[q].lo, t.nodes[q].hi = lo, hi
+		if hi-lo >= denseKids {
+			t.nodes[q].dense = int32(len(t.dense))
+			for c := 0; c < 256; c++ {
+				t.dense = append(t.dense, -1)
+			}
+			for j := lo; j < hi; j++ {
+				t.dense[int(t.nodes[q].dense)+int(t.label[j])] = j + 1
+			}
+		}
 	}
 	return t
 }
@@ -180,17 +192,22 @@ func (t *trie) longest(w string, from int) (id int32, end int) {
 	}
 	n := t.root[w[from]]
 	for k := from + 1; n >= 0; k++ {
-		if t.id[n] >= 0 && (k == len(w) || utf8.RuneStart(w[k])) {
-			id, end = t.id[n], k
+		nd := &t.nodes[n]
+		if nd.id >= 0 && (k == len(w) || utf8.RuneStart(w[k])) {
+			id, end = nd.id, k
 		}
 		if k == len(w) {
 			break
 		}
-		c, lo, hi := w[k], t.lo[n], t.hi[n]
+		c := w[k]
+		if nd.dense >= 0 {
+			n = t.dense[int(nd.dense)+int(c)]
+			continue
+		}
 		n = -1
-		for j := lo; j < hi; j++ {
-			if t.label[j] == c {
-				n = t.child[j]
+		for j, l := range t.label[nd.lo:nd.hi] {
+			if l == c {
+				n = nd.lo + int32(j) + 1
 				break
 			}
 		}
