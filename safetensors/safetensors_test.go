@@ -310,7 +310,7 @@ func TestCorruptInputs(t *testing.T) {
 		{"unknown field", "a", "unknown field", mk(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}`, eight)},
 		{"shape not ints", "a", "wrong type", mk(`{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}`, eight)},
 		{"negative dim", "a", "negative", mk(`{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, eight)},
-		{"shape overflow", "a", "overflows", mk(`{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}`, eight)},
+		{"shape overflow", "a", "overflows", mk(`{"a":{"dtype":"F32","shape":[65536,65536,65536,65536],"data_offsets":[0,8]}}`, eight)},
 		{"shape/byte mismatch", "a", "needs 12 bytes", mk(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, eight)},
 		{"offsets reversed", "a", "invalid data_offsets", mk(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}`, eight)},
 		{"three offsets", "a", "2 entries", mk(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,8]}}`, eight)},
