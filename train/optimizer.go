@@ -18,7 +18,7 @@ type optCore interface {
 	// (no-op when maxNorm <= 0) and returns the pre-clip norm.
 	clip(maxNorm float64) float64
 	// step applies one AdamW update with learning rate lr.
-	step(lr float64)
+	step(lr float64) error
 	save(dir string) error
 	load(dir string) error
 }
@@ -32,10 +32,10 @@ func newOptimizer(a *Args, params []NamedParam, totalSteps int) (*optimizer, err
 }
 
 // step performs optimizer step number `step` (0-based global step).
-func (o *optimizer) step(step int) {
+func (o *optimizer) step(step int) error {
 	o.lastNorm = o.core.clip(o.maxNorm)
 	o.lastLR = o.lrAt(step)
-	o.core.step(o.lastLR)
+	return o.core.step(o.lastLR)
 }
 
 func (o *optimizer) save(dir string) error { return o.core.save(dir) }

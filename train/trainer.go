@@ -262,7 +262,9 @@ func (t *Trainer) step(batches [][]int) (loss float64, seqs int, err error) {
 		loss += v / float64(len(batches))
 		seqs += len(idx)
 	}
-	t.opt.step(t.State.GlobalStep)
+	if err := t.opt.step(t.State.GlobalStep); err != nil {
+		return 0, 0, err
+	}
 	for _, p := range t.params {
 		clear(p.T.Grad)
 	}
