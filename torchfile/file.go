@@ -16,12 +16,14 @@ package torchfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"slices"
+	"unsafe"
 
 	"github.com/medbert/medbert/torchfile/pickle"
 )
@@ -169,6 +171,18 @@ func (f *File) Raw(name string) (dtype string, shape []int, data []byte, err err
 // F16/BF16 widening is exact) and its shape. Integer tensors are an error:
 // use Int64.
 func (f *File) Float32(name string) ([]float32, []int, error) {
+	if t, ok := f.tensors[name]; ok && t.st.dtype == "F32" && littleEndian && !f.closed {
+		// Read straight into the result: one allocation, no conversion.
+		out := make([]float32, t.numel())
+		var b []byte
+		if len(out) > 0 {
+			b = unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*len(out))
+		}
+		if err := t.contiguousInto(b); err != nil {
+			return nil, nil, fmt.Errorf("torchfile: %s: tensor %q: %w", f.path, name, err)
+		}
+		return out, slices.Clone(t.shape), nil
+	}
 	dt, shape, raw, err := f.Raw(name)
 	if err != nil {
 		return nil, nil, err
@@ -223,6 +237,9 @@ func (f *File) collect(obj any) error {
 	}
 	return nil
 }
+
+// littleEndian is true when float32 memory order matches the file's.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 var errOverflow = errors.New("size overflows int64")
 
@@ -294,19 +311,28 @@ func (t *tensor) validate() error {
 
 // contiguous reads the tensor's elements in C order.
 func (t *tensor) contiguous() ([]byte, error) {
+	out := make([]byte, t.numel()*t.st.esize)
+	if err := t.contiguousInto(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// contiguousInto reads the tensor's elements in C order into out, which
+// must hold exactly numel*esize bytes.
+func (t *tensor) contiguousInto(out []byte) error {
 	numel := t.numel()
 	es := t.st.esize
-	out := make([]byte, numel*es)
+	if int64(len(out)) != numel*es {
+		return fmt.Errorf("internal: buffer of %d bytes for %d elements", len(out), numel)
+	}
 	if numel == 0 {
-		return out, nil
+		return nil
 	}
 	root := t.st.rootStorage()
 	start := t.st.base + t.offset
 	if t.isContiguous() {
-		if err := root.read(out, start*es); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return root.read(out, start*es)
 	}
 	// Read the span the view covers once, then gather.
 	last := int64(0)
@@ -315,7 +341,7 @@ func (t *tensor) contiguous() ([]byte, error) {
 	}
 	span := make([]byte, (last+1)*es)
 	if err := root.read(span, start*es); err != nil {
-		return nil, err
+		return err
 	}
 	idx := make([]int, len(t.shape))
 	src := int64(0)
@@ -332,7 +358,7 @@ func (t *tensor) contiguous() ([]byte, error) {
 			idx[d] = 0
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (t *tensor) isContiguous() bool {
