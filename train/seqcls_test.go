@@ -184,3 +184,42 @@ func TestEvaluateFeaturesLossMatchesGolden(t *testing.T) {
 		t.Errorf("report over %d examples", r.Report.Examples)
 	}
 }
+
+func TestClassWeightedLossTrainAndEvalAgree(t *testing.T) {
+	// The training loss (tensor.CrossEntropy with weights, float32) and the
+	// evaluation loss (float64 from softmax) follow torch's weighted mean:
+	// Σ w_y·nll / Σ w_y. Checked against a hand computation from the logits.
+	m, _, err := bert.Load(tinyDir, bert.LoadOptions{Head: bert.HeadSeqCls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := tinySeqCls(t, 6)
+	task.Model = m
+	w := task.ClassWeights
+	idx := []int{0, 1, 2, 3, 4, 5}
+	l, err := task.Loss(idx, StepRNG(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := EvaluateFeatures(context.Background(), m, task.Train, task.Labels, 0, 4, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var num, den float64
+	for i, f := range task.Train {
+		p := Softmax(r.Logits[i])
+		num += -float64(w[f.Label]) * math.Log(p[f.Label])
+		den += float64(w[f.Label])
+	}
+	want := num / den
+	if math.Abs(r.Loss-want) > 1e-12 {
+		t.Errorf("eval loss %v, hand %v", r.Loss, want)
+	}
+	if math.Abs(float64(l.Item())-want) > 1e-5 {
+		t.Errorf("train loss %v, hand %v", l.Item(), want)
+	}
+	unweighted, _ := EvaluateFeatures(context.Background(), m, task.Train, task.Labels, 0, 4, nil)
+	if math.Abs(unweighted.Loss-want) < 1e-4 {
+		t.Error("class weights had no effect")
+	}
+}

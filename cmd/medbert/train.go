@@ -9,11 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"syscall"
 	"time"
 
-	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/train"
 )
@@ -241,7 +239,8 @@ func balancedWeights(exs []data.Example, id map[string]int, k int) []float64 {
 }
 
 // sortedLabels is the label vocabulary of a training set: the distinct
-// labels sorted, so ids do not depend on row order.
+// labels in data.SortLabels order (numeric when all labels are integers),
+// so ids do not depend on row order.
 func sortedLabels(exs []data.Example) []string {
 	seen := map[string]bool{}
 	var ls []string
@@ -251,9 +250,6 @@ func sortedLabels(exs []data.Example) []string {
 			ls = append(ls, e.Label)
 		}
 	}
-	sort.Strings(ls)
+	data.SortLabels(ls)
 	return ls
 }
-
-// keep bert imported for helpers in this file's siblings.
-var _ = bert.HeadSeqCls
