@@ -215,6 +215,11 @@ func (t *Trainer) loop(ctx context.Context, final *map[string]float64) error {
 			t.State.Epoch = float64(epoch) + float64(s+1)/float64(t.stepsPerEpoch)
 			t.prog.update(t.State.GlobalStep, loss, t.opt.lastLR, seqs)
 			if err := t.afterStep(ctx, loss, s+1 == t.stepsPerEpoch, final); err != nil {
+				if ctx.Err() != nil {
+					// Cancelled during an evaluation: the step is
+					// complete, so it can still be checkpointed.
+					return t.interrupt()
+				}
 				return err
 			}
 			if t.OnStep != nil {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/medbert/medbert/baseline"
@@ -117,7 +114,7 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model: BERT from scratch (no pre-training), %d layers, hidden %d, %d heads, %.1fM parameters, max %d tokens\n",
 		cfg.NumHiddenLayers, cfg.HiddenSize, cfg.NumAttentionHeads, float64(ms.model.NumParams())/1e6, a.MaxSeqLength)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(stderr)
 	defer stop()
 	tr := &train.Trainer{Args: &a, Task: task, Log: stderr}
 	res, err := tr.Train(ctx)

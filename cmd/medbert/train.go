@@ -170,7 +170,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(stderr)
 	defer stop()
 	fmt.Fprintf(stderr, "model: %d layers, hidden %d, %d parameters; labels %v\n", ms.model.Config.NumHiddenLayers,
 		ms.model.Config.HiddenSize, ms.model.NumParams(), labels)
@@ -252,4 +252,24 @@ func sortedLabels(exs []data.Example) []string {
 	}
 	data.SortLabels(ls)
 	return ls
+}
+
+// interruptContext is cancelled by the first Ctrl-C or SIGTERM, which makes
+// the trainer save a checkpoint and stop; signal handling is then released
+// so a second Ctrl-C aborts at once.
+func interruptContext(log io.Writer) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-ch:
+			signal.Stop(ch)
+			fmt.Fprintln(log, "\ninterrupted: saving a checkpoint after the current step (Ctrl-C again to abort)")
+			cancel()
+		case <-ctx.Done():
+			signal.Stop(ch)
+		}
+	}()
+	return ctx, cancel
 }
