@@ -35,7 +35,7 @@ func SoftmaxRows(dst, x []float32, rows, cols int, scale float32, mask []float32
 	if mask != nil && len(mask) < cols {
 		panic(errShortSlice)
 	}
-	softmaxRowsGeneric(dst, x, rows, cols, scale, mask)
+	cur().softmaxRows(dst, x, rows, cols, scale, mask)
 }
 
 // SoftmaxRowsBackward accumulates dx[i,j] += scale * y[i,j]*(dy[i,j] - Σ_j dy[i,j]*y[i,j])
@@ -44,7 +44,7 @@ func SoftmaxRowsBackward(dx, y, dy []float32, rows, cols int, scale float32) {
 	if len(dx) < rows*cols || len(y) < rows*cols || len(dy) < rows*cols {
 		panic(errShortSlice)
 	}
-	softmaxRowsBackwardGeneric(dx, y, dy, rows, cols, scale)
+	cur().softmaxRowsBackward(dx, y, dy, rows, cols, scale)
 }
 
 // LayerNorm normalises each row of x (rows×cols):
@@ -61,7 +61,7 @@ func LayerNorm(dst, mean, rstd, x, gamma, beta []float32, rows, cols int, eps fl
 	if (mean != nil && len(mean) < rows) || (rstd != nil && len(rstd) < rows) {
 		panic(errShortSlice)
 	}
-	layerNormGeneric(dst, mean, rstd, x, gamma, beta, rows, cols, eps)
+	cur().layerNorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps)
 }
 
 // LayerNormBackward accumulates the gradients of LayerNorm given dy, the
@@ -79,7 +79,7 @@ func LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, ro
 	if (dgamma != nil && len(dgamma) < cols) || (dbeta != nil && len(dbeta) < cols) {
 		panic(errShortSlice)
 	}
-	layerNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, rows, cols)
+	cur().layerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, rows, cols)
 }
 
 // GELU writes dst[i] = 0.5*x[i]*(1+erf(x[i]/√2)) (exact erf GELU, as HF "gelu").
@@ -88,7 +88,7 @@ func GELU(dst, x []float32) {
 	if len(dst) < len(x) {
 		panic(errShortSlice)
 	}
-	geluGeneric(dst[:len(x)], x)
+	cur().gelu(dst[:len(x)], x)
 }
 
 // GELUBackward accumulates dx[i] += dy[i] * gelu'(x[i]),
@@ -97,7 +97,7 @@ func GELUBackward(dx, x, dy []float32) {
 	if len(dx) < len(x) || len(dy) < len(x) {
 		panic(errShortSlice)
 	}
-	geluBackwardGeneric(dx[:len(x)], x, dy[:len(x)])
+	cur().geluBackward(dx[:len(x)], x, dy[:len(x)])
 }
 
 // Axpy computes y[i] += alpha*x[i] for i < len(x).
@@ -105,7 +105,7 @@ func Axpy(alpha float32, x, y []float32) {
 	if len(y) < len(x) {
 		panic(errShortSlice)
 	}
-	axpyGeneric(alpha, x, y[:len(x)])
+	cur().axpy(alpha, x, y[:len(x)])
 }
 
 // Add writes dst[i] = a[i] + b[i] for i < len(a). dst may alias a or b.
@@ -113,16 +113,16 @@ func Add(dst, a, b []float32) {
 	if len(b) < len(a) || len(dst) < len(a) {
 		panic(errShortSlice)
 	}
-	addGeneric(dst[:len(a)], a, b[:len(a)])
+	cur().add(dst[:len(a)], a, b[:len(a)])
 }
 
 // Scale computes x[i] *= alpha.
-func Scale(alpha float32, x []float32) { scaleGeneric(alpha, x) }
+func Scale(alpha float32, x []float32) { cur().scale(alpha, x) }
 
 // Dot returns Σ x[i]*y[i] for i < len(x).
 func Dot(x, y []float32) float32 {
 	if len(y) < len(x) {
 		panic(errShortSlice)
 	}
-	return dotGeneric(x, y[:len(x)])
+	return cur().dot(x, y[:len(x)])
 }

@@ -23,11 +23,18 @@ type impl struct {
 	peak      func(n int)
 	peakFlops int
 
-	// Vector primitives (generic versions in generic.go / vec_generic.go).
-	dot   func(x, y []float32) float32
-	axpy  func(alpha float32, x, y []float32)
-	add   func(dst, a, b []float32)
-	scale func(alpha float32, x []float32)
+	// Vector and row kernels, with the semantics of the exported functions
+	// of the same name in api.go (arguments already checked).
+	dot                 func(x, y []float32) float32
+	axpy                func(alpha float32, x, y []float32)
+	add                 func(dst, a, b []float32)
+	scale               func(alpha float32, x []float32)
+	softmaxRows         func(dst, x []float32, rows, cols int, scale float32, mask []float32)
+	softmaxRowsBackward func(dx, y, dy []float32, rows, cols int, scale float32)
+	layerNorm           func(dst, mean, rstd, x, gamma, beta []float32, rows, cols int, eps float32)
+	layerNormBackward   func(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, rows, cols int)
+	gelu                func(dst, x []float32)
+	geluBackward        func(dx, x, dy []float32)
 }
 
 var genericImpl = &impl{
@@ -35,6 +42,9 @@ var genericImpl = &impl{
 	mr: 4, nr: 4, kc: 256, mc: 128,
 	micro: gemmMicroGeneric,
 	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
+	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
+	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
+	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
 }
 
 // gemmMicroGeneric is the Go micro-kernel (4×4 tile, 16 scalar accumulators

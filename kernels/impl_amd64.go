@@ -8,23 +8,31 @@ import "github.com/klauspost/cpuid/v2"
 // Supports also checks (via XGETBV) that the OS saves the YMM/ZMM state.
 // Each impl's requires string lists exactly what amd64Impls checks; a test
 // keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
-// name for PREFETCHT0) is part of every x86-64 CPU, so it is not checked.
+// name for PREFETCHT0) and SSE are part of every x86-64 CPU, so they are
+// not checked. The AVX-512 impl reuses the AVX2 vector kernels.
 var archImpls = amd64Impls()
 
-var avx2Impl = &impl{
-	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+",
+var avx2Impl = withAVX2Vec(&impl{
+	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
 	mr: 6, nr: 16, kc: 256, mc: 144,
 	micro: gemmMicroAVX2,
 	peak:  fmaPeakAVX2, peakFlops: 12 * 8 * 2,
-	dot: dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
-}
+})
 
-var avx512Impl = &impl{
-	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
+var avx512Impl = withAVX2Vec(&impl{
+	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, kc: 768, mc: 96,
 	micro: gemmMicroAVX512,
 	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
-	dot: dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
+})
+
+// withAVX2Vec fills im's vector and row kernels with the AVX2 ones.
+func withAVX2Vec(im *impl) *impl {
+	im.dot, im.axpy, im.add, im.scale = dotAVX2s, axpyAVX2s, addAVX2s, scaleAVX2s
+	im.softmaxRows, im.softmaxRowsBackward = softmaxRowsAVX2, softmaxRowsBackwardAVX2
+	im.layerNorm, im.layerNormBackward = layerNormAVX2, layerNormBackwardAVX2
+	im.gelu, im.geluBackward = geluAVX2s, geluBackwardAVX2s
+	return im
 }
 
 func amd64Impls() []*impl {
