@@ -188,7 +188,7 @@ func (m *machine) step(op byte) (done bool, err error) {
 		return false, m.push(f)
 
 	case opBinUnicode, opShortBinUni, opBinUnicode8, opBinString, opShortBinString:
-		w := map[byte]int{opBinUnicode: 4, opShortBinUni: 1, opBinUnicode8: 8, opBinString: 4, opShortBinString: 1}[op]
+		w := lengthWidth(op)
 		n, err := m.uint(w)
 		if err != nil {
 			return false, err
@@ -207,7 +207,7 @@ func (m *machine) step(op byte) (done bool, err error) {
 		}
 		return false, m.push(s)
 	case opBinBytes, opShortBinBytes, opBinBytes8:
-		w := map[byte]int{opBinBytes: 4, opShortBinBytes: 1, opBinBytes8: 8}[op]
+		w := lengthWidth(op)
 		n, err := m.uint(w)
 		if err != nil {
 			return false, err
@@ -428,4 +428,16 @@ func (m *machine) step(op byte) (done bool, err error) {
 		return false, fmt.Errorf("unsupported opcode")
 	}
 	return false, err
+}
+
+// lengthWidth is the size in bytes of the length prefix of a string or
+// bytes opcode.
+func lengthWidth(op byte) int {
+	switch op {
+	case opShortBinUni, opShortBinString, opShortBinBytes:
+		return 1
+	case opBinUnicode8, opBinBytes8:
+		return 8
+	}
+	return 4
 }
