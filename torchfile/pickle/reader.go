@@ -16,7 +16,7 @@ type reader struct {
 	r   io.ReaderAt
 	pos int64 // absolute position of the next byte to return
 	end int64
-	buf []byte // buffered bytes starting at bufPos
+	buf []byte // buffered bytes starting at bp
 	bp  int64  // absolute position of buf[0]
 }
 
@@ -54,8 +54,9 @@ func (r *reader) fill(n int) error {
 	return nil
 }
 
-// peek returns the next n buffered bytes without consuming them; the slice
-// is only valid until the next read.
+// next consumes and returns the next n bytes. Short reads come from the
+// shared buffer and are only valid until the next read; callers copy what
+// they keep.
 func (r *reader) next(n int) ([]byte, error) {
 	if n < 0 {
 		return nil, errTruncated
