@@ -272,3 +272,29 @@ func TestHugeDeclaredSizes(t *testing.T) {
 		}
 	}
 }
+
+// A deflated member claiming far more bytes than deflate can produce from
+// its compressed size is refused before any buffer is sized from it.
+func TestDeflateClaimRefused(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	pkl := stateDict([]ptensor{{name: "w", stype: "FloatStorage", key: "0", numel: 1 << 28, shape: []int64{1 << 28}, stride: []int64{1}}})
+	for name, data := range map[string][]byte{"m/data.pkl": pkl, "m/data/0": f32bytes(1)} {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		w.Write(data)
+	}
+	zw.Close()
+	b := buf.Bytes()
+	for cd := bytes.Index(b, []byte("PK\x01\x02")); cd >= 0; cd = next(b, cd) {
+		if string(b[cd+46:cd+46+len("m/data/0")]) == "m/data/0" {
+			binary.LittleEndian.PutUint32(b[cd+24:], 1<<30) // uncompressed size
+		}
+	}
+	var err error
+	if n := allocDuring(func() { _, err = openBytes(b) }); n > 1<<20 {
+		t.Errorf("allocated %d bytes", n)
+	}
+	if err == nil || !strings.Contains(err.Error(), "compression ratio") {
+		t.Fatalf("err = %v", err)
+	}
+}
