@@ -103,10 +103,9 @@ func (t *Tokenizer) appendPiece(dst []Token, text string, lo, hi int, sc *scratc
 	return dst
 }
 
-// forceGeneral disables the ASCII fast path (tests compare both paths).
-var forceGeneral = false
-
-func (t *Tokenizer) general() bool { return forceGeneral || t.userNever != nil }
+// general reports whether every chunk must take the general path: with
+// user never-split words, or when tests disable the fast path.
+func (t *Tokenizer) general() bool { return t.forceGeneral || t.userNever != nil }
 
 // chunkEnd returns the end of the whitespace-free chunk starting at i.
 func chunkEnd(text string, i, hi int) int {

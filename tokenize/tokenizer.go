@@ -86,6 +86,8 @@ type Tokenizer struct {
 	// general path, which is where the check happens.
 	userNever map[string]bool
 
+	forceGeneral bool // tests: disable the ASCII fast path
+
 	initial, cont *trie
 	// punctID holds the id of each single ASCII punctuation char (or unk).
 	punctID [128]int32
