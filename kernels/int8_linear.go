@@ -1,0 +1,97 @@
+package kernels
+
+import "math"
+
+// QuantizeRowsU8 quantizes each row of x (m×k, row stride ldx) to u8 in
+// [0, Int8ActMax] with its own affine parameters (dynamic, per row):
+//
+//	lo = min(0, min_p x[i][p]),  hi = max(0, max_p x[i][p])
+//	scale[i] = (hi − lo) / Int8ActMax   (1 when hi == lo == 0)
+//	zero[i]  = round(−lo / scale[i])    ∈ [0, Int8ActMax]
+//	dst[i][p] = clamp(round(x[i][p]/scale[i]) + zero[i], 0, Int8ActMax)
+//
+// so x ≈ scale·(dst − zero), with 0 exactly representable (PyTorch's
+// dynamic quantization keeps 0 in the range too). Rounding is half away from
+// zero of x/scale + zero. dst has row stride ldd ≥ k.
+func QuantizeRowsU8(dst []uint8, ldd int, scale []float32, zero []int32, x []float32, ldx, m, k int) {
+	if m < 0 || k < 0 {
+		panic(errNegDim)
+	}
+	if ldd < k || ldx < k {
+		panic(errBadLd)
+	}
+	if m == 0 {
+		return
+	}
+	if len(x) < (m-1)*ldx+k || len(dst) < (m-1)*ldd+k || len(scale) < m || len(zero) < m {
+		panic(errShortSlice)
+	}
+	rowsParallel(m, k, func(r0, r1 int) {
+		for i := r0; i < r1; i++ {
+			scale[i], zero[i] = quantizeRowU8(dst[i*ldd:i*ldd+k], x[i*ldx:i*ldx+k])
+		}
+	})
+}
+
+func quantizeRowU8(dst []uint8, x []float32) (float32, int32) {
+	var lo, hi float32
+	for _, v := range x {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	s := (hi - lo) / Int8ActMax
+	if !(s > 0) || math.IsInf(float64(s), 0) {
+		// All zero (or non-finite input): any scale reproduces zeros; NaN
+		// and Inf rows quantize to zero rather than to garbage.
+		s = 1
+		lo = 0
+	}
+	inv := 1 / s
+	z := float32(math.Round(float64(-lo * inv)))
+	z = min(max(z, 0), Int8ActMax)
+	for p, v := range x {
+		q := v*inv + z + 0.5 // ≥ 0.5 - ε before the clamp for in-range v
+		q = min(max(q, 0), Int8ActMax)
+		dst[p] = uint8(q) // truncation of q+0.5: round half up
+	}
+	return s, int32(z)
+}
+
+// LinearInt8 computes y = x·Wᵀ + bias with int8 weights and dynamically
+// quantized activations: x (m×k, row stride ldx) is quantized per row by
+// QuantizeRowsU8, multiplied by w (W packed, n×k) in int32, and dequantised
+// in the GEMM epilogue:
+//
+//	y[i][j] = scale[i]·wScale[j]·(Σ_p xq[i][p]·W[j][p] − zero[i]·Σ_p W[j][p]) + bias[j]
+//
+// wScale holds one scale per output column (per-channel weights; repeat the
+// value for a per-tensor scale). bias may be nil. y has row stride ldy ≥ n.
+func LinearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float32, y []float32, ldy int) {
+	k, n := w.k, w.n
+	if m < 0 {
+		panic(errNegDim)
+	}
+	if ldx < max(k, 1) || ldy < max(n, 1) {
+		panic(errBadLd)
+	}
+	if len(wScale) < n || (bias != nil && len(bias) < n) {
+		panic(errShortB)
+	}
+	if m > 0 && len(x) < (m-1)*ldx+k {
+		panic(errShortA)
+	}
+	if m > 0 && len(y) < (m-1)*ldy+n {
+		panic(errShortC)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	s := int8ScratchPool.Get().(*int8Scratch)
+	lp := 4 * max(w.kg, 1)
+	s.size(m, lp)
+	QuantizeRowsU8(s.a, lp, s.scale, s.zero, x, ldx, m, k)
+	op := &int8Op{im: curInt8(), m: m, a: s.a, lda: lp, pb: w,
+		y: y, ldy: ldy, rowSc: s.scale, rowZero: s.zero, wScale: wScale, bias: bias}
+	op.run()
+	int8ScratchPool.Put(s)
+}

@@ -1,0 +1,9 @@
+//go:build purego || !amd64
+
+package kernels
+
+// No int8 assembly on this build (purego, arm64 for now, others): the generic
+// micro-kernel runs.
+func int8ForArch(string) *int8Impl { return nil }
+
+func int8Impls() []*int8Impl { return []*int8Impl{int8Generic} }
