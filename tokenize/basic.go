@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bytes"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -360,17 +361,26 @@ func normalize(form norm.Form, runes []rune, spans []span, outR []rune, outS []s
 			default:
 				sp = spans[0]
 			}
+			// x/text follows the Stream-Safe Text Format and inserts
+			// U+034F (CGJ) into runs of over 30 combining marks; Python
+			// does not, so drop any CGJ the input segment did not have.
+			keepCGJ := slices.Contains(runes[ri:rj], cgj)
 			for len(seg) > 0 {
 				r, n := utf8.DecodeRune(seg)
+				seg = seg[n:]
+				if r == cgj && !keepCGJ {
+					continue
+				}
 				outR = append(outR, r)
 				outS = append(outS, sp)
-				seg = seg[n:]
 			}
 		}
 		ri = rj
 	}
 	return outR, outS, outR, outS
 }
+
+const cgj = 0x34F // COMBINING GRAPHEME JOINER
 
 // wordpieceSpans splits one normalised word (runes with original spans).
 func (t *Tokenizer) wordpieceSpans(dst []Token, runes []rune, spans []span, sc *scratch) []Token {

@@ -38,6 +38,12 @@ func TestClinicalCases(t *testing.T) {
 	if got := cased.TokenStrings(cased.Tokenize(strings.Repeat("a", 100))); len(got) != 51 || got[0] != "a" || got[1] != "##aa" {
 		t.Errorf("100 a's: %d tokens starting %q", len(got), got[:min(3, len(got))])
 	}
+	// 40 combining acutes: Python's NFC composes the first and keeps 39;
+	// x/text would insert a U+034F after 30 marks, which must not leak.
+	got := cased.TokenStrings(cased.Tokenize("a" + strings.Repeat("\u0301", 40)))
+	if len(got) != 40 || got[0] != "\u00e1" || got[39] != "##\u0301" {
+		t.Errorf("long mark run: %d tokens %q", len(got), got[:min(3, len(got))])
+	}
 	// Offsets of a [UNK] cover the whole word, dropped characters included.
 	toks := uncased.Tokenize("ok \U0001F600\u200b\U0001F600 ok")
 	if len(toks) != 3 || toks[1].ID != uncased.UnkID() || toks[1].Start != 3 || toks[1].End != 14 {
