@@ -2,5 +2,26 @@
 
 package kernels
 
-// archImpls: the NEON impl registers here once its kernels exist.
-var archImpls []*impl
+import "golang.org/x/sys/cpu"
+
+// archImpls: NEON (Advanced SIMD) is architecturally required on arm64, but
+// check the HWCAP bit anyway so a kill switch works the same everywhere.
+// Only the GEMM micro-kernel is NEON; the row kernels are the generic ones.
+var archImpls = arm64Impls()
+
+var neonImpl = &impl{
+	name: "neon", requires: "ASIMD",
+	mr: 8, nr: 12, kc: 256, mc: 128,
+	micro: gemmMicroNEON,
+	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
+	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
+	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
+	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+}
+
+func arm64Impls() []*impl {
+	if cpu.ARM64.HasASIMD {
+		return []*impl{neonImpl}
+	}
+	return nil
+}

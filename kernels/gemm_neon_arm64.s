@@ -1,0 +1,165 @@
+// Hand-written NEON SGEMM micro-kernel (Go arm64 assembler syntax: operands
+// are source(s) first, destination last; VFMLA Vm, Vn, Vd means vd += vn·vm).
+// Go equivalent: gemmMicroGeneric in impl.go with an 8×12 tile.
+//
+// Register use: V0–V23 accumulate the 8×12 tile, row i in V(3i)..V(3i+2);
+// V24–V26 hold 12 floats of the packed B panel for the current k; V27–V30
+// hold a broadcast A element (alternated to avoid false dependencies); V31
+// holds 1.0 for the C update (the Go assembler has no vector FADD, so
+// acc += c·1 by FMLA, which rounds exactly like FADD).
+
+//go:build !purego
+
+#include "textflag.h"
+
+// func gemmMicroNEON(k int, a, b, c *float32, ldc int, accum int)
+TEXT ·gemmMicroNEON(SB), NOSPLIT, $0-48
+	MOVD k+0(FP), R3
+	MOVD a+8(FP), R0
+	MOVD b+16(FP), R1
+	MOVD c+24(FP), R2
+	MOVD ldc+32(FP), R4
+	MOVD accum+40(FP), R5
+	LSL $2, R4, R4 // ldc: floats -> bytes
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+
+loop:
+	CBZ R3, store
+	// B: 12 floats of row k of the panel; A: 8 floats of column k, one at a time.
+	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
+	VLD1R.P 4(R0), [V27.S4]
+	VFMLA V24.S4, V27.S4, V0.S4
+	VFMLA V25.S4, V27.S4, V1.S4
+	VFMLA V26.S4, V27.S4, V2.S4
+	VLD1R.P 4(R0), [V28.S4]
+	VFMLA V24.S4, V28.S4, V3.S4
+	VFMLA V25.S4, V28.S4, V4.S4
+	VFMLA V26.S4, V28.S4, V5.S4
+	VLD1R.P 4(R0), [V29.S4]
+	VFMLA V24.S4, V29.S4, V6.S4
+	VFMLA V25.S4, V29.S4, V7.S4
+	VFMLA V26.S4, V29.S4, V8.S4
+	VLD1R.P 4(R0), [V30.S4]
+	VFMLA V24.S4, V30.S4, V9.S4
+	VFMLA V25.S4, V30.S4, V10.S4
+	VFMLA V26.S4, V30.S4, V11.S4
+	VLD1R.P 4(R0), [V27.S4]
+	VFMLA V24.S4, V27.S4, V12.S4
+	VFMLA V25.S4, V27.S4, V13.S4
+	VFMLA V26.S4, V27.S4, V14.S4
+	VLD1R.P 4(R0), [V28.S4]
+	VFMLA V24.S4, V28.S4, V15.S4
+	VFMLA V25.S4, V28.S4, V16.S4
+	VFMLA V26.S4, V28.S4, V17.S4
+	VLD1R.P 4(R0), [V29.S4]
+	VFMLA V24.S4, V29.S4, V18.S4
+	VFMLA V25.S4, V29.S4, V19.S4
+	VFMLA V26.S4, V29.S4, V20.S4
+	VLD1R.P 4(R0), [V30.S4]
+	VFMLA V24.S4, V30.S4, V21.S4
+	VFMLA V25.S4, V30.S4, V22.S4
+	VFMLA V26.S4, V30.S4, V23.S4
+	SUB $1, R3, R3
+	B loop
+
+store:
+	CBZ R5, overwrite
+	MOVW $0x3f800000, R6 // 1.0
+	VDUP R6, V31.S4
+	// row 0: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V0.S4
+	VFMLA V31.S4, V28.S4, V1.S4
+	VFMLA V31.S4, V29.S4, V2.S4
+	VST1 [V0.S4, V1.S4, V2.S4], (R2)
+	ADD R4, R2, R2
+	// row 1: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V3.S4
+	VFMLA V31.S4, V28.S4, V4.S4
+	VFMLA V31.S4, V29.S4, V5.S4
+	VST1 [V3.S4, V4.S4, V5.S4], (R2)
+	ADD R4, R2, R2
+	// row 2: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V6.S4
+	VFMLA V31.S4, V28.S4, V7.S4
+	VFMLA V31.S4, V29.S4, V8.S4
+	VST1 [V6.S4, V7.S4, V8.S4], (R2)
+	ADD R4, R2, R2
+	// row 3: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V9.S4
+	VFMLA V31.S4, V28.S4, V10.S4
+	VFMLA V31.S4, V29.S4, V11.S4
+	VST1 [V9.S4, V10.S4, V11.S4], (R2)
+	ADD R4, R2, R2
+	// row 4: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V12.S4
+	VFMLA V31.S4, V28.S4, V13.S4
+	VFMLA V31.S4, V29.S4, V14.S4
+	VST1 [V12.S4, V13.S4, V14.S4], (R2)
+	ADD R4, R2, R2
+	// row 5: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V15.S4
+	VFMLA V31.S4, V28.S4, V16.S4
+	VFMLA V31.S4, V29.S4, V17.S4
+	VST1 [V15.S4, V16.S4, V17.S4], (R2)
+	ADD R4, R2, R2
+	// row 6: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V18.S4
+	VFMLA V31.S4, V28.S4, V19.S4
+	VFMLA V31.S4, V29.S4, V20.S4
+	VST1 [V18.S4, V19.S4, V20.S4], (R2)
+	ADD R4, R2, R2
+	// row 7: C += tile
+	VLD1 (R2), [V27.S4, V28.S4, V29.S4]
+	VFMLA V31.S4, V27.S4, V21.S4
+	VFMLA V31.S4, V28.S4, V22.S4
+	VFMLA V31.S4, V29.S4, V23.S4
+	VST1 [V21.S4, V22.S4, V23.S4], (R2)
+	RET
+
+overwrite:
+	VST1 [V0.S4, V1.S4, V2.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V3.S4, V4.S4, V5.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V6.S4, V7.S4, V8.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V9.S4, V10.S4, V11.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V12.S4, V13.S4, V14.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V15.S4, V16.S4, V17.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V18.S4, V19.S4, V20.S4], (R2)
+	ADD R4, R2, R2
+	VST1 [V21.S4, V22.S4, V23.S4], (R2)
+	RET
