@@ -165,3 +165,66 @@ func BenchmarkMicro(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAttentionScores times BERT-base attention scores Q·Kᵀ for batch 8,
+// seq 128, 12 heads of 64 on strided head views, with SgemmBatch.
+func BenchmarkAttentionScores(b *testing.B) {
+	const batch, seq, heads, hd = 8, 128, 12, 64
+	const hidden = heads * hd
+	r := rand.New(rand.NewPCG(2, 2))
+	q, k := randSlice(r, batch*seq*hidden, 1), randSlice(r, batch*seq*hidden, 1)
+	scores := make([]float32, batch*heads*seq*seq)
+	var aOff, cOff []int
+	for bi := 0; bi < batch; bi++ {
+		for h := 0; h < heads; h++ {
+			aOff = append(aOff, bi*seq*hidden+h*hd)
+			cOff = append(cOff, (bi*heads+h)*seq*seq)
+		}
+	}
+	flop := 2.0 * batch * heads * seq * seq * hd
+	for _, t := range benchThreads {
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("%s/threads=%d", im.name, t), func(b *testing.B) {
+				restore, _ := Use(im.name)
+				defer restore()
+				withThreads(t, func() {
+					for b.Loop() {
+						SgemmBatch(false, true, seq, seq, hd, 0.125, q, hidden, aOff, k, hidden, aOff, 0, scores, seq, cOff)
+					}
+					b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkRowKernels times the BERT-base (batch 8, seq 128) row kernels.
+func BenchmarkRowKernels(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	ffn := randSlice(r, 1024*3072, 3)
+	hid := randSlice(r, 1024*768, 3)
+	sc := randSlice(r, 96*128*128, 3)
+	out := make([]float32, len(ffn))
+	g, be := randSlice(r, 768, 1), randSlice(r, 768, 1)
+	mean, rstd := make([]float32, 1024), make([]float32, 1024)
+	mask := make([]float32, 128)
+	for _, im := range impls {
+		restore, _ := Use(im.name)
+		b.Run("GELU_1024x3072/"+im.name, func(b *testing.B) {
+			for b.Loop() {
+				GELU(out, ffn)
+			}
+		})
+		b.Run("Softmax_12288x128/"+im.name, func(b *testing.B) {
+			for b.Loop() {
+				SoftmaxRows(out, sc, 96*128, 128, 0.125, mask)
+			}
+		})
+		b.Run("LayerNorm_1024x768/"+im.name, func(b *testing.B) {
+			for b.Loop() {
+				LayerNorm(out, mean, rstd, hid, g, be, 1024, 768, 1e-12)
+			}
+		})
+		restore()
+	}
+}

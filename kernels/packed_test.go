@@ -146,3 +146,34 @@ func TestGemmNoAllocs(t *testing.T) {
 		t.Errorf("SgemmPacked: %v allocs per call", n)
 	}
 }
+
+// TestGemmConcurrent: several goroutines share the worker pool at once (a
+// server running requests side by side) and all get correct results.
+func TestGemmConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	m, n, k := 150, 140, 130
+	a, b := randSlice(r, m*k, 1), randSlice(r, n*k, 1)
+	want := make([]float32, m*n)
+	sgemmGeneric(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			c := make([]float32, m*n)
+			for range 5 {
+				Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+				for i := range c {
+					if math.Abs(float64(c[i]-want[i])) > 1e-4 {
+						errs <- "wrong result"
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
