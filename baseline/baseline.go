@@ -18,10 +18,15 @@ import (
 
 // Options configure Train. Zero values take the defaults.
 type Options struct {
-	MaxNGram int     // longest n-gram; default 2 (unigrams + bigrams)
-	MinDF    int     // keep terms found in at least this many training texts; default 2
-	C        float64 // inverse regularisation strength as in scikit-learn's LogisticRegression; default 10
-	MaxIter  int     // L-BFGS iterations; default 300
+	MaxNGram int // longest n-gram; default 2 (unigrams + bigrams)
+	MinDF    int // keep terms found in at least this many training texts; default 2
+	// C is the inverse regularisation strength, as in scikit-learn's
+	// LogisticRegression; default 30. Chosen on the Medical Abstracts
+	// validation split only (macro-F1: C=1 0.392, 10 0.527, 30 0.555,
+	// 100 0.563 but 484 iterations): 30 is within noise of the best on 287
+	// examples and converges in about 350 iterations.
+	C       float64
+	MaxIter int // L-BFGS iterations; default 500
 }
 
 func (o Options) withDefaults() Options {
@@ -32,10 +37,10 @@ func (o Options) withDefaults() Options {
 		o.MinDF = 2
 	}
 	if o.C <= 0 {
-		o.C = 10
+		o.C = 30
 	}
 	if o.MaxIter <= 0 {
-		o.MaxIter = 300
+		o.MaxIter = 500
 	}
 	return o
 }

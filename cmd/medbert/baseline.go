@@ -46,8 +46,8 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&jsonOut, "json", "", "also write the baseline's report as JSON to this file")
 	fs.IntVar(&opts.MaxNGram, "ngram", 2, "longest word n-gram")
 	fs.IntVar(&opts.MinDF, "min-df", 2, "keep n-grams found in at least this many training texts")
-	fs.Float64Var(&opts.C, "c", 10, "inverse L2 strength, as scikit-learn's LogisticRegression C")
-	fs.IntVar(&opts.MaxIter, "max-iter", 300, "L-BFGS iterations")
+	fs.Float64Var(&opts.C, "c", 30, "inverse L2 strength, as scikit-learn's LogisticRegression C")
+	fs.IntVar(&opts.MaxIter, "max-iter", 500, "L-BFGS iterations")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
