@@ -28,7 +28,8 @@ type Model struct {
 	TokenizerFiles []string
 
 	training bool
-	rng      *rand.Rand // dropout masks
+	rng      *rand.Rand  // dropout masks
+	quant    *quantState // non-nil once Quantize (or loading an int8 folder) ran
 }
 
 // Input is one batch of B sequences of S tokens, row-major (index b·S + s).
@@ -234,7 +235,10 @@ func (m *Model) prepare(in *Input) (*run, error) {
 			return nil, fmt.Errorf("input_ids: id %d at [%d, %d] is outside the vocabulary [0, %d)", id, i/in.Seq, i%in.Seq, c.VocabSize)
 		}
 	}
-	r := &run{batch: in.Batch, seq: in.Seq, training: m.training, rng: m.rng}
+	if m.quant != nil && m.training {
+		return nil, fmt.Errorf("an int8 model is for inference only: switch training mode off")
+	}
+	r := &run{batch: in.Batch, seq: in.Seq, training: m.training, rng: m.rng, quant: m.quant}
 	r.positions = make([]int, in.Seq)
 	for i := range r.positions {
 		r.positions[i] = i

@@ -24,7 +24,7 @@ type BertForSequenceClassification struct {
 }
 
 func (h *BertForSequenceClassification) forward(r *run, t trunkOut, lb *Labels, out *Output) error {
-	out.Logits = h.Classifier.Forward(r.dropout(t.pooled, h.Dropout))
+	out.Logits = r.linear(h.Classifier, r.dropout(t.pooled, h.Dropout))
 	if lb == nil || (lb.Class == nil && lb.Float == nil) {
 		return nil
 	}
@@ -83,7 +83,7 @@ type BertForTokenClassification struct {
 }
 
 func (h *BertForTokenClassification) forward(r *run, t trunkOut, lb *Labels, out *Output) error {
-	out.Logits = h.Classifier.Forward(r.dropout(t.last, h.Dropout))
+	out.Logits = r.linear(h.Classifier, r.dropout(t.last, h.Dropout))
 	if lb == nil || lb.Class == nil {
 		return nil
 	}
@@ -109,7 +109,7 @@ type BertForQuestionAnswering struct {
 }
 
 func (h *BertForQuestionAnswering) forward(r *run, t trunkOut, lb *Labels, out *Output) error {
-	logits := h.QAOutputs.Forward(t.last) // (B, S, 2)
+	logits := r.linear(h.QAOutputs, t.last) // (B, S, 2)
 	out.StartLogits = tensor.Reshape(tensor.SliceLast(logits, 0, 1), r.batch, r.seq)
 	out.EndLogits = tensor.Reshape(tensor.SliceLast(logits, 1, 2), r.batch, r.seq)
 	if lb == nil || (lb.Start == nil && lb.End == nil) {
@@ -157,7 +157,7 @@ type BertForMaskedLM struct {
 }
 
 func (h *BertForMaskedLM) forward(r *run, t trunkOut, lb *Labels, out *Output) error {
-	x := h.Transform.LayerNorm.Forward(activate(h.Transform.Act, h.Transform.Dense.Forward(t.last)))
+	x := h.Transform.LayerNorm.Forward(activate(h.Transform.Act, r.linear(h.Transform.Dense, t.last)))
 	out.Logits = tensor.Linear(x, h.Decoder, h.Bias) // (B, S, V)
 	if lb == nil || lb.Class == nil {
 		return nil

@@ -43,6 +43,25 @@ type run struct {
 	maskAdd    []float32 // B·S additive key mask, nil when no mask was given
 	training   bool
 	rng        *rand.Rand
+	quant      *quantState // int8 layers of a quantized model (quant.go), nil for float32
+}
+
+// linear applies l, or its int8 replacement when the model is quantized.
+func (r *run) linear(l *nn.Linear, x *tensor.Tensor) *tensor.Tensor {
+	if r.quant != nil {
+		if q := r.quant.lin[l]; q != nil {
+			return q.Forward(x)
+		}
+	}
+	return l.Forward(x)
+}
+
+// embed looks ids up in e, or in its int8 replacement.
+func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor {
+	if r.quant != nil && r.quant.emb[e] != nil {
+		return r.quant.emb[e].Forward(ids)
+	}
+	return e.Forward(ids)
 }
 
 // dropout is HF nn.Dropout: active only in training mode.

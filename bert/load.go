@@ -54,6 +54,8 @@ type LoadOptions struct {
 // pytorch_model.bin.index.json. Keys with or without the "bert." prefix and
 // legacy LayerNorm gamma/beta names are accepted; the report lists unused
 // checkpoint keys and parameters that were missing and got fresh values.
+// A folder whose config.json has a quantization_config (written by Save of
+// a quantized model, `medbert quantize`) loads as an int8 model.
 func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -73,13 +75,22 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	if err := CheckHead(head); err != nil {
 		return nil, nil, err
 	}
+	qc, err := quantConfigOf(cfg, filepath.Join(dir, FileConfig))
+	if err != nil {
+		return nil, nil, err
+	}
 	src, name, err := OpenWeights(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer src.Close()
 	m := build(cfg, head)
-	rep, err := m.LoadWeights(src, name, opt.Seed)
+	var rep *LoadReport
+	if qc != nil {
+		rep, err = m.loadQuantWeights(src, name, qc) // an int8 folder (quant_io.go)
+	} else {
+		rep, err = m.LoadWeights(src, name, opt.Seed)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -30,7 +30,7 @@ type BertEmbeddings struct {
 
 func (e *BertEmbeddings) forward(r *run, in *Input) *tensor.Tensor {
 	b, s, h := in.Batch, in.Seq, e.WordEmbeddings.Weight.Shape[1]
-	x := e.WordEmbeddings.Forward(in.InputIDs)
+	x := r.embed(e.WordEmbeddings, in.InputIDs)
 	x = tensor.Add(x, e.TokenTypeEmbeddings.Forward(r.tokenTypes))
 	x = tensor.Reshape(x, b, s, h)
 	// position[0..S) is one (S, H) block broadcast over the batch; its
@@ -61,9 +61,9 @@ type BertSelfAttention struct {
 }
 
 func (a *BertSelfAttention) forward(r *run, x *tensor.Tensor) (ctx, probs *tensor.Tensor) {
-	q := a.Query.Forward(x)
-	k := a.Key.Forward(x)
-	v := a.Value.Forward(x)
+	q := r.linear(a.Query, x)
+	k := r.linear(a.Key, x)
+	v := r.linear(a.Value, x)
 	return r.attention(q, k, v, a.NumHeads, a.Dropout)
 }
 
@@ -80,7 +80,7 @@ type BertSelfOutput struct {
 }
 
 func (o *BertSelfOutput) forward(r *run, ctx, input *tensor.Tensor) *tensor.Tensor {
-	return o.LayerNorm.Forward(tensor.Add(r.dropout(o.Dense.Forward(ctx), o.Dropout), input))
+	return o.LayerNorm.Forward(tensor.Add(r.dropout(r.linear(o.Dense, ctx), o.Dropout), input))
 }
 
 func (o *BertSelfOutput) Params(prefix string) []Param {
@@ -106,8 +106,8 @@ type BertIntermediate struct {
 	Act   string
 }
 
-func (m *BertIntermediate) forward(x *tensor.Tensor) *tensor.Tensor {
-	return activate(m.Act, m.Dense.Forward(x))
+func (m *BertIntermediate) forward(r *run, x *tensor.Tensor) *tensor.Tensor {
+	return activate(m.Act, r.linear(m.Dense, x))
 }
 
 // BertOutput: LayerNorm(dropout(dense(intermediate)) + attention_output).
@@ -119,7 +119,7 @@ type BertOutput struct {
 }
 
 func (o *BertOutput) forward(r *run, inter, input *tensor.Tensor) *tensor.Tensor {
-	return o.LayerNorm.Forward(tensor.Add(r.dropout(o.Dense.Forward(inter), o.Dropout), input))
+	return o.LayerNorm.Forward(tensor.Add(r.dropout(r.linear(o.Dense, inter), o.Dropout), input))
 }
 
 // BertLayer: attention block then feed-forward block, both post-LN.
@@ -133,7 +133,7 @@ type BertLayer struct {
 func (l *BertLayer) forward(r *run, x *tensor.Tensor) (y, probs *tensor.Tensor) {
 	ctx, probs := l.Attention.Self.forward(r, x)
 	att := l.Attention.Output.forward(r, ctx, x)
-	return l.Output.forward(r, l.Intermediate.forward(att), att), probs
+	return l.Output.forward(r, l.Intermediate.forward(r, att), att), probs
 }
 
 func (l *BertLayer) Params(prefix string) []Param {
@@ -165,12 +165,12 @@ type BertPooler struct {
 	Dense *nn.Linear
 }
 
-func (p *BertPooler) forward(seq *tensor.Tensor, batch, s int) *tensor.Tensor {
+func (p *BertPooler) forward(r *run, seq *tensor.Tensor, batch, s int) *tensor.Tensor {
 	rows := make([]int, batch)
 	for i := range rows {
 		rows[i] = i * s
 	}
-	return tensor.Tanh(p.Dense.Forward(tensor.SelectRows(seq, rows)))
+	return tensor.Tanh(r.linear(p.Dense, tensor.SelectRows(seq, rows)))
 }
 
 // BertModel: embeddings, encoder and (for base and sequence classification)
@@ -207,7 +207,7 @@ func (m *BertModel) forward(r *run, in *Input, opt Options) trunkOut {
 	}
 	out.last = h
 	if m.Pooler != nil {
-		out.pooled = m.Pooler.forward(h, in.Batch, in.Seq)
+		out.pooled = m.Pooler.forward(r, h, in.Batch, in.Seq)
 	}
 	return out
 }

@@ -227,7 +227,7 @@ func TestLayer0Intermediates(t *testing.T) {
 	expectClose(t, exp, "debug.layer0.context", ctx, tolForward)
 	att := l.Attention.Output.forward(r, ctx, x)
 	expectClose(t, exp, "debug.layer0.attention_output", att, tolForward)
-	expectClose(t, exp, "debug.layer0.intermediate", l.Intermediate.forward(att), tolForward)
+	expectClose(t, exp, "debug.layer0.intermediate", l.Intermediate.forward(r, att), tolForward)
 }
 
 func TestForwardNoMask(t *testing.T) {

@@ -28,10 +28,13 @@ func (m *Model) Save(dir string) error {
 	if err := WriteFileAtomic(filepath.Join(dir, FileConfig), append(b, '\n')); err != nil {
 		return err
 	}
-	ps := m.Params()
-	ts := make([]safetensors.Tensor, 0, len(ps))
-	for _, p := range ps {
-		ts = append(ts, safetensors.F32(SaveKey(m.Head, p.Name), p.T.Shape, p.T.Data))
+	var ts []safetensors.Tensor
+	if m.quant != nil {
+		ts = m.quantTensors() // an int8 folder (quant_io.go)
+	} else {
+		for _, p := range m.Params() {
+			ts = append(ts, safetensors.F32(SaveKey(m.Head, p.Name), p.T.Shape, p.T.Data))
+		}
 	}
 	if err := safetensors.Write(filepath.Join(dir, FileSafetensors), ts, map[string]string{"format": "pt"}); err != nil {
 		return fmt.Errorf("save weights: %w", err)
