@@ -179,10 +179,14 @@ func (t *Tokenizer) assemble(ta, tb []Token, pair bool, opts Options) ([]Encodin
 			}
 		}
 	}
+	capHint := 0
+	if opts.Padding == PadMaxLength {
+		capHint = t.maxLength(opts)
+	}
 	var encs []Encoding
 	for _, wa := range windowsA {
 		for _, wb := range windowsB {
-			encs = append(encs, t.join(wa, wb, pair, !opts.NoSpecialTokens))
+			encs = append(encs, t.join(wa, wb, pair, !opts.NoSpecialTokens, capHint))
 		}
 	}
 	return encs, nil
@@ -226,7 +230,8 @@ func longestFirst(la, lb, k int) (int, int) {
 	return la, lb
 }
 
-func (t *Tokenizer) join(a, b []Token, pair, special bool) Encoding {
+// join lays out [CLS] a [SEP] (b [SEP]) with room for capHint positions.
+func (t *Tokenizer) join(a, b []Token, pair, special bool, capHint int) Encoding {
 	n := len(a) + len(b)
 	if special {
 		n += 2
@@ -234,42 +239,44 @@ func (t *Tokenizer) join(a, b []Token, pair, special bool) Encoding {
 			n++
 		}
 	}
-	e := Encoding{
-		IDs:           make([]int, 0, n),
-		TypeIDs:       make([]int, 0, n),
-		AttentionMask: make([]int, 0, n),
-		Tokens:        make([]string, 0, n),
-		Offsets:       make([][2]int, 0, n),
-		SpecialMask:   make([]bool, 0, n),
-		SequenceIDs:   make([]int, 0, n),
-	}
-	add := func(id, typ, seq int, off [2]int, sp bool) {
-		e.IDs = append(e.IDs, id)
-		e.TypeIDs = append(e.TypeIDs, typ)
-		e.AttentionMask = append(e.AttentionMask, 1)
-		e.Tokens = append(e.Tokens, t.vocab.tokens[id])
-		e.Offsets = append(e.Offsets, off)
-		e.SpecialMask = append(e.SpecialMask, sp)
-		e.SequenceIDs = append(e.SequenceIDs, seq)
+	e := newEncoding(n, max(n, capHint))
+	k := 0
+	put := func(id, typ, seq int, off [2]int, sp bool) {
+		e.IDs[k], e.TypeIDs[k], e.AttentionMask[k] = id, typ, 1
+		e.Tokens[k], e.Offsets[k], e.SpecialMask[k], e.SequenceIDs[k] = t.vocab.tokens[id], off, sp, seq
+		k++
 	}
 	if special {
-		add(t.clsID, 0, -1, [2]int{}, true)
+		put(t.clsID, 0, -1, [2]int{}, true)
 	}
 	for _, tk := range a {
-		add(tk.ID, 0, 0, [2]int{tk.Start, tk.End}, false)
+		put(tk.ID, 0, 0, [2]int{tk.Start, tk.End}, false)
 	}
 	if special {
-		add(t.sepID, 0, -1, [2]int{}, true)
+		put(t.sepID, 0, -1, [2]int{}, true)
 	}
 	if pair {
 		for _, tk := range b {
-			add(tk.ID, 1, 1, [2]int{tk.Start, tk.End}, false)
+			put(tk.ID, 1, 1, [2]int{tk.Start, tk.End}, false)
 		}
 		if special {
-			add(t.sepID, 1, -1, [2]int{}, true)
+			put(t.sepID, 1, -1, [2]int{}, true)
 		}
 	}
 	return e
+}
+
+// newEncoding allocates an Encoding of length n and capacity c.
+func newEncoding(n, c int) Encoding {
+	return Encoding{
+		IDs:           make([]int, n, c),
+		TypeIDs:       make([]int, n, c),
+		AttentionMask: make([]int, n, c),
+		Tokens:        make([]string, n, c),
+		Offsets:       make([][2]int, n, c),
+		SpecialMask:   make([]bool, n, c),
+		SequenceIDs:   make([]int, n, c),
+	}
 }
 
 func longest(encs []Encoding) int {
@@ -289,15 +296,32 @@ func (t *Tokenizer) padAll(encs []Encoding, n, mult int) {
 	pad := t.vocab.tokens[t.padID]
 	for i := range encs {
 		e := &encs[i]
-		for len(e.IDs) < n {
-			e.IDs = append(e.IDs, t.padID)
-			e.TypeIDs = append(e.TypeIDs, 0)
-			e.AttentionMask = append(e.AttentionMask, 0)
-			e.Tokens = append(e.Tokens, pad)
-			e.Offsets = append(e.Offsets, [2]int{})
-			e.SpecialMask = append(e.SpecialMask, true)
-			e.SequenceIDs = append(e.SequenceIDs, -1)
+		m := len(e.IDs)
+		if m >= n {
+			continue
 		}
+		if cap(e.IDs) >= n { // join reserved room: pad in place
+			e.IDs, e.TypeIDs, e.AttentionMask = e.IDs[:n], e.TypeIDs[:n], e.AttentionMask[:n]
+			e.Tokens, e.Offsets, e.SpecialMask, e.SequenceIDs = e.Tokens[:n], e.Offsets[:n], e.SpecialMask[:n], e.SequenceIDs[:n]
+			for k := m; k < n; k++ {
+				e.IDs[k], e.TypeIDs[k], e.AttentionMask[k] = t.padID, 0, 0
+				e.Tokens[k], e.Offsets[k], e.SpecialMask[k], e.SequenceIDs[k] = pad, [2]int{}, true, -1
+			}
+			continue
+		}
+		p := newEncoding(n, n)
+		copy(p.IDs, e.IDs)
+		copy(p.TypeIDs, e.TypeIDs)
+		copy(p.AttentionMask, e.AttentionMask)
+		copy(p.Tokens, e.Tokens)
+		copy(p.Offsets, e.Offsets)
+		copy(p.SpecialMask, e.SpecialMask)
+		copy(p.SequenceIDs, e.SequenceIDs)
+		for k := m; k < n; k++ {
+			p.IDs[k], p.Tokens[k], p.SpecialMask[k], p.SequenceIDs[k] = t.padID, pad, true, -1
+		}
+		p.Overflowing = e.Overflowing
+		*e = p
 	}
 }
 
