@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -168,5 +169,41 @@ func TestReportJSONAndText(t *testing.T) {
 	b, _ = r.JSON()
 	if !strings.Contains(string(b), `"auc_roc": null`) {
 		t.Errorf("auc_roc not null without probabilities: %s", b)
+	}
+}
+
+// AUC equals the Mann–Whitney probability P(score+ > score−) + ½P(tie),
+// computed naively over all pairs, on random data with many ties.
+func TestROCAUCMatchesPairCount(t *testing.T) {
+	seed := uint64(1)
+	next := func() uint64 { seed = seed*6364136223846793005 + 1442695040888963407; return seed >> 33 }
+	for trial := 0; trial < 50; trial++ {
+		n := 2 + int(next()%60)
+		y := make([]int, n)
+		s := make([]float64, n)
+		for i := range y {
+			y[i] = int(next() % 2)
+			s[i] = float64(next()%7) / 6 // 7 distinct values: ties everywhere
+		}
+		y[0], y[1] = 0, 1
+		var num, pairs float64
+		for i := range y {
+			for j := range y {
+				if y[i] == 1 && y[j] == 0 {
+					pairs++
+					switch {
+					case s[i] > s[j]:
+						num++
+					case s[i] == s[j]:
+						num += 0.5
+					}
+				}
+			}
+		}
+		got, err := ROCAUC(y, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near(t, fmt.Sprint("trial ", trial), got, num/pairs)
 	}
 }
