@@ -1,0 +1,45 @@
+package tokenize
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestSaveDirRoundTrip(t *testing.T) {
+	cased, _ := testTokenizers(t)
+	dir := t.TempDir()
+	if err := cased.SaveDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := back.Settings()
+	if s.DoLowerCase || s.LowerCaseReason != "tokenizer_config.json: do_lower_case=false" || s.ModelMaxLength != 512 {
+		t.Fatalf("reloaded settings %+v", s)
+	}
+	if !slices.Equal(back.Vocab().Tokens(), cased.Vocab().Tokens()) {
+		t.Fatal("vocabulary changed")
+	}
+	for _, g := range goldenCases(t, "cased") {
+		if !slices.Equal(back.Tokenize(g.Text), cased.Tokenize(g.Text)) {
+			t.Fatalf("%q tokenizes differently after save", g.Text)
+		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	cased, uncased := testTokenizers(t)
+	e, _ := uncased.Encode("The patient's HbA1c, isn't it 7.2%?", Options{})
+	if got, want := uncased.Decode(e.IDs, true), "the patient's hba1c, isn't it 7. 2 %?"; got != want {
+		t.Errorf("Decode = %q, want %q", got, want)
+	}
+	if got, want := uncased.Decode(e.IDs[:3], false), "[CLS] the patient"; got != want {
+		t.Errorf("Decode = %q, want %q", got, want)
+	}
+	e, _ = cased.Encode("Metformin [MASK] daily", Options{})
+	if got, want := cased.Decode(e.IDs, false), "[CLS] Metformin [MASK] daily [SEP]"; got != want {
+		t.Errorf("Decode = %q, want %q", got, want)
+	}
+}
