@@ -55,16 +55,7 @@ func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p
 		return
 	}
 	if h == mr && mr == 6 {
-		s0 := a[r0*lda+p0 : r0*lda+p0+kcb]
-		s1 := a[(r0+1)*lda+p0 : (r0+1)*lda+p0+kcb]
-		s2 := a[(r0+2)*lda+p0 : (r0+2)*lda+p0+kcb]
-		s3 := a[(r0+3)*lda+p0 : (r0+3)*lda+p0+kcb]
-		s4 := a[(r0+4)*lda+p0 : (r0+4)*lda+p0+kcb]
-		s5 := a[(r0+5)*lda+p0 : (r0+5)*lda+p0+kcb]
-		for p := range s0 {
-			d := dst[p*6 : p*6+6 : p*6+6]
-			d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s0[p], alpha*s1[p], alpha*s2[p], alpha*s3[p], alpha*s4[p], alpha*s5[p]
-		}
+		packA6(dst, alpha, a, lda, r0, p0, kcb)
 		return
 	}
 	for i := 0; i < h; i++ {
@@ -77,5 +68,29 @@ func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p
 		for p := 0; p < kcb; p++ {
 			dst[p*mr+i] = 0
 		}
+	}
+}
+
+// packA6 is packA's common case: six full rows of a non-transposed A. It
+// reads six rows in step and writes one 6-float group per k; the re-slicing
+// lets the compiler drop the bounds checks in the loop.
+func packA6(dst []float32, alpha float32, a []float32, lda, r0, p0, kcb int) {
+	s0 := a[r0*lda+p0 : r0*lda+p0+kcb]
+	s1 := a[(r0+1)*lda+p0 : (r0+1)*lda+p0+kcb]
+	s2 := a[(r0+2)*lda+p0 : (r0+2)*lda+p0+kcb]
+	s3 := a[(r0+3)*lda+p0 : (r0+3)*lda+p0+kcb]
+	s4 := a[(r0+4)*lda+p0 : (r0+4)*lda+p0+kcb]
+	s5 := a[(r0+5)*lda+p0 : (r0+5)*lda+p0+kcb]
+	dst = dst[:6*kcb]
+	if alpha == 1 {
+		for p := range kcb {
+			d := dst[p*6 : p*6+6 : p*6+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p]
+		}
+		return
+	}
+	for p := range kcb {
+		d := dst[p*6 : p*6+6 : p*6+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s0[p], alpha*s1[p], alpha*s2[p], alpha*s3[p], alpha*s4[p], alpha*s5[p]
 	}
 }
