@@ -1,8 +1,13 @@
 package kernels
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -44,5 +49,35 @@ func TestUse(t *testing.T) {
 	}
 	if av := Available(); av[0] != "generic" || !slices.Contains(av, Active()) {
 		t.Fatalf("Available() = %v", av)
+	}
+}
+
+// TestEnvOverrideAtInit runs this test binary again with MEDBERT_KERNELS set:
+// a valid name is honoured, an unknown one stops the program at start-up
+// with a message naming the variable and the choices.
+func TestEnvOverrideAtInit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts subprocesses")
+	}
+	if os.Getenv("KERNELS_TEST_PRINT_ACTIVE") != "" {
+		fmt.Println("active=" + Active())
+		return
+	}
+	run := func(env string) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEnvOverrideAtInit$")
+		cmd.Env = append(os.Environ(), EnvVar+"="+env, "KERNELS_TEST_PRINT_ACTIVE=1")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("generic")
+	if errors.Is(err, syscall.ENOEXEC) {
+		t.Skip("cannot re-exec the test binary (emulated run)")
+	}
+	if err != nil || !strings.Contains(out, "active=generic") {
+		t.Fatalf("MEDBERT_KERNELS=generic: err %v, output %q", err, out)
+	}
+	out, err = run("sse9")
+	if err == nil || !strings.Contains(out, `MEDBERT_KERNELS="sse9" is not a kernel implementation`) {
+		t.Fatalf("MEDBERT_KERNELS=sse9: err %v, output %q", err, out)
 	}
 }
