@@ -7,7 +7,10 @@ import (
 
 // FuzzTokenize feeds arbitrary bytes, invalid UTF-8 included:
 //
-//	go test -run '^$' -fuzz FuzzTokenize -fuzztime 60s ./tokenize/
+//	go test -run '^$' -fuzz FuzzTokenize -fuzztime 90s -fuzzminimizetime 3s ./tokenize/
+//
+// (a short minimize time keeps the fuzzer from spending its budget shrinking
+// long interesting inputs).
 //
 // It checks that tokenizing never panics, that offsets are in bounds,
 // non-empty and monotone, that they map back to the normalised text
