@@ -1,11 +1,13 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func requiredImpls() []string {
@@ -205,4 +207,47 @@ func FuzzGemm(f *testing.F) {
 			restore()
 		}
 	})
+}
+
+// microRef returns a Go micro-kernel for any mr×nr tile (the contract of
+// impl.micro), so the blocking can be tested with every impl's parameters,
+// including ones whose assembly this machine cannot run (avx512: 8×48).
+func microRef(mr, nr int) func(k int, a, b, c *float32, ldc int, accum int) {
+	return func(k int, a, b, c *float32, ldc int, accum int) {
+		ap, bp := unsafe.Slice(a, k*mr), unsafe.Slice(b, k*nr)
+		cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+		for i := 0; i < mr; i++ {
+			for j := 0; j < nr; j++ {
+				var s float32
+				for p := 0; p < k; p++ {
+					s += ap[p*mr+i] * bp[p*nr+j]
+				}
+				if accum == 0 {
+					cs[i*ldc+j] = s
+				} else {
+					cs[i*ldc+j] += s
+				}
+			}
+		}
+	}
+}
+
+func TestGemmBlockingParams(t *testing.T) {
+	blockedPath(t)
+	for _, p := range [][4]int{{8, 48, 768, 96}, {6, 16, 256, 144}, {8, 12, 256, 128}, {3, 5, 7, 9}} {
+		im := *genericImpl
+		im.name = fmt.Sprintf("ref%dx%d", p[0], p[1])
+		im.mr, im.nr, im.kc, im.mc = p[0], p[1], p[2], p[3]
+		im.micro = microRef(im.mr, im.nr)
+		prev := active.Swap(&im)
+		r := rand.New(rand.NewPCG(uint64(p[0]), uint64(p[1])))
+		for i, s := range [][3]int{{1, 1, 1}, {im.mr + 1, im.nr - 1, im.kc + 1}, {2*im.mc + 3, 2*im.nr + 1, 5}, {100, 97, 2*im.kc + 3}} {
+			for ti := range 4 {
+				ab := alphaBetas[(i+ti)%len(alphaBetas)]
+				checkGemmCase(t, r, gemmCase{tA: ti&1 != 0, tB: ti&2 != 0, m: s[0], n: s[1], k: s[2],
+					alpha: ab[0], beta: ab[1], padA: 1, padB: 2, padC: 3})
+			}
+		}
+		active.Store(prev)
+	}
 }
