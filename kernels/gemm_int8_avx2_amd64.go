@@ -9,3 +9,19 @@ package kernels
 //
 //go:noescape
 func gemmU8S8MicroAVX2(kg int, a *uint8, lda int, b *int8, c *int32)
+
+// gemmU8S8DequantAVX2 computes a 6×16 tile like gemmU8S8MicroAVX2 and writes
+// y[i*ldy+j] = float32(C[i][j] − rowZero[i]·colSum[j])·(rowScale[i]·wScale[j]) + bias[j].
+//
+//go:noescape
+func gemmU8S8DequantAVX2(kg int, a *uint8, lda int, b *int8, y *float32, ldy int, colSum *int32, wScale *float32, bias *float32, rowZero *int32, rowScale *float32)
+
+// minMaxF32AVX2 returns min(0, x[:n]...) and max(0, x[:n]...); n is a multiple of 8.
+//
+//go:noescape
+func minMaxF32AVX2(x *float32, n int) (lo float32, hi float32)
+
+// quantizeU8AVX2 writes dst[p] = uint8(trunc(clamp(float32(x[p]·inv) + zh, 0, 127))) for p < n, n a multiple of 32.
+//
+//go:noescape
+func quantizeU8AVX2(dst *uint8, x *float32, n int, inv float32, zh float32)

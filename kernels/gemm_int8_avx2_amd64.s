@@ -28,7 +28,6 @@ TEXT ·gemmU8S8MicroAVX2(SB), NOSPLIT, $0-40
 	MOVQ  kg+0(FP), CX
 	MOVQ  lda+16(FP), R8
 	MOVQ  b+24(FP), DI
-	MOVQ  c+32(FP), DX
 	MOVQ  a+8(FP), SI
 	LEAQ  (R8)(R8*2), AX
 	LEAQ  (SI)(AX*1), R9
@@ -99,6 +98,7 @@ loop:
 	JMP          loop
 
 store:
+	MOVQ    c+32(FP), DX
 	VMOVDQU Y0, (DX)
 	VMOVDQU Y1, 32(DX)
 	VMOVDQU Y2, 64(DX)
@@ -111,5 +111,288 @@ store:
 	VMOVDQU Y9, 288(DX)
 	VMOVDQU Y10, 320(DX)
 	VMOVDQU Y11, 352(DX)
+	VZEROUPPER
+	RET
+
+// func gemmU8S8DequantAVX2(kg int, a *uint8, lda int, b *int8, y *float32, ldy int, colSum *int32, wScale *float32, bias *float32, rowZero *int32, rowScale *float32)
+// Requires: AVX, AVX2
+TEXT ·gemmU8S8DequantAVX2(SB), NOSPLIT, $0-88
+	MOVQ  kg+0(FP), CX
+	MOVQ  lda+16(FP), R8
+	MOVQ  b+24(FP), DI
+	MOVQ  a+8(FP), SI
+	LEAQ  (R8)(R8*2), AX
+	LEAQ  (SI)(AX*1), R9
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+
+loop:
+	TESTQ        CX, CX
+	JE           store
+	VMOVDQU      (DI), Y12
+	VMOVDQU      32(DI), Y13
+	VPBROADCASTD (SI), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD (SI)(R8*1), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD (SI)(R8*2), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD (R9), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD (R9)(R8*1), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD (R9)(R8*2), Y14
+	VPMADDUBSW   Y12, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDUBSW   Y13, Y14, Y15
+	VPMADDWD     int8OnesI16<>+0(SB), Y15, Y15
+	VPADDD       Y15, Y11, Y11
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R9
+	ADDQ         $0x40, DI
+	DECQ         CX
+	JMP          loop
+
+store:
+	MOVQ         y+32(FP), SI
+	MOVQ         ldy+40(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	ADDQ         SI, R9
+	MOVQ         colSum+48(FP), DI
+	MOVQ         wScale+56(FP), AX
+	MOVQ         bias+64(FP), BX
+	MOVQ         rowZero+72(FP), R12
+	MOVQ         rowScale+80(FP), R13
+	VPBROADCASTD (R12), Y12
+	VBROADCASTSS (R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y0, Y0
+	VADDPS       (BX), Y0, Y0
+	VMOVUPS      Y0, (SI)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y1, Y1
+	VADDPS       32(BX), Y1, Y1
+	VMOVUPS      Y1, 32(SI)
+	VPBROADCASTD 4(R12), Y12
+	VBROADCASTSS 4(R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y2, Y2
+	VADDPS       (BX), Y2, Y2
+	VMOVUPS      Y2, (SI)(R8*1)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y3, Y3
+	VADDPS       32(BX), Y3, Y3
+	VMOVUPS      Y3, 32(SI)(R8*1)
+	VPBROADCASTD 8(R12), Y12
+	VBROADCASTSS 8(R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y4, Y4
+	VADDPS       (BX), Y4, Y4
+	VMOVUPS      Y4, (SI)(R8*2)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y5, Y5
+	VADDPS       32(BX), Y5, Y5
+	VMOVUPS      Y5, 32(SI)(R8*2)
+	VPBROADCASTD 12(R12), Y12
+	VBROADCASTSS 12(R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y6, Y6
+	VADDPS       (BX), Y6, Y6
+	VMOVUPS      Y6, (R9)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y7, Y7
+	VADDPS       32(BX), Y7, Y7
+	VMOVUPS      Y7, 32(R9)
+	VPBROADCASTD 16(R12), Y12
+	VBROADCASTSS 16(R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y8, Y8
+	VCVTDQ2PS    Y8, Y8
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y8, Y8
+	VADDPS       (BX), Y8, Y8
+	VMOVUPS      Y8, (R9)(R8*1)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y9, Y9
+	VADDPS       32(BX), Y9, Y9
+	VMOVUPS      Y9, 32(R9)(R8*1)
+	VPBROADCASTD 20(R12), Y12
+	VBROADCASTSS 20(R13), Y13
+	VPMULLD      (DI), Y12, Y14
+	VPSUBD       Y14, Y10, Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       (AX), Y13, Y15
+	VMULPS       Y15, Y10, Y10
+	VADDPS       (BX), Y10, Y10
+	VMOVUPS      Y10, (R9)(R8*2)
+	VPMULLD      32(DI), Y12, Y14
+	VPSUBD       Y14, Y11, Y11
+	VCVTDQ2PS    Y11, Y11
+	VMULPS       32(AX), Y13, Y15
+	VMULPS       Y15, Y11, Y11
+	VADDPS       32(BX), Y11, Y11
+	VMOVUPS      Y11, 32(R9)(R8*2)
+	VZEROUPPER
+	RET
+
+// func minMaxF32AVX2(x *float32, n int) (lo float32, hi float32)
+// Requires: AVX, SSE
+TEXT ·minMaxF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+mmloop:
+	TESTQ   CX, CX
+	JE      mmdone
+	VMOVUPS (SI), Y2
+	VMINPS  Y2, Y0, Y0
+	VMAXPS  Y2, Y1, Y1
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, CX
+	JMP     mmloop
+
+mmdone:
+	VEXTRACTF128 $0x01, Y0, X2
+	VMINPS       X2, X0, X0
+	VEXTRACTF128 $0x01, Y1, X3
+	VMAXPS       X3, X1, X1
+	VPERMILPS    $0x4e, X0, X2
+	VMINPS       X2, X0, X0
+	VPERMILPS    $0x4e, X1, X3
+	VMAXPS       X3, X1, X1
+	VPERMILPS    $0xb1, X0, X2
+	VMINPS       X2, X0, X0
+	VPERMILPS    $0xb1, X1, X3
+	VMAXPS       X3, X1, X1
+	VZEROUPPER
+	MOVSS        X0, lo+16(FP)
+	MOVSS        X1, hi+20(FP)
+	RET
+
+DATA int8F127<>+0(SB)/4, $0x42fe0000
+GLOBL int8F127<>(SB), RODATA|NOPTR, $4
+
+DATA int8PackPerm<>+0(SB)/4, $0x00000000
+DATA int8PackPerm<>+4(SB)/4, $0x00000004
+DATA int8PackPerm<>+8(SB)/4, $0x00000001
+DATA int8PackPerm<>+12(SB)/4, $0x00000005
+DATA int8PackPerm<>+16(SB)/4, $0x00000002
+DATA int8PackPerm<>+20(SB)/4, $0x00000006
+DATA int8PackPerm<>+24(SB)/4, $0x00000003
+DATA int8PackPerm<>+28(SB)/4, $0x00000007
+GLOBL int8PackPerm<>(SB), RODATA|NOPTR, $32
+
+// func quantizeU8AVX2(dst *uint8, x *float32, n int, inv float32, zh float32)
+// Requires: AVX, AVX2
+TEXT ·quantizeU8AVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS inv+24(FP), Y8
+	VBROADCASTSS zh+28(FP), Y9
+	VXORPS       Y10, Y10, Y10
+	VBROADCASTSS int8F127<>+0(SB), Y11
+	VMOVDQU      int8PackPerm<>+0(SB), Y12
+
+qloop:
+	TESTQ      CX, CX
+	JE         qdone
+	VMULPS     (SI), Y8, Y0
+	VADDPS     Y9, Y0, Y0
+	VMAXPS     Y10, Y0, Y0
+	VMINPS     Y11, Y0, Y0
+	VCVTTPS2DQ Y0, Y0
+	VMULPS     32(SI), Y8, Y1
+	VADDPS     Y9, Y1, Y1
+	VMAXPS     Y10, Y1, Y1
+	VMINPS     Y11, Y1, Y1
+	VCVTTPS2DQ Y1, Y1
+	VMULPS     64(SI), Y8, Y2
+	VADDPS     Y9, Y2, Y2
+	VMAXPS     Y10, Y2, Y2
+	VMINPS     Y11, Y2, Y2
+	VCVTTPS2DQ Y2, Y2
+	VMULPS     96(SI), Y8, Y3
+	VADDPS     Y9, Y3, Y3
+	VMAXPS     Y10, Y3, Y3
+	VMINPS     Y11, Y3, Y3
+	VCVTTPS2DQ Y3, Y3
+	VPACKSSDW  Y1, Y0, Y0
+	VPACKSSDW  Y3, Y2, Y2
+	VPACKUSWB  Y2, Y0, Y0
+	VPERMD     Y0, Y12, Y0
+	VMOVDQU    Y0, (DI)
+	ADDQ       $0x80, SI
+	ADDQ       $0x20, DI
+	SUBQ       $0x20, CX
+	JMP        qloop
+
+qdone:
 	VZEROUPPER
 	RET

@@ -8,7 +8,8 @@ import "github.com/klauspost/cpuid/v2"
 // avx2 and avx512 impls. A VNNI kernel (asm/int8 -isa vnni) would slot in
 // here behind a CPUID AVX512_VNNI check; it is not registered because it
 // has never run (the development machine has no AVX-512).
-var int8AVX2 = &int8Impl{name: "avx2", requires: "AVX, AVX2", mr: 6, micro: gemmU8S8MicroAVX2}
+var int8AVX2 = &int8Impl{name: "avx2", requires: "AVX, AVX2", mr: 6, micro: gemmU8S8MicroAVX2,
+	dequant: gemmU8S8DequantAVX2, minMax: minMaxF32AVX2, quantize: quantizeU8AVX2}
 
 // int8ForArch maps an impl name of cpu.go to its int8 kernel.
 func int8ForArch(name string) *int8Impl {

@@ -39,6 +39,15 @@ type int8Impl struct {
 	requires string
 	mr       int
 	micro    func(kg int, a *uint8, lda int, b *int8, c *int32)
+
+	// Optional fast paths (nil: Go code). dequant fuses int8Op's epilogue
+	// into the micro-kernel for full mr×16 tiles; minMax and quantize are
+	// the bulk loops of quantizeRowU8 (n a multiple of 8 / 32), with the
+	// same arithmetic as the Go loops.
+	dequant func(kg int, a *uint8, lda int, b *int8, y *float32, ldy int,
+		colSum *int32, wScale, bias *float32, rowZero *int32, rowScale *float32)
+	minMax   func(x *float32, n int) (lo, hi float32)
+	quantize func(dst *uint8, x *float32, n int, inv, zh float32)
 }
 
 var int8Generic = &int8Impl{name: "generic", mr: 6, micro: gemmU8S8MicroGeneric}
@@ -196,8 +205,13 @@ func (op *int8Op) task(_ *workspace, t int) {
 		j0 := p * int8NR
 		cols := min(int8NR, op.pb.n-j0)
 		for i0 := r0; i0 < r1; i0 += mr {
-			op.im.micro(kg, &op.a[i0*op.lda], op.lda, b, &tile[0])
 			rows := min(mr, r1-i0)
+			if op.y != nil && op.im.dequant != nil && rows == mr && cols == int8NR {
+				op.im.dequant(kg, &op.a[i0*op.lda], op.lda, b, &op.y[i0*op.ldy+j0], op.ldy,
+					&op.pb.colSum[j0], &op.wScale[j0], &op.bias[j0], &op.rowZero[i0], &op.rowSc[i0])
+				continue
+			}
+			op.im.micro(kg, &op.a[i0*op.lda], op.lda, b, &tile[0])
 			if op.y == nil {
 				for i := 0; i < rows; i++ {
 					copy(op.c32[(i0+i)*op.ldc+j0:(i0+i)*op.ldc+j0+cols], tile[i*int8NR:i*int8NR+cols])

@@ -26,16 +26,22 @@ func QuantizeRowsU8(dst []uint8, ldd int, scale []float32, zero []int32, x []flo
 	if len(x) < (m-1)*ldx+k || len(dst) < (m-1)*ldd+k || len(scale) < m || len(zero) < m {
 		panic(errShortSlice)
 	}
+	im := curInt8()
 	rowsParallel(m, k, func(r0, r1 int) {
 		for i := r0; i < r1; i++ {
-			scale[i], zero[i] = quantizeRowU8(dst[i*ldd:i*ldd+k], x[i*ldx:i*ldx+k])
+			scale[i], zero[i] = quantizeRowU8(im, dst[i*ldd:i*ldd+k], x[i*ldx:i*ldx+k])
 		}
 	})
 }
 
-func quantizeRowU8(dst []uint8, x []float32) (float32, int32) {
+func quantizeRowU8(im *int8Impl, dst []uint8, x []float32) (float32, int32) {
 	var lo, hi float32
-	for _, v := range x {
+	bulk := 0
+	if im.minMax != nil && len(x) >= 8 {
+		bulk = len(x) &^ 7
+		lo, hi = im.minMax(&x[0], bulk)
+	}
+	for _, v := range x[bulk:] {
 		lo = min(lo, v)
 		hi = max(hi, v)
 	}
@@ -49,10 +55,20 @@ func quantizeRowU8(dst []uint8, x []float32) (float32, int32) {
 	inv := 1 / s
 	z := float32(math.Round(float64(-lo * inv)))
 	z = min(max(z, 0), Int8ActMax)
-	for p, v := range x {
-		q := v*inv + z + 0.5 // ≥ 0.5 - ε before the clamp for in-range v
-		q = min(max(q, 0), Int8ActMax)
-		dst[p] = uint8(q) // truncation of q+0.5: round half up
+	zh := z + 0.5 // exact: rounding half up becomes truncation
+	bulk = 0
+	if im.quantize != nil && len(x) >= 32 {
+		bulk = len(x) &^ 31
+		im.quantize(&dst[0], &x[0], bulk, inv, zh)
+	}
+	for p := bulk; p < len(x); p++ {
+		// float32(·) forbids fusing into an FMA: the asm rounds the same way.
+		q := float32(x[p]*inv) + zh
+		if !(q > 0) { // also NaN, as VMAXPS does
+			q = 0
+		}
+		q = min(q, Int8ActMax)
+		dst[p] = uint8(q)
 	}
 	return s, int32(z)
 }
@@ -90,6 +106,9 @@ func LinearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float
 	lp := 4 * max(w.kg, 1)
 	s.size(m, lp)
 	QuantizeRowsU8(s.a, lp, s.scale, s.zero, x, ldx, m, k)
+	if bias == nil {
+		bias = make([]float32, n) // the fused epilogue always adds one
+	}
 	op := &int8Op{im: curInt8(), m: m, a: s.a, lda: lp, pb: w,
 		y: y, ldy: ldy, rowSc: s.scale, rowZero: s.zero, wScale: wScale, bias: bias}
 	op.run()

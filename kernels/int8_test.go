@@ -260,3 +260,30 @@ func TestInt8DispatchFollowsUse(t *testing.T) {
 		}
 	})
 }
+
+// The asm quantizer (bulk loops) must give the generic loop's bytes exactly.
+func TestQuantizeRowU8Impls(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := 0; n < 300; n += 1 + n/10 {
+		for _, sc := range []float32{1e-3, 1, 40} {
+			x := randSlice(r, n, sc)
+			if n > 3 {
+				x[r.IntN(n)] = 0.5 * sc * float32(r.IntN(5)) // exact halves hit the rounding edge
+			}
+			want := make([]uint8, n)
+			ws, wz := quantizeRowU8(int8Generic, want, x)
+			for _, im := range int8Impls() {
+				got := make([]uint8, n)
+				s, z := quantizeRowU8(im, got, x)
+				if s != ws || z != wz {
+					t.Fatalf("%s n=%d: scale/zero %v/%d, generic %v/%d", im.name, n, s, z, ws, wz)
+				}
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s n=%d: q[%d] = %d, generic %d (x=%v)", im.name, n, i, got[i], want[i], x[i])
+					}
+				}
+			}
+		}
+	}
+}
