@@ -18,6 +18,10 @@ type impl struct {
 	// adds it to c otherwise. Must not be called with a goroutine-unsafe c.
 	micro func(k int, a, b, c *float32, ldc int, accum int)
 
+	// packBT8, if not nil, transposes 8 rows of B into 8 columns of a packed
+	// panel: dst[p*nr+i] = src[i*ldb+p], i < 8, p < 8·kb.
+	packBT8 func(dst, src *float32, ldb, nr, kb int)
+
 	// peak runs n iterations of peakFlops flops of independent FMAs: the
 	// benchmarks' measure of the machine's FMA peak (nil for generic).
 	peak      func(n int)

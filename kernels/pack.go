@@ -2,8 +2,9 @@ package kernels
 
 // packB writes the k-block [p0, p0+kcb) of columns [j0, j0+nr) of op(B) into
 // dst as dst[p*nr+j] = op(B)[p0+p][j0+j], zero-padding columns beyond n.
-// op(B) is k×n; B is stored n×k when transB (PyTorch Linear weights).
-func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0, nr int) {
+// op(B) is k×n; B is stored n×k when transB (PyTorch Linear weights). pbt,
+// when not nil, is an assembly 8×8-block transposer for the transB case.
+func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0, nr int, pbt func(dst, src *float32, ldb, nr, kb int)) {
 	w := min(nr, n-j0)
 	if !transB {
 		for p := 0; p < kcb; p++ {
@@ -13,27 +14,44 @@ func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0, nr int)
 		}
 		return
 	}
-	j := 0
-	// Four rows of B at a time: four streams in, one 16-byte run out per p.
-	for ; j+4 <= w; j += 4 {
-		s0 := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kcb]
-		s1 := b[(j0+j+1)*ldb+p0 : (j0+j+1)*ldb+p0+kcb]
-		s2 := b[(j0+j+2)*ldb+p0 : (j0+j+2)*ldb+p0+kcb]
-		s3 := b[(j0+j+3)*ldb+p0 : (j0+j+3)*ldb+p0+kcb]
-		for p := range s0 {
-			d := dst[p*nr+j : p*nr+j+4 : p*nr+j+4]
-			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+	jv, pv := 0, 0 // rows [0, jv) × steps [0, pv) done by pbt
+	if pbt != nil && kcb >= 8 {
+		jv, pv = w&^7, kcb&^7
+		for j := 0; j < jv; j += 8 {
+			pbt(&dst[j], &b[(j0+j)*ldb+p0], ldb, nr, pv/8)
 		}
 	}
-	for ; j < w; j++ {
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kcb]
-		for p, v := range src {
-			dst[p*nr+j] = v
-		}
-	}
+	packBT(dst, b, ldb, p0, pv, kcb, j0, 0, jv, nr)
+	packBT(dst, b, ldb, p0, 0, kcb, j0, jv, w, nr)
 	if w < nr {
 		for p := 0; p < kcb; p++ {
 			clear(dst[p*nr+w : p*nr+nr])
+		}
+	}
+}
+
+// packBT sets dst[p*nr+j] = B[j0+j][p0+p] for p in [pa, pb), j in [ja, jb).
+func packBT(dst []float32, b []float32, ldb, p0, pa, pb, j0, ja, jb, nr int) {
+	if pa >= pb {
+		return
+	}
+	j := ja
+	// Four rows of B at a time: four streams in, one 16-byte run out per p.
+	for ; j+4 <= jb; j += 4 {
+		s0 := b[(j0+j)*ldb+p0+pa : (j0+j)*ldb+p0+pb]
+		s1 := b[(j0+j+1)*ldb+p0+pa : (j0+j+1)*ldb+p0+pb]
+		s2 := b[(j0+j+2)*ldb+p0+pa : (j0+j+2)*ldb+p0+pb]
+		s3 := b[(j0+j+3)*ldb+p0+pa : (j0+j+3)*ldb+p0+pb]
+		for q := range s0 {
+			p := pa + q
+			d := dst[p*nr+j : p*nr+j+4 : p*nr+j+4]
+			d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+		}
+	}
+	for ; j < jb; j++ {
+		src := b[(j0+j)*ldb+p0+pa : (j0+j)*ldb+p0+pb]
+		for q, v := range src {
+			dst[(pa+q)*nr+j] = v
 		}
 	}
 }

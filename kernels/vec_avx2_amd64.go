@@ -75,3 +75,9 @@ func geluAVX2(dst *float32, x *float32, n int)
 //
 //go:noescape
 func geluBackwardAVX2(dx *float32, x *float32, dy *float32, n int)
+
+// packBT8AVX2 sets dst[p*nr+i] = src[i*ldb+p] for i < 8, p < 8·kb (Go equivalent:
+// the transB loop of packB in kernels/pack.go). Each 8×8 block is transposed in registers.
+//
+//go:noescape
+func packBT8AVX2(dst *float32, src *float32, ldb int, nr int, kb int)

@@ -1003,3 +1003,70 @@ L14:
 L14done:
 	VZEROUPPER
 	RET
+
+// func packBT8AVX2(dst *float32, src *float32, ldb int, nr int, kb int)
+// Requires: AVX
+TEXT ·packBT8AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ldb+16(FP), DX
+	MOVQ nr+24(FP), BX
+	MOVQ kb+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	LEAQ (DX)(DX*2), DI
+	LEAQ (BX)(BX*2), R8
+
+pbtloop:
+	TESTQ      SI, SI
+	JE         pbtdone
+	LEAQ       (CX)(DX*4), R9
+	LEAQ       (AX)(BX*4), R10
+	VMOVUPS    (CX), Y0
+	VMOVUPS    (CX)(DX*1), Y1
+	VMOVUPS    (CX)(DX*2), Y2
+	VMOVUPS    (CX)(DI*1), Y3
+	VMOVUPS    (R9), Y4
+	VMOVUPS    (R9)(DX*1), Y5
+	VMOVUPS    (R9)(DX*2), Y6
+	VMOVUPS    (R9)(DI*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VMOVUPS    Y6, (AX)
+	VPERM2F128 $0x31, Y2, Y7, Y6
+	VMOVUPS    Y6, (R10)
+	VPERM2F128 $0x20, Y3, Y1, Y2
+	VMOVUPS    Y2, (AX)(BX*1)
+	VPERM2F128 $0x31, Y3, Y1, Y2
+	VMOVUPS    Y2, (R10)(BX*1)
+	VPERM2F128 $0x20, Y5, Y8, Y1
+	VMOVUPS    Y1, (AX)(BX*2)
+	VPERM2F128 $0x31, Y5, Y8, Y1
+	VMOVUPS    Y1, (R10)(BX*2)
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VMOVUPS    Y1, (AX)(R8*1)
+	VPERM2F128 $0x31, Y4, Y0, Y1
+	VMOVUPS    Y1, (R10)(R8*1)
+	ADDQ       $0x20, CX
+	LEAQ       (R10)(BX*4), AX
+	DECQ       SI
+	JMP        pbtloop
+
+pbtdone:
+	VZEROUPPER
+	RET
