@@ -15,8 +15,8 @@ var archImpls = amd64Impls()
 var avx2Impl = withAVX2Vec(&impl{
 	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
 	mr: 6, nr: 16, kc: 256, mc: 144,
-	micro: gemmMicroAVX2,
-	peak:  fmaPeakAVX2, peakFlops: 12 * 8 * 2,
+	micro: gemmMicroAVX2, packA6: packA6AVX2,
+	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
 })
 
 var avx512Impl = withAVX2Vec(&impl{

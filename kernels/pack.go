@@ -59,7 +59,8 @@ func packBT(dst []float32, b []float32, ldb, p0, pa, pb, j0, ja, jb, nr int) {
 // packA writes alpha·op(A)[r0:r0+mr, p0:p0+kcb] into dst as
 // dst[p*mr+i] = alpha·op(A)[r0+i][p0+p], zero-padding rows beyond m.
 // op(A) is m×k; A is stored k×m when transA.
-func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p0, kcb, mr int) {
+// pa6, when not nil, is an assembly version of the six-row case.
+func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p0, kcb, mr int, pa6 func(dst, src *float32, lda, kb int, alpha float32)) {
 	h := min(mr, m-r0)
 	if transA {
 		for p := 0; p < kcb; p++ {
@@ -73,7 +74,15 @@ func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p
 		return
 	}
 	if h == mr && mr == 6 {
-		packA6(dst, alpha, a, lda, r0, p0, kcb)
+		pv := 0
+		if pa6 != nil && kcb > 8 {
+			// The asm's 8-float stores spill 2 floats into group 8·kb, so
+			// leave at least that group to packA6, which rewrites it.
+			kb := (kcb - 1) / 8
+			pa6(&dst[0], &a[r0*lda+p0], lda, kb, alpha)
+			pv = 8 * kb
+		}
+		packA6(dst, alpha, a, lda, r0, p0, pv, kcb)
 		return
 	}
 	for i := 0; i < h; i++ {
@@ -89,17 +98,20 @@ func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p
 	}
 }
 
-// packA6 is packA's common case: six full rows of a non-transposed A. It
-// reads six rows in step and writes one 6-float group per k; the re-slicing
-// lets the compiler drop the bounds checks in the loop.
-func packA6(dst []float32, alpha float32, a []float32, lda, r0, p0, kcb int) {
+// packA6 is packA's common case: six full rows of a non-transposed A, for
+// steps [pa, pb) of the k block starting at p0. It reads six rows in step and
+// writes one 6-float group per k; the re-slicing lets the compiler drop the
+// bounds checks in the loop.
+func packA6(dst []float32, alpha float32, a []float32, lda, r0, p0, pa, pb int) {
+	kcb := pb - pa
+	p0 += pa
 	s0 := a[r0*lda+p0 : r0*lda+p0+kcb]
 	s1 := a[(r0+1)*lda+p0 : (r0+1)*lda+p0+kcb]
 	s2 := a[(r0+2)*lda+p0 : (r0+2)*lda+p0+kcb]
 	s3 := a[(r0+3)*lda+p0 : (r0+3)*lda+p0+kcb]
 	s4 := a[(r0+4)*lda+p0 : (r0+4)*lda+p0+kcb]
 	s5 := a[(r0+5)*lda+p0 : (r0+5)*lda+p0+kcb]
-	dst = dst[:6*kcb]
+	dst = dst[6*pa : 6*pb]
 	if alpha == 1 {
 		for p := range kcb {
 			d := dst[p*6 : p*6+6 : p*6+6]

@@ -81,3 +81,10 @@ func geluBackwardAVX2(dx *float32, x *float32, dy *float32, n int)
 //
 //go:noescape
 func packBT8AVX2(dst *float32, src *float32, ldb int, nr int, kb int)
+
+// packA6AVX2 sets dst[p*6+i] = alpha·src[i*lda+p] for i < 6, p < 8·kb (Go equivalent:
+// packA6 in kernels/pack.go). Each 8-float store also writes 2 floats past its
+// 6: the caller must leave room (dst[48·kb], dst[48·kb+1]) and rewrite them after.
+//
+//go:noescape
+func packA6AVX2(dst *float32, src *float32, lda int, kb int, alpha float32)

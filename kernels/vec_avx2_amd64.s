@@ -1047,26 +1047,91 @@ pbtloop:
 	VSHUFPS    $0x44, Y6, Y4, Y5
 	VSHUFPS    $0xee, Y6, Y4, Y4
 	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y1, Y7
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VPERM2F128 $0x20, Y5, Y8, Y3
+	VPERM2F128 $0x31, Y5, Y8, Y5
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
-	VPERM2F128 $0x31, Y2, Y7, Y6
-	VMOVUPS    Y6, (R10)
-	VPERM2F128 $0x20, Y3, Y1, Y2
-	VMOVUPS    Y2, (AX)(BX*1)
-	VPERM2F128 $0x31, Y3, Y1, Y2
-	VMOVUPS    Y2, (R10)(BX*1)
-	VPERM2F128 $0x20, Y5, Y8, Y1
-	VMOVUPS    Y1, (AX)(BX*2)
-	VPERM2F128 $0x31, Y5, Y8, Y1
-	VMOVUPS    Y1, (R10)(BX*2)
-	VPERM2F128 $0x20, Y4, Y0, Y1
-	VMOVUPS    Y1, (AX)(R8*1)
-	VPERM2F128 $0x31, Y4, Y0, Y1
-	VMOVUPS    Y1, (R10)(R8*1)
+	VMOVUPS    Y7, (AX)(BX*1)
+	VMOVUPS    Y3, (AX)(BX*2)
+	VMOVUPS    Y8, (AX)(R8*1)
+	VMOVUPS    Y2, (R10)
+	VMOVUPS    Y1, (R10)(BX*1)
+	VMOVUPS    Y5, (R10)(BX*2)
+	VMOVUPS    Y0, (R10)(R8*1)
 	ADDQ       $0x20, CX
 	LEAQ       (R10)(BX*4), AX
 	DECQ       SI
 	JMP        pbtloop
 
 pbtdone:
+	VZEROUPPER
+	RET
+
+// func packA6AVX2(dst *float32, src *float32, lda int, kb int, alpha float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·packA6AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lda+16(FP), DX
+	MOVQ         kb+24(FP), BX
+	MOVSS        alpha+32(FP), X0
+	VBROADCASTSS X0, Y0
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), SI
+
+pa6loop:
+	TESTQ      BX, BX
+	JE         pa6done
+	LEAQ       (CX)(DX*4), DI
+	VMULPS     (CX), Y0, Y1
+	VMULPS     (CX)(DX*1), Y0, Y2
+	VMULPS     (CX)(DX*2), Y0, Y3
+	VMULPS     (CX)(SI*1), Y0, Y4
+	VMULPS     (DI), Y0, Y5
+	VMULPS     (DI)(DX*1), Y0, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (AX)
+	VMOVUPS    Y8, 24(AX)
+	VMOVUPS    Y4, 48(AX)
+	VMOVUPS    Y9, 72(AX)
+	VMOVUPS    Y3, 96(AX)
+	VMOVUPS    Y2, 120(AX)
+	VMOVUPS    Y6, 144(AX)
+	VMOVUPS    Y1, 168(AX)
+	ADDQ       $0x20, CX
+	ADDQ       $0xc0, AX
+	DECQ       BX
+	JMP        pa6loop
+
+pa6done:
 	VZEROUPPER
 	RET

@@ -99,6 +99,7 @@ func main() {
 	gelu()
 	geluBackward()
 	packBT8()
+	packA6()
 	Generate()
 }
 
@@ -561,6 +562,21 @@ func packBT8() {
 		r[i] = YMM()
 		VMOVUPS(srcs[i], r[i]) // row i: b_i[p..p+7]
 	}
+	cols := transpose8(r)
+	for c := 0; c < 8; c++ {
+		VMOVUPS(cols[c], dsts[c])
+	}
+	ADDQ(U8(32), sp)
+	LEAQ(Mem{Base: d4, Index: nr, Scale: 4}, d)
+	DECQ(kb)
+	JMP(LabelRef("pbtloop"))
+	Label("pbtdone")
+	ret()
+}
+
+// transpose8 returns the 8 columns of the 8×8 block whose rows are r:
+// out[c][i] = r[i][c].
+func transpose8(r []VecVirtual) []VecVirtual {
 	t := make([]VecVirtual, 8)
 	for i := 0; i < 4; i++ {
 		t[2*i], t[2*i+1] = YMM(), YMM()
@@ -576,17 +592,53 @@ func packBT8() {
 			VSHUFPS(U8(0xee), hi, lo, sv[4*h+2*q+1]) // column 2q+1 (and 2q+5)
 		}
 	}
+	out := make([]VecVirtual, 8)
 	for c := 0; c < 4; c++ {
-		o := YMM()
-		VPERM2F128(U8(0x20), sv[4+c], sv[c], o) // column c of all 8 rows
-		VMOVUPS(o, dsts[c])
-		VPERM2F128(U8(0x31), sv[4+c], sv[c], o) // column c+4
-		VMOVUPS(o, dsts[c+4])
+		out[c], out[c+4] = YMM(), YMM()
+		VPERM2F128(U8(0x20), sv[4+c], sv[c], out[c])   // column c of all 8 rows
+		VPERM2F128(U8(0x31), sv[4+c], sv[c], out[c+4]) // column c+4
+	}
+	return out
+}
+
+// packA6 emits packA's common case for the 6×16 AVX2 tile.
+func packA6() {
+	TEXT("packA6AVX2", NOSPLIT, "func(dst, src *float32, lda, kb int, alpha float32)")
+	Pragma("noescape")
+	Doc("packA6AVX2 sets dst[p*6+i] = alpha·src[i*lda+p] for i < 6, p < 8·kb (Go equivalent:",
+		"packA6 in kernels/pack.go). Each 8-float store also writes 2 floats past its",
+		"6: the caller must leave room (dst[48·kb], dst[48·kb+1]) and rewrite them after.")
+	d := Load(Param("dst"), GP64())
+	sp := Load(Param("src"), GP64())
+	ld := Load(Param("lda"), GP64())
+	kb := Load(Param("kb"), GP64())
+	al := f32("alpha")
+	SHLQ(U8(2), ld)
+	ld3, s4 := GP64(), GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	Label("pa6loop")
+	TESTQ(kb, kb)
+	JE(LabelRef("pa6done"))
+	LEAQ(Mem{Base: sp, Index: ld, Scale: 4}, s4)
+	srcs := []Mem{{Base: sp}, {Base: sp, Index: ld, Scale: 1}, {Base: sp, Index: ld, Scale: 2}, {Base: sp, Index: ld3, Scale: 1},
+		{Base: s4}, {Base: s4, Index: ld, Scale: 1}}
+	r := make([]VecVirtual, 8)
+	for i := range r {
+		r[i] = YMM()
+		if i < 6 {
+			VMULPS(srcs[i], al, r[i]) // row i: alpha·a_i[p..p+7]
+		} else {
+			VXORPS(r[i], r[i], r[i]) // rows 6, 7: padding, overwritten
+		}
+	}
+	cols := transpose8(r)
+	for c := 0; c < 8; c++ { // in order: store c+1 overwrites store c's 2 extra floats
+		VMOVUPS(cols[c], Mem{Base: d, Disp: 24 * c})
 	}
 	ADDQ(U8(32), sp)
-	LEAQ(Mem{Base: d4, Index: nr, Scale: 4}, d)
+	ADDQ(U8(192), d)
 	DECQ(kb)
-	JMP(LabelRef("pbtloop"))
-	Label("pbtdone")
+	JMP(LabelRef("pa6loop"))
+	Label("pa6done")
 	ret()
 }
