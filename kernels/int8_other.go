@@ -1,8 +1,8 @@
-//go:build purego || !amd64
+//go:build purego || !(amd64 || arm64)
 
 package kernels
 
-// No int8 assembly on this build (purego, arm64 for now, others): the generic
+// No int8 assembly on this build (purego, other architectures): the generic
 // micro-kernel runs.
 func int8ForArch(string) *int8Impl { return nil }
 

@@ -23,7 +23,7 @@ func naiveU8S8(m, n, k int, a []uint8, lda int, w []int8) []int32 {
 
 // actMax is the largest activation an impl is exact for (see Int8ActMax).
 func actMax(im *int8Impl) int {
-	if im.name == "avx2" {
+	if im.name == "avx2" || im.name == "neon-sdot" {
 		return Int8ActMax
 	}
 	return 255
@@ -252,8 +252,11 @@ func TestLinearInt8(t *testing.T) {
 func TestInt8DispatchFollowsUse(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		want := "generic"
-		if im.name == "avx2" || im.name == "avx512" {
+		switch im.name {
+		case "avx2", "avx512":
 			want = "avx2"
+		case "neon":
+			want = int8ForArch("neon").name
 		}
 		if got := Int8Impl(); got != want {
 			t.Errorf("impl %s: int8 kernel %s, want %s", im.name, got, want)
