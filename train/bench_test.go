@@ -13,17 +13,23 @@ import (
 
 // benchTask builds a seq-cls task with random features: batch 8 x seq
 // tokens per step. MEDBERT_BENCH_SHAPE=base uses bert-base-cased's shape
-// (testdata/golden/bert_base_cased_config.json); the default is the
-// quickstart shape (2 layers, hidden 128).
+// (testdata/golden/bert_base_cased_config.json), =tiny the tiny golden
+// model (use MEDBERT_BENCH_SEQ=64, its max_position_embeddings); the
+// default is the quickstart shape (2 layers, hidden 128).
 func benchTask(b *testing.B, seq, n int) *SeqCls {
 	var cfg *bert.Config
-	if os.Getenv("MEDBERT_BENCH_SHAPE") == "base" {
-		c, err := bert.LoadConfig(filepath.Join("..", "testdata", "golden", "bert_base_cased_config.json"))
+	switch os.Getenv("MEDBERT_BENCH_SHAPE") {
+	case "base", "tiny":
+		p := filepath.Join("..", "testdata", "golden", "bert_base_cased_config.json")
+		if os.Getenv("MEDBERT_BENCH_SHAPE") == "tiny" {
+			p = filepath.Join("..", "testdata", "golden", "tiny", "config.json")
+		}
+		c, err := bert.LoadConfig(p)
 		if err != nil {
 			b.Fatal(err)
 		}
 		cfg = c
-	} else {
+	default:
 		cfg = bert.DefaultConfig()
 		cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize = 28996, 128, 2, 2, 512
 	}

@@ -44,14 +44,14 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("quickstart", "quickstart [--output-dir DIR]", stderr)
 	a := train.Defaults()
 	a.OutputDir = "medbert-quickstart"
-	a.NumTrainEpochs = 4
-	a.PerDeviceTrainBatchSize = 16
+	a.NumTrainEpochs = 5
+	a.PerDeviceTrainBatchSize = 8
 	a.PerDeviceEvalBatchSize = 32
 	a.LearningRate = 1e-3
 	a.WeightDecay = 0.01
 	a.WarmupRatio = 0.1
 	a.MaxSeqLength = 128
-	a.LoggingSteps = 20
+	a.LoggingSteps = 50
 	a.EvalStrategy, a.SaveStrategy = train.StrategyEpoch, train.StrategyEpoch
 	a.SaveTotalLimit = 1
 	a.LoadBestModelAtEnd = true
