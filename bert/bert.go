@@ -163,11 +163,16 @@ func (m *Model) Params() []Param {
 	return ps
 }
 
-// NumParams counts the trainable scalars.
+// NumParams counts the trainable scalars (by shape, so the weights an int8
+// model holds as int8 count too).
 func (m *Model) NumParams() int {
 	n := 0
 	for _, p := range m.Params() {
-		n += p.T.Size()
+		k := 1
+		for _, d := range p.T.Shape {
+			k *= d
+		}
+		n += k
 	}
 	return n
 }

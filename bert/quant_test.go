@@ -136,3 +136,11 @@ func TestQuantizedErrors(t *testing.T) {
 		t.Errorf("unknown quant_method: %v", err)
 	}
 }
+
+func TestQuantizedNumParams(t *testing.T) {
+	fp := loadTiny(t, HeadSeqCls)
+	q := quantTiny(t, HeadSeqCls, QuantOptions{Embeddings: true})
+	if fp.NumParams() != q.NumParams() {
+		t.Errorf("int8 model reports %d parameters, float32 %d", q.NumParams(), fp.NumParams())
+	}
+}
