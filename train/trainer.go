@@ -33,17 +33,17 @@ type Trainer struct {
 	opt    *optimizer
 	prog   *progress
 
-	totalSteps     int
-	stepsPerEpoch  int
-	batchesPerEpch int
-	numEpochs      int
-	lossSinceLog   float64
-	stepsSinceLog  int
-	trainLossSum   float64
-	lastSaved      int
-	lastEvaluated  int
-	newBest        bool // the last evaluation set a new best metric
-	stop           bool // early stopping fired
+	totalSteps      int
+	stepsPerEpoch   int
+	batchesPerEpoch int
+	numEpochs       int
+	lossSinceLog    float64
+	stepsSinceLog   int
+	trainLossSum    float64
+	lastSaved       int
+	lastEvaluated   int
+	newBest         bool // the last evaluation set a new best metric
+	stop            bool // early stopping fired
 }
 
 // Result summarises a finished run.
@@ -77,8 +77,8 @@ func (t *Trainer) plan() error {
 	if n == 0 {
 		return errors.New("the training set is empty")
 	}
-	t.batchesPerEpch = ceilDiv(n, a.PerDeviceTrainBatchSize)
-	t.stepsPerEpoch = ceilDiv(t.batchesPerEpch, a.GradientAccumulationSteps)
+	t.batchesPerEpoch = ceilDiv(n, a.PerDeviceTrainBatchSize)
+	t.stepsPerEpoch = ceilDiv(t.batchesPerEpoch, a.GradientAccumulationSteps)
 	if a.MaxSteps > 0 {
 		t.totalSteps = a.MaxSteps
 		t.numEpochs = ceilDiv(a.MaxSteps, t.stepsPerEpoch)
@@ -203,7 +203,7 @@ func (t *Trainer) loop(ctx context.Context, final *map[string]float64) error {
 				return t.interrupt()
 			}
 			b0 := s * a.GradientAccumulationSteps
-			b1 := min(b0+a.GradientAccumulationSteps, t.batchesPerEpch)
+			b1 := min(b0+a.GradientAccumulationSteps, t.batchesPerEpoch)
 			var batches [][]int
 			for b := b0; b < b1; b++ {
 				batches = append(batches, order[b*bs:min((b+1)*bs, n)])

@@ -255,4 +255,51 @@ func TestThresholdForRecall(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
+
+
+func TestTrainFromScratchConfigVocab(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	trainF := filepath.Join(work, "train.jsonl")
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "{\"text\": \"%c %c\", \"label\": \"%d\"}\n", 'a'+i%3, 'k'+i%3, 10*(i%3)+2)
+	}
+	os.WriteFile(trainF, []byte(b.String()), 0o644)
+	out := filepath.Join(work, "out")
+	_, stderr, code := runCLI(t, "train", "--config", filepath.Join(model, "config.json"), "--vocab", filepath.Join(model, "vocab.txt"),
+		"--train-file", trainF, "--output-dir", out, "--max-steps", "3", "--class-weights", "balanced", "--disable-tqdm")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	a, err := train.LoadArgs(filepath.Join(out, train.ArgsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.ClassWeights) != 3 || a.ClassWeights[0] != 1 || a.MaxSteps != 3 {
+		t.Errorf("training_args.json: class weights %v max_steps %d", a.ClassWeights, a.MaxSteps)
+	}
+	var cfg struct {
+		ID2Label map[string]string `json:"id2label"`
+	}
+	cb, _ := os.ReadFile(filepath.Join(out, "config.json"))
+	if err := json.Unmarshal(cb, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Labels 2, 12, 22 sort numerically, not as strings.
+	if cfg.ID2Label["0"] != "2" || cfg.ID2Label["1"] != "12" || cfg.ID2Label["2"] != "22" {
+		t.Errorf("id2label %v", cfg.ID2Label)
+	}
+	for _, f := range []string{"vocab.txt", "tokenizer_config.json", "model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	// Existing checkpoints without --resume-from-checkpoint or
+	// --overwrite-output-dir are refused.
+	_, stderr, code = runCLI(t, "train", "--config", filepath.Join(model, "config.json"), "--vocab", filepath.Join(model, "vocab.txt"),
+		"--train-file", trainF, "--output-dir", out, "--max-steps", "3", "--disable-tqdm")
+	if code == 0 || !strings.Contains(stderr, "--resume-from-checkpoint last") {
+		t.Errorf("reuse of an output dir: exit %d %q", code, stderr)
+	}
+}
