@@ -255,8 +255,6 @@ func TestThresholdForRecall(t *testing.T) {
 	}
 }
 
-
-
 func TestTrainFromScratchConfigVocab(t *testing.T) {
 	model := tinyModelDir(t)
 	work := t.TempDir()
