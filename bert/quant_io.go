@@ -125,9 +125,9 @@ func (m *Model) loadQuantWeights(src WeightSource, file string, qc *QuantConfig)
 		if err != nil {
 			return nil, fmt.Errorf("%s: tensor %q: %w", file, n, err)
 		}
-		// Copy out of the mmap, which Load closes.
-		q := make([]int8, len(raw))
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q)), raw)
+		// A view of the mmap: NewQuantLinear packs (copies) it, so no
+		// reference outlives Load's Close; the embedding table copies it.
+		q := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw))
 		sn := n + qc.ScaleSuffix
 		scale, _, err := src.Float32(sn)
 		if err != nil {
@@ -145,7 +145,7 @@ func (m *Model) loadQuantWeights(src WeightSource, file string, qc *QuantConfig)
 			st.lin[l] = ql
 		case p.Name == keyWordEmb && m.MLM == nil:
 			e := m.Bert.Embeddings.WordEmbeddings
-			qe, err := nn.NewQuantEmbedding(file+": "+n, rows, cols, q, scale, e.PaddingIdx)
+			qe, err := nn.NewQuantEmbedding(file+": "+n, rows, cols, append([]int8(nil), q...), scale, e.PaddingIdx)
 			if err != nil {
 				return nil, err
 			}
