@@ -1,0 +1,340 @@
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/kernels"
+	"github.com/medbert/medbert/optim"
+	"github.com/medbert/medbert/tensor"
+)
+
+// benchDefaultConfig is bert-base-cased's config.json (12 layers, hidden 768,
+// 12 heads, FFN 3072, vocab 28996), so `medbert bench` runs out of the box
+// on the shape everyone quotes.
+//
+//go:embed bench_bert_base_cased.json
+var benchDefaultConfig []byte
+
+func init() {
+	register(&command{
+		name:    "bench",
+		summary: "time a forward pass or a training step (sequences/s, ms per batch, GFLOP/s, peak RSS)",
+		run:     runBench,
+	})
+}
+
+// benchResult is what `bench --json` prints: one object per run.
+type benchResult struct {
+	Mode          string  `json:"mode"` // "forward" or "train"
+	Head          string  `json:"head"`
+	Kernels       string  `json:"kernels"`
+	Threads       int     `json:"threads"`
+	Batch         int     `json:"batch"`
+	Seq           int     `json:"seq"`
+	Iters         int     `json:"iters"`
+	SequencesPerS float64 `json:"sequences_per_s"`
+	MsPerBatch    float64 `json:"ms_per_batch"` // median
+	MsMin         float64 `json:"ms_min"`
+	GFLOPs        float64 `json:"gflops"`          // achieved, at the median
+	GFLOPPerBatch float64 `json:"gflop_per_batch"` // the count GFLOPs is based on
+	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
+	NumParams     int     `json:"num_params"`
+	GoMaxProcs    int     `json:"gomaxprocs"`
+	// CPUSecPerBatch is the process's user+system CPU time per timed
+	// batch (mean). On a shared machine wall time includes waiting for a
+	// core; GFLOPPerCPUSec = FLOPs / CPU time shows the engine's own speed.
+	CPUSecPerBatch float64 `json:"cpu_s_per_batch"`
+	GFLOPPerCPUSec float64 `json:"gflop_per_cpu_s"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "bench [--config CONFIG.json | --model DIR] [--batch 8] [--seq 128] [--threads N] [--train] [--iters N] [--warmup N] [--json]", stderr)
+	config := fs.String("config", "", "HF config.json giving the model shape (random weights); default: embedded bert-base-cased")
+	model := fs.String("model", "", "model folder to load instead of --config")
+	head := fs.String("head", "", "head: base, seqcls, tokencls, qa, mlm (default: base for forward, seqcls for --train; with --model, the checkpoint's)")
+	batch := fs.Int("batch", 8, "sequences per batch")
+	seq := fs.Int("seq", 128, "tokens per sequence")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads: sets GOMAXPROCS and the kernels' worker cap")
+	train := fs.Bool("train", false, "time a training step (forward + loss + backward + clip + AdamW) instead of a no-grad forward")
+	iters := fs.Int("iters", 10, "timed iterations (the median is reported)")
+	warmup := fs.Int("warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
+	seed := fs.Uint64("seed", 1, "seed of the random weights and input ids")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	switch {
+	case *config != "" && *model != "":
+		return errors.New("give --config or --model, not both")
+	case *batch <= 0 || *seq <= 0:
+		return fmt.Errorf("--batch %d and --seq %d must be positive", *batch, *seq)
+	case *threads <= 0:
+		return fmt.Errorf("--threads %d must be positive", *threads)
+	case *iters <= 0 || *warmup < 0:
+		return fmt.Errorf("--iters %d must be positive and --warmup %d not negative", *iters, *warmup)
+	}
+	if *head != "" {
+		if err := bert.CheckHead(*head); err != nil {
+			return err
+		}
+	}
+	if *train && *head == bert.HeadBase {
+		return errors.New("--train needs a head with a loss (seqcls, tokencls, qa or mlm), not base")
+	}
+	if *train {
+		*warmup = max(*warmup, 1)
+	}
+
+	prevProcs := runtime.GOMAXPROCS(*threads)
+	prevMax := kernels.SetMaxThreads(*threads)
+	defer func() { runtime.GOMAXPROCS(prevProcs); kernels.SetMaxThreads(prevMax) }()
+
+	m, err := benchModel(*config, *model, *head, *train, *seed, stderr)
+	if err != nil {
+		return err
+	}
+	if *seq > m.Config.MaxPositionEmbeddings {
+		return fmt.Errorf("--seq %d exceeds the model's max_position_embeddings %d", *seq, m.Config.MaxPositionEmbeddings)
+	}
+	rng := rand.New(rand.NewPCG(*seed, 0x6265_6e63_68))
+	in, labels := benchInput(m, *batch, *seq, rng)
+
+	var step func() error
+	if *train {
+		step, err = trainStep(m, in, labels)
+	} else {
+		step = func() error {
+			defer tensor.NoGrad()()
+			_, err := m.Forward(in, nil, bert.Options{})
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for range *warmup {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	times := make([]float64, 0, *iters)
+	cpu0 := cpuSeconds()
+	for range *iters {
+		start := time.Now()
+		if err := step(); err != nil {
+			return err
+		}
+		times = append(times, time.Since(start).Seconds())
+	}
+	cpu := (cpuSeconds() - cpu0) / float64(*iters)
+	slices.Sort(times)
+	med := median(times)
+
+	flops := forwardFLOPs(m.Config, m.Head, *batch, *seq)
+	mode := "forward"
+	if *train {
+		flops *= 3 // backward ≈ two GEMMs per forward GEMM
+		mode = "train"
+	}
+	res := benchResult{
+		Mode: mode, Head: m.Head, Kernels: kernels.Active(), Threads: *threads, Batch: *batch, Seq: *seq, Iters: *iters,
+		SequencesPerS: float64(*batch) / med, MsPerBatch: med * 1e3, MsMin: times[0] * 1e3,
+		GFLOPs: flops / med / 1e9, GFLOPPerBatch: flops / 1e9,
+		PeakRSSBytes: peakRSS(), NumParams: m.NumParams(), GoMaxProcs: runtime.GOMAXPROCS(0),
+		CPUSecPerBatch: cpu,
+	}
+	if cpu > 0 {
+		res.GFLOPPerCPUSec = flops / cpu / 1e9
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "%s, head %s, %.1fM params, batch %d × seq %d, %d threads, kernels %s\n",
+		mode, res.Head, float64(res.NumParams)/1e6, res.Batch, res.Seq, res.Threads, res.Kernels)
+	fmt.Fprintf(stdout, "  %.2f sequences/s   %.1f ms per batch (median of %d, min %.1f)\n",
+		res.SequencesPerS, res.MsPerBatch, res.Iters, res.MsMin)
+	fmt.Fprintf(stdout, "  %.1f GFLOP/s (%.1f GFLOP per batch)   peak RSS %.0f MiB\n",
+		res.GFLOPs, res.GFLOPPerBatch, float64(res.PeakRSSBytes)/(1<<20))
+	fmt.Fprintf(stdout, "  %.2f CPU-s per batch (%.1f GFLOP per CPU-second; < threads × wall time means the cores were shared)\n",
+		res.CPUSecPerBatch, res.GFLOPPerCPUSec)
+	return nil
+}
+
+// benchModel builds a random model from a config (the embedded bert-base
+// one by default) or loads a folder.
+func benchModel(config, dir, head string, train bool, seed uint64, stderr io.Writer) (*bert.Model, error) {
+	if dir != "" {
+		if head == "" && train {
+			// A checkpoint whose architectures say base cannot compute a loss.
+			if cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig)); err == nil && bert.DefaultHead(cfg) == bert.HeadBase {
+				head = bert.HeadSeqCls
+			}
+		}
+		m, rep, err := bert.Load(dir, bert.LoadOptions{Head: head, Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		if len(rep.Missing) > 0 {
+			fmt.Fprintf(stderr, "note: %d parameters not in the checkpoint were randomly initialised (head %s)\n", len(rep.Missing), m.Head)
+		}
+		return m, nil
+	}
+	var cfg *bert.Config
+	var err error
+	if config == "" {
+		cfg, err = bert.ParseConfig(benchDefaultConfig, "embedded bert-base-cased config")
+	} else {
+		cfg, err = bert.LoadConfig(config)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if head == "" {
+		head = bert.HeadBase
+		if train {
+			head = bert.HeadSeqCls
+		}
+	}
+	if head == bert.HeadSeqCls && cfg.NumLabels < 2 && cfg.ProblemType == "" {
+		cfg.SetNumLabels(2) // a classification loss, not regression
+	}
+	m, err := bert.New(cfg, head, seed)
+	if err != nil {
+		name := config
+		if name == "" {
+			name = "embedded config"
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return m, nil
+}
+
+// benchInput draws random ids (no padding: every position is attended, the
+// worst case) and labels for the model's head.
+func benchInput(m *bert.Model, batch, seq int, rng *rand.Rand) (*bert.Input, *bert.Labels) {
+	c := m.Config
+	n := batch * seq
+	in := &bert.Input{Batch: batch, Seq: seq, InputIDs: make([]int, n), AttentionMask: make([]int, n)}
+	for i := range in.InputIDs {
+		in.InputIDs[i] = rng.IntN(c.VocabSize)
+		in.AttentionMask[i] = 1
+	}
+	lb := &bert.Labels{}
+	switch m.Head {
+	case bert.HeadSeqCls:
+		if c.NumLabels == 1 || c.ProblemType == bert.ProblemRegression || c.ProblemType == bert.ProblemMultiLabel {
+			lb.Float = make([]float32, batch*c.NumLabels)
+			for i := range lb.Float {
+				lb.Float[i] = float32(rng.IntN(2))
+			}
+		} else {
+			lb.Class = make([]int, batch)
+			for i := range lb.Class {
+				lb.Class[i] = rng.IntN(c.NumLabels)
+			}
+		}
+	case bert.HeadTokenCls:
+		lb.Class = make([]int, n)
+		for i := range lb.Class {
+			lb.Class[i] = rng.IntN(c.NumLabels)
+		}
+	case bert.HeadQA:
+		lb.Start, lb.End = make([]int, batch), make([]int, batch)
+		for i := range lb.Start {
+			lb.Start[i] = rng.IntN(seq)
+			lb.End[i] = lb.Start[i] + rng.IntN(seq-lb.Start[i])
+		}
+	case bert.HeadMLM:
+		// 15% of positions labelled, as BERT pre-training masks.
+		lb.Class = make([]int, n)
+		for i := range lb.Class {
+			lb.Class[i] = bert.IgnoreIndex
+			if rng.Float64() < 0.15 {
+				lb.Class[i] = in.InputIDs[i]
+			}
+		}
+	}
+	return in, lb
+}
+
+// trainStep returns one HF-Trainer-like step: dropout on, forward with the
+// loss, backward, clip the global grad norm to 1.0, AdamW (lr 2e-5, HF
+// no-decay groups), zero the gradients. Gradients are allocated by the first
+// backward, so the optimizer is built lazily at the end of the first call.
+func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error, error) {
+	m.Train(true)
+	var opt *optim.AdamW
+	var ops []optim.Param
+	return func() error {
+		out, err := m.Forward(in, labels, bert.Options{})
+		if err != nil {
+			return err
+		}
+		out.Loss.Backward()
+		if opt == nil {
+			for _, p := range m.Params() {
+				ops = append(ops, optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad})
+			}
+			optim.SetHFNoDecay(ops)
+			cfg := optim.DefaultAdamWConfig()
+			cfg.WeightDecay = 0.01
+			if opt, err = optim.NewAdamW(ops, cfg); err != nil {
+				return err
+			}
+		}
+		optim.ClipGradNorm(ops, 1.0)
+		if err := opt.Step(2e-5); err != nil {
+			return err
+		}
+		m.ZeroGrad()
+		return nil
+	}, nil
+}
+
+// forwardFLOPs counts 2·M·N·K for every GEMM of one forward pass (the
+// elementwise ops, softmax and layer norms are < 1% and not counted):
+//
+//	per layer and token: q, k, v, output 4·2H², FFN 2·2HI, attention
+//	q·kᵀ and p·v 2·2SH; pooler 2·B·H²; the head's Linear layers.
+func forwardFLOPs(c *bert.Config, head string, batch, seq int) float64 {
+	b, s := float64(batch), float64(seq)
+	h, i, v := float64(c.HiddenSize), float64(c.IntermediateSize), float64(c.VocabSize)
+	tok := b * s
+	f := tok * float64(c.NumHiddenLayers) * (8*h*h + 4*h*i + 4*s*h)
+	switch head {
+	case bert.HeadBase:
+		f += 2 * b * h * h
+	case bert.HeadSeqCls:
+		f += 2*b*h*h + 2*b*h*float64(c.NumLabels)
+	case bert.HeadTokenCls:
+		f += 2 * tok * h * float64(c.NumLabels)
+	case bert.HeadQA:
+		f += 2 * tok * h * 2
+	case bert.HeadMLM:
+		f += 2*tok*h*h + 2*tok*h*v
+	}
+	return f
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
