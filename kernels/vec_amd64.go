@@ -14,12 +14,22 @@ import (
 
 func p32(s []float32) *float32 { return unsafe.SliceData(s) }
 
+// vecChunk bounds the floats one asm call processes (a multiple of 8): asm is
+// not preemptible, and an optimizer step over a 23M-float embedding must not
+// hold off the GC for milliseconds (simd.md §5: keep calls well under 1 ms).
+const vecChunk = 1 << 15
+
+// chunked calls f on consecutive [lo, hi) pieces of [0, n) of at most vecChunk.
+func chunked(n int, f func(lo, hi int)) {
+	for lo := 0; lo < n; lo += vecChunk {
+		f(lo, min(lo+vecChunk, n))
+	}
+}
+
 func dotAVX2s(x, y []float32) float32 {
 	n := len(x) &^ 7
 	var s float32
-	if n > 0 {
-		s = dotAVX2(p32(x), p32(y), n)
-	}
+	chunked(n, func(lo, hi int) { s += dotAVX2(p32(x[lo:]), p32(y[lo:]), hi-lo) })
 	for i := n; i < len(x); i++ {
 		s += x[i] * y[i]
 	}
@@ -28,34 +38,26 @@ func dotAVX2s(x, y []float32) float32 {
 
 func axpyAVX2s(alpha float32, x, y []float32) {
 	n := len(x) &^ 7
-	if n > 0 {
-		axpyAVX2(alpha, p32(x), p32(y), n)
-	}
+	chunked(n, func(lo, hi int) { axpyAVX2(alpha, p32(x[lo:]), p32(y[lo:]), hi-lo) })
 	axpyGeneric(alpha, x[n:], y[n:len(x)])
 }
 
 func addAVX2s(dst, a, b []float32) {
 	n := len(a) &^ 7
-	if n > 0 {
-		addAVX2(p32(dst), p32(a), p32(b), n)
-	}
+	chunked(n, func(lo, hi int) { addAVX2(p32(dst[lo:]), p32(a[lo:]), p32(b[lo:]), hi-lo) })
 	addGeneric(dst[n:len(a)], a[n:], b[n:len(a)])
 }
 
 func scaleAVX2s(alpha float32, x []float32) {
 	n := len(x) &^ 7
-	if n > 0 {
-		scaleAVX2(alpha, p32(x), n)
-	}
+	chunked(n, func(lo, hi int) { scaleAVX2(alpha, p32(x[lo:]), hi-lo) })
 	scaleGeneric(alpha, x[n:])
 }
 
 func sumAVX2s(x []float32) float32 {
 	n := len(x) &^ 7
 	var s float32
-	if n > 0 {
-		s = sumAVX2(p32(x), n)
-	}
+	chunked(n, func(lo, hi int) { s += sumAVX2(p32(x[lo:]), hi-lo) })
 	for _, v := range x[n:] {
 		s += v
 	}
@@ -65,9 +67,7 @@ func sumAVX2s(x []float32) float32 {
 func sumSqDevAVX2s(x []float32, m float32) float32 {
 	n := len(x) &^ 7
 	var s float32
-	if n > 0 {
-		s = sumSqDevAVX2(p32(x), n, m)
-	}
+	chunked(n, func(lo, hi int) { s += sumSqDevAVX2(p32(x[lo:]), hi-lo, m) })
 	for _, v := range x[n:] {
 		s += (v - m) * (v - m)
 	}
@@ -197,9 +197,7 @@ func layerNormBackwardAVX2(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32
 func geluAVX2s(dst, x []float32) {
 	chunksParallel(len(x), func(lo, hi int) {
 		n := (hi - lo) &^ 7
-		if n > 0 {
-			geluAVX2(p32(dst[lo:]), p32(x[lo:]), n)
-		}
+		chunked(n, func(a, b int) { geluAVX2(p32(dst[lo+a:]), p32(x[lo+a:]), b-a) })
 		if lo+n < hi {
 			var buf [8]float32
 			copy(buf[:], x[lo+n:hi])
@@ -212,9 +210,7 @@ func geluAVX2s(dst, x []float32) {
 func geluBackwardAVX2s(dx, x, dy []float32) {
 	chunksParallel(len(x), func(lo, hi int) {
 		n := (hi - lo) &^ 7
-		if n > 0 {
-			geluBackwardAVX2(p32(dx[lo:]), p32(x[lo:]), p32(dy[lo:]), n)
-		}
+		chunked(n, func(a, b int) { geluBackwardAVX2(p32(dx[lo+a:]), p32(x[lo+a:]), p32(dy[lo+a:]), b-a) })
 		if lo+n < hi {
 			var bx, bdy, bdx [8]float32
 			copy(bx[:], x[lo+n:hi])
