@@ -13,8 +13,13 @@ import (
 
 func TestSelectImpl(t *testing.T) {
 	best, err := selectImpl("")
-	if err != nil || best != impls[len(impls)-1] {
-		t.Fatalf(`selectImpl("") = %v, %v; want the best impl`, best, err)
+	if err != nil || best.unverified {
+		t.Fatalf(`selectImpl("") = %v, %v; want the best verified impl`, best, err)
+	}
+	for _, im := range impls {
+		if !im.unverified && im != best && slices.Index(impls, im) > slices.Index(impls, best) {
+			t.Fatalf("default %s, but verified %s ranks higher", best.name, im.name)
+		}
 	}
 	if im, err := selectImpl("generic"); err != nil || im != genericImpl {
 		t.Fatalf(`selectImpl("generic") = %v, %v`, im, err)

@@ -23,7 +23,12 @@ var avx512Impl = withAVX2Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, kc: 768, mc: 96,
 	micro: gemmMicroAVX512,
-	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
+	// The development machine (AMD Zen 3) has no AVX-512, so this kernel has
+	// only been checked by construction (same emitter as the tested AVX2
+	// one) and by TestGemmBlockingParams for its blocking. Clear the flag
+	// once `MEDBERT_KERNELS=avx512 go test ./kernels` passes on AVX-512.
+	unverified: true,
+	peak:       fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
 
 // withAVX2Vec fills im's vector and row kernels with the AVX2 ones.
