@@ -2,7 +2,9 @@ package bert
 
 import (
 	"fmt"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/medbert/medbert/tensor"
 )
@@ -37,4 +39,51 @@ func BenchmarkBertForwardInt8(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkBertForwardInt8Paired alternates one float32 and one int8
+// forward per iteration (bert-base, seq 128) and reports the medians and the
+// median per-iteration speedup, which is robust on a shared machine where
+// load changes between sub-benchmarks:
+//
+//	go test ./bert -run '^$' -bench BertForwardInt8Paired -benchtime=7x
+func BenchmarkBertForwardInt8Paired(b *testing.B) {
+	fp, in8 := benchModel(b, HeadSeqCls)
+	q, _ := benchModel(b, HeadSeqCls)
+	if err := q.Quantize(QuantOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	defer tensor.NoGrad()()
+	for _, batch := range []int{1, 8} {
+		in := &Input{Batch: batch, Seq: benchSeq, InputIDs: in8.InputIDs[:batch*benchSeq], AttentionMask: in8.AttentionMask[:batch*benchSeq]}
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			var tf, tq, ratio []float64
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := fp.Forward(in, nil, Options{}); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := q.Forward(in, nil, Options{}); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				f, i := t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds()
+				tf, tq, ratio = append(tf, f), append(tq, i), append(ratio, f/i)
+			}
+			b.ReportMetric(1e3*median(tf), "fp32-ms")
+			b.ReportMetric(1e3*median(tq), "int8-ms")
+			b.ReportMetric(float64(batch)/median(tq), "int8-seq/s")
+			b.ReportMetric(median(ratio), "speedup")
+		})
+	}
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
 }
