@@ -227,16 +227,47 @@ func GELUTanh(a *Tensor) *Tensor {
 
 // dropInto writes dst[i] = src[i]·scale for kept elements and 0 for dropped
 // ones, and mask[i] = scale or 0 when mask is non-nil. Element i is dropped
-// when 32 random bits (two elements per rng.Uint64 call, which halves the
+// when 32 random bits (two elements per Uint64 call, which halves the
 // generator cost on large activations) fall below p·2³², so p >= 1 drops all.
 // The stored mask is needed because a kept zero input is indistinguishable
 // from a dropped one in dst.
+//
+// Up to dropBlock elements draw straight from rng. Larger tensors (BERT's
+// activations and attention probabilities) take one seed from rng and give
+// block b of dropBlock elements its own PCG stream (seed, b), so blocks can
+// run in parallel and the mask depends only on rng's state and the size,
+// never on the number of threads.
 func dropInto(dst, src, mask []float32, p, scale float32, rng *rand.Rand) {
 	thr := uint64(min(float64(p), 1) * (1 << 32))
+	n := len(src)
+	if n <= dropBlock {
+		dropRange(dst, src, mask, thr, scale, rng.Uint64)
+		return
+	}
+	seed := rng.Uint64()
+	blocks := (n + dropBlock - 1) / dropBlock
+	parallelBlocks(blocks, func(b int) {
+		lo, hi := b*dropBlock, min((b+1)*dropBlock, n)
+		var pcg rand.PCG
+		pcg.Seed(seed, uint64(b))
+		var m []float32
+		if mask != nil {
+			m = mask[lo:hi]
+		}
+		dropRange(dst[lo:hi], src[lo:hi], m, thr, scale, pcg.Uint64)
+	})
+}
+
+// dropBlock is the element count of one independent dropout stream (a
+// multiple of 2: each Uint64 covers two elements).
+const dropBlock = 1 << 15
+
+// dropRange is dropInto's loop over one stream of random bits.
+func dropRange(dst, src, mask []float32, thr uint64, scale float32, next func() uint64) {
 	var bits uint64
 	for i, v := range src {
 		if i&1 == 0 {
-			bits = rng.Uint64()
+			bits = next()
 		} else {
 			bits >>= 32
 		}
