@@ -1,6 +1,7 @@
 package bert
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,38 @@ func TestQuantizedNumParams(t *testing.T) {
 	q := quantTiny(t, HeadSeqCls, QuantOptions{Embeddings: true})
 	if fp.NumParams() != q.NumParams() {
 		t.Errorf("int8 model reports %d parameters, float32 %d", q.NumParams(), fp.NumParams())
+	}
+}
+
+// Forward of an int8 model is safe for concurrent use (eval mode), like the
+// float32 one: the quantized activations live in per-call scratch.
+func TestQuantizedConcurrentForward(t *testing.T) {
+	in, _ := tinyInput(t)
+	m := quantTiny(t, HeadSeqCls, QuantOptions{})
+	defer tensor.NoGrad()()
+	want, err := m.Forward(in, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for range 5 {
+				out, err := m.Forward(in, nil, Options{})
+				if err == nil && maxAbsDiff(out.Logits.Data, want.Logits.Data) != 0 {
+					err = fmt.Errorf("concurrent forward differs")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
