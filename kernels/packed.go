@@ -114,13 +114,20 @@ func SgemmBatch(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	if m == 0 || n == 0 || len(aOff) == 0 {
 		return
 	}
-	op := batchPool.Get().(*batchOp)
-	*op = batchOp{im: cur(), transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, aOff: aOff, bOff: bOff, cOff: cOff}
 	nt := threads()
 	if m*n*k*len(aOff) < parallelMin {
 		nt = 1
 	}
+	if nt > 1 && len(aOff) < nt {
+		// Too few products to share out: parallelise inside each instead.
+		for i := range aOff {
+			Sgemm(transA, transB, m, n, k, alpha, a[aOff[i]:], lda, b[bOff[i]:], ldb, beta, c[cOff[i]:], ldc)
+		}
+		return
+	}
+	op := batchPool.Get().(*batchOp)
+	*op = batchOp{im: cur(), transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, aOff: aOff, bOff: bOff, cOff: cOff}
 	parallelFor(nt, len(aOff), op)
 	*op = batchOp{}
 	batchPool.Put(op)

@@ -84,7 +84,7 @@ func TestSgemmBatch(t *testing.T) {
 	blockedPath(t)
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(15, 16))
-		for _, d := range [][3]int{{2, 7, 3}, {3, 33, 2}, {2, 130, 4}} { // batch, seq, heads
+		for _, d := range [][3]int{{2, 7, 3}, {3, 33, 2}, {2, 130, 4}, {1, 400, 1}} { // batch, seq, heads
 			batch, seq, heads := d[0], d[1], d[2]
 			hd := 16 + heads
 			hidden := heads * hd
