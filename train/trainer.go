@@ -114,6 +114,7 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 		if p.T.Grad == nil {
 			p.T.Grad = make([]float32, len(p.T.Data))
 		}
+		clear(p.T.Grad) // no stale gradient from earlier use of the model
 		p.T.SetRequiresGrad(true)
 	}
 	opt, err := newOptimizer(a, t.params, t.totalSteps)
