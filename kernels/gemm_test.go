@@ -23,6 +23,7 @@ type gemmCase struct {
 	m, n, k          int
 	alpha, beta      float32
 	padA, padB, padC int // extra leading-dimension floats
+	off              int // start offset (floats) of A, B and C in their allocations
 }
 
 // refGemm returns the float64 reference of C and, per element, the bound
@@ -74,10 +75,11 @@ func checkGemmCase(t *testing.T, r *rand.Rand, gc gemmCase) {
 		br, bc = gc.n, gc.k
 	}
 	lda, ldb, ldc := max(1, ac)+gc.padA, max(1, bc)+gc.padB, max(1, gc.n)+gc.padC
-	a := randSlice(r, max(0, (ar-1)*lda+ac), 1)
-	b := randSlice(r, max(0, (br-1)*ldb+bc), 1)
+	a := randSlice(r, max(0, (ar-1)*lda+ac)+gc.off, 1)[gc.off:]
+	b := randSlice(r, max(0, (br-1)*ldb+bc)+gc.off, 1)[gc.off:]
 	clen := max(0, (gc.m-1)*ldc+gc.n)
-	c, all := guarded(clen)
+	c, all := guarded(clen + gc.off)
+	c, all = c[gc.off:], all[gc.off:]
 	for i := 0; i < gc.m; i++ {
 		for j := 0; j < gc.n; j++ {
 			if gc.beta == 0 {
@@ -190,6 +192,18 @@ func TestGemmRandom(t *testing.T) {
 			checkGemmCase(t, r, gemmCase{tA: r.IntN(2) == 1, tB: r.IntN(2) == 1,
 				m: 1 + r.IntN(130), n: 1 + r.IntN(130), k: 1 + r.IntN(300),
 				alpha: ab[0], beta: ab[1], padA: r.IntN(5), padB: r.IntN(5), padC: r.IntN(5)})
+		}
+	})
+}
+
+// TestGemmOffsets runs every impl with A, B and C starting at each of the
+// 16 float offsets of a 64-byte line.
+func TestGemmOffsets(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for off := range 16 {
+			checkGemmCase(t, r, gemmCase{tA: off%2 == 1, tB: off%4 < 2, m: 2*im.mr + 1, n: 2*im.nr + 3, k: 19,
+				alpha: 1, beta: float32(off % 2), padA: 1, padC: 1, off: off})
 		}
 	})
 }
