@@ -105,6 +105,8 @@ func (t *Tensor) backwardFrom(seed []float32) {
 			n.node.backward(n.Grad)
 		}
 		if !n.retainGrad && n != t {
+			// Dropped: nothing else holds an intermediate's gradient.
+			freeBuf(n.Grad)
 			n.Grad = nil
 		}
 	}

@@ -81,7 +81,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 		if p < 1 {
 			keepScale = 1 / (1 - p)
 		}
-		dropped = make([]float32, len(probs.Data))
+		dropped = newBuf(len(probs.Data))
 		dropInto(dropped, probs.Data, nil, p, keepScale, rng)
 	}
 	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
@@ -96,7 +96,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 			return
 		}
 		// dP = d(loss)/d(dropped probs) = dctx_h · v_hᵀ
-		dP := make([]float32, len(probs.Data))
+		dP := newBuf(len(probs.Data))
 		kernels.SgemmBatch(false, true, seq, seq, hd, 1, dctx, hidden, hOff, v.Data, hidden, hOff, 0, dP, seq, pOff)
 		if p > 0 {
 			// A kept entry has dropped = probs·keepScale != 0 whenever
@@ -111,14 +111,16 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 			}
 		}
 		// dS = d(loss)/d(q·kᵀ), the softmax backward including the 1/√hd.
-		dS := make([]float32, len(probs.Data))
+		dS := newBuf(len(probs.Data))
 		kernels.SoftmaxRowsBackward(dS, probs.Data, dP, batch*heads*seq, seq, scale)
+		freeBuf(dP)
 		if q.requiresGrad { // dQ_h += dS · K_h
 			kernels.SgemmBatch(false, false, seq, hd, seq, 1, dS, seq, pOff, k.Data, hidden, hOff, 1, q.grad(), hidden, hOff)
 		}
 		if k.requiresGrad { // dK_h += dSᵀ · Q_h
 			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dS, seq, pOff, q.Data, hidden, hOff, 1, k.grad(), hidden, hOff)
 		}
+		freeBuf(dS)
 	}, q, k, v)
 	return ctx, probs
 }

@@ -167,7 +167,7 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 	track := tracking(x)
 	var mask []float32 // scale where kept, 0 where dropped; only when tracking
 	if track {
-		mask = make([]float32, len(x.Data))
+		mask = newBuf(len(x.Data))
 	}
 	dropInto(y.Data, x.Data, mask, p, scale, rng)
 	if track {

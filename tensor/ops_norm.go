@@ -36,7 +36,8 @@ func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 			dx = x.grad()
 		} else {
 			// The kernel always produces dx; give it a throwaway buffer.
-			dx = make([]float32, len(x.Data))
+			dx = newBuf(len(x.Data))
+			defer freeBuf(dx)
 		}
 		if gamma.requiresGrad {
 			dg = gamma.grad()

@@ -48,7 +48,7 @@ func New(data []float32, shape ...int) *Tensor {
 
 // Zeros returns a new zero-filled tensor of the given shape.
 func Zeros(shape ...int) *Tensor {
-	return &Tensor{Data: make([]float32, numel(shape)), Shape: slices.Clone(shape)}
+	return &Tensor{Data: newBuf(numel(shape)), Shape: slices.Clone(shape)}
 }
 
 // Scalar returns a 0-dim tensor holding v.
@@ -124,7 +124,7 @@ func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape) }
 // grad returns t.Grad, allocating it zeroed on first use.
 func (t *Tensor) grad() []float32 {
 	if t.Grad == nil {
-		t.Grad = make([]float32, len(t.Data))
+		t.Grad = newBuf(len(t.Data))
 	}
 	return t.Grad
 }
