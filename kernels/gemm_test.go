@@ -170,6 +170,9 @@ func TestGemmBlocks(t *testing.T) {
 			{7, 300, 1100},  // few M blocks: threads split N
 			{37, 29, 4096},  // the K bound
 		}
+		if testing.Short() { // emulated (qemu) runs: keep the block crossings
+			shapes = shapes[:3]
+		}
 		for i, s := range shapes {
 			for ti := range 4 {
 				ab := alphaBetas[(i+ti)%len(alphaBetas)]
@@ -255,7 +258,11 @@ func TestGemmBlockingParams(t *testing.T) {
 		im.micro = microRef(im.mr, im.nr)
 		prev := active.Swap(&im)
 		r := rand.New(rand.NewPCG(uint64(p[0]), uint64(p[1])))
-		for i, s := range [][3]int{{1, 1, 1}, {im.mr + 1, im.nr - 1, im.kc + 1}, {2*im.mc + 3, 2*im.nr + 1, 5}, {100, 97, 2*im.kc + 3}} {
+		shapes := [][3]int{{1, 1, 1}, {im.mr + 1, im.nr - 1, im.kc + 1}, {2*im.mc + 3, 2*im.nr + 1, 5}, {100, 97, 2*im.kc + 3}}
+		if testing.Short() {
+			shapes = shapes[:3]
+		}
+		for i, s := range shapes {
 			for ti := range 4 {
 				ab := alphaBetas[(i+ti)%len(alphaBetas)]
 				checkGemmCase(t, r, gemmCase{tA: ti&1 != 0, tB: ti&2 != 0, m: s[0], n: s[1], k: s[2],

@@ -135,14 +135,14 @@ func TestGemmNoAllocs(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	r := rand.New(rand.NewPCG(17, 18))
-	m, n, k := 256, 256, 256
+	m, n, k := 128, 128, 128 // m·n·k = parallelMin: the threaded path
 	a, b, c := randSlice(r, m*k, 1), randSlice(r, n*k, 1), make([]float32, m*n)
 	pb := PackB(true, k, n, b, k)
 	Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) // warm the pools and workers
-	if n := testing.AllocsPerRun(20, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) }); n > 0 {
+	if n := testing.AllocsPerRun(5, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) }); n > 0 {
 		t.Errorf("Sgemm: %v allocs per call", n)
 	}
-	if n := testing.AllocsPerRun(20, func() { SgemmPacked(false, m, 1, a, k, pb, 0, c, n) }); n > 0 {
+	if n := testing.AllocsPerRun(5, func() { SgemmPacked(false, m, 1, a, k, pb, 0, c, n) }); n > 0 {
 		t.Errorf("SgemmPacked: %v allocs per call", n)
 	}
 }
