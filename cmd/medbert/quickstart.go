@@ -28,7 +28,11 @@ func init() {
 // bert-base-cased vocabulary (so the folder works with the usual BERT
 // tooling) and a trunk small enough to train in minutes on two cores.
 // Sizes, epochs and learning rate were chosen on the validation split
-// only; the test split is evaluated once, at the end.
+// only (quickstart --validation-only); the test split is evaluated once,
+// at the end. Validation macro-F1 of the runs tried (2 layers, hidden 128):
+// lr 2e-3 batch 16: 0.32 (best, epoch 3 of 6); lr 2e-3 batch 8: stuck at
+// the majority class; lr 1e-3 batch 8, 128 tokens, 5 epochs: 0.36-0.39
+// (kept); the same with 256 tokens: 0.39 for ~1.5x the time.
 func quickstartConfig(hidden, layers, maxPos int) *bert.Config {
 	c := bert.DefaultConfig()
 	c.VocabSize = 28996
