@@ -164,7 +164,7 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 	for p0 := 0; p0 < g.k; p0 += g.kc {
 		kcb := min(g.kc, g.k-p0)
 		for ip := ip0; ip < ip1; ip++ {
-			packA(ap[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, mr, im.packA6)
+			packA(ap[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, im)
 		}
 		first := p0 == 0
 		bblk := g.bp[p0*g.npan*nr:]

@@ -256,11 +256,19 @@ func TestGemmBlockingParams(t *testing.T) {
 		im.name = fmt.Sprintf("ref%dx%d", p[0], p[1])
 		im.mr, im.nr, im.kc, im.mc = p[0], p[1], p[2], p[3]
 		im.micro = microRef(im.mr, im.nr)
+		// Use this machine's assembly packers where they apply (the 8×8
+		// transposer serves mr = 8 A panels: avx512's blocking).
+		if best := impls[len(impls)-1]; best != genericImpl {
+			im.packBT8, im.scale = best.packBT8, best.scale
+			if im.mr == 6 {
+				im.packA6 = best.packA6
+			}
+		}
 		prev := active.Swap(&im)
 		r := rand.New(rand.NewPCG(uint64(p[0]), uint64(p[1])))
-		shapes := [][3]int{{1, 1, 1}, {im.mr + 1, im.nr - 1, im.kc + 1}, {2*im.mc + 3, 2*im.nr + 1, 5}, {100, 97, 2*im.kc + 3}}
+		shapes := [][3]int{{1, 1, 1}, {2*im.mr + 1, im.nr + 1, 13}, {im.mr + 1, im.nr - 1, im.kc + 1}, {2*im.mc + 3, 2*im.nr + 1, 5}, {100, 97, 2*im.kc + 3}}
 		if testing.Short() {
-			shapes = shapes[:3]
+			shapes = shapes[:4]
 		}
 		for i, s := range shapes {
 			for ti := range 4 {

@@ -59,8 +59,9 @@ func packBT(dst []float32, b []float32, ldb, p0, pa, pb, j0, ja, jb, nr int) {
 // packA writes alpha·op(A)[r0:r0+mr, p0:p0+kcb] into dst as
 // dst[p*mr+i] = alpha·op(A)[r0+i][p0+p], zero-padding rows beyond m.
 // op(A) is m×k; A is stored k×m when transA.
-// pa6, when not nil, is an assembly version of the six-row case.
-func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p0, kcb, mr int, pa6 func(dst, src *float32, lda, kb int, alpha float32)) {
+// im supplies the tile height (im.mr) and optional assembly packers.
+func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p0, kcb int, im *impl) {
+	mr, pa6 := im.mr, im.packA6
 	h := min(mr, m-r0)
 	if transA {
 		for p := 0; p < kcb; p++ {
@@ -85,7 +86,22 @@ func packA(dst []float32, transA bool, alpha float32, a []float32, lda, m, r0, p
 		packA6(dst, alpha, a, lda, r0, p0, pv, kcb)
 		return
 	}
-	for i := 0; i < h; i++ {
+	ia, pv := 0, 0 // rows [0, ia) × steps [0, pv) done by the transposer
+	if h == mr && mr == 8 && im.packBT8 != nil && kcb >= 8 {
+		// An 8-row panel is exactly packB's 8×8 transpose with nr = 8.
+		ia, pv = 8, kcb&^7
+		im.packBT8(&dst[0], &a[r0*lda+p0], lda, 8, pv/8)
+		if alpha != 1 {
+			im.scale(alpha, dst[:8*pv])
+		}
+	}
+	for i := 0; i < ia; i++ {
+		src := a[(r0+i)*lda+p0+pv : (r0+i)*lda+p0+kcb]
+		for q, v := range src {
+			dst[(pv+q)*mr+i] = alpha * v
+		}
+	}
+	for i := ia; i < h; i++ {
 		src := a[(r0+i)*lda+p0 : (r0+i)*lda+p0+kcb]
 		for p, v := range src {
 			dst[p*mr+i] = alpha * v
