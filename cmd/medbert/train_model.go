@@ -255,28 +255,21 @@ func fileExists(path string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// loadTokenizerDir builds the tokenizer of a model folder from vocab.txt
-// and tokenizer_config.json's do_lower_case (inferred from the vocabulary
-// when absent, as for many hand-copied checkpoints).
+// loadTokenizerDir loads the tokenizer of a model folder with
+// tokenize.LoadDir (vocab.txt or tokenizer.json, tokenizer_config.json,
+// explicit casing decision), capping model_max_length at the model's
+// position embeddings.
 func loadTokenizerDir(dir string, cfg *bert.Config) (*tokenize.Tokenizer, error) {
-	v, err := tokenize.LoadVocab(filepath.Join(dir, "vocab.txt"))
+	s, v, err := tokenize.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("model folder %s: %w", dir, err)
+		return nil, err
 	}
-	s := tokenize.DefaultSettings(!vocabHasUpper(v))
-	s.LowerCaseReason = "inferred from the vocabulary"
-	if b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
-		var tc struct {
-			DoLowerCase *bool `json:"do_lower_case"`
-		}
-		if err := json.Unmarshal(b, &tc); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer_config.json"), err)
-		}
-		if tc.DoLowerCase != nil {
-			s.DoLowerCase = *tc.DoLowerCase
-			s.LowerCaseReason = "tokenizer_config.json"
-		}
+	if s.ModelMaxLength <= 0 || s.ModelMaxLength > cfg.MaxPositionEmbeddings {
+		s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, 512)
 	}
-	s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, 512)
-	return tokenize.New(v, s)
+	t, err := tokenize.New(v, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return t, nil
 }
