@@ -24,8 +24,8 @@ func init() {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "eval --model DIR --data FILE [--json OUT] [--threshold P | --target-recall R] [flags]", stderr)
-	var modelDir, dataFile, jsonOut, posLabel string
+	fs := newFlags("eval", "eval --model DIR --data FILE [--json OUT] [--threshold P | --target-recall R] [--compare REF_DIR] [flags]", stderr)
+	var modelDir, dataFile, jsonOut, posLabel, compareDir string
 	var maxLen, batch int
 	var threshold, targetRecall float64
 	fs.StringVar(&modelDir, "model", "", "fine-tuned model folder")
@@ -37,6 +37,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&threshold, "threshold", 0, "binary tasks: predict the positive label when its probability >= P (default argmax)")
 	fs.Float64Var(&targetRecall, "target-recall", 0, "binary tasks: pick the highest threshold whose recall of the positive label is >= R")
 	fs.StringVar(&posLabel, "positive-label", "", "binary tasks: the positive label (default: id 1)")
+	fs.StringVar(&compareDir, "compare", "", "also evaluate this reference model folder (e.g. the float32 original of an int8 --model) and report label agreement and logit differences")
 	var df dataFlags
 	df.bind(fs)
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +79,25 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	extra := map[string]any{"loss": r.Loss}
+	var cmp *quantComparison
+	if compareDir != "" {
+		ref, err := loadClassifier(compareDir, 42)
+		if err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+		refFeats, err := ref.featurize(exs, maxLen)
+		if err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+		rr, err := train.EvaluateFeatures(ctx, ref.model, refFeats, ref.model.Config.Labels(), ref.tok.padID, batch, nil)
+		if err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+		if cmp, err = compareEval(r, rr); err != nil {
+			return err
+		}
+		extra["compare"] = cmp
+	}
 	rep := r.Report
 	if threshold != 0 || targetRecall != 0 {
 		if len(labels) != 2 {
@@ -118,6 +138,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%d examples, loss %.4f\n", len(feats), r.Loss)
 	if err := rep.WriteText(stdout); err != nil {
 		return err
+	}
+	if cmp != nil {
+		fmt.Fprintln(stdout)
+		cmp.write(stdout)
 	}
 	if jsonOut != "" {
 		b, err := reportJSON(rep, extra)

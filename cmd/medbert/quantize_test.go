@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -111,5 +112,42 @@ func TestQuantizedFineTunedAgreement(t *testing.T) {
 		if c.Agreement < 0.99 || c.F1MacroDropPts > 0.5 {
 			t.Errorf("int8 %v: agreement %.4f (want >= 0.99), macro-F1 drop %.2f points (want <= 0.5)", args, c.Agreement, c.F1MacroDropPts)
 		}
+	}
+}
+
+// eval --compare on an int8 folder against its float32 original: the
+// comparison block is printed and lands in --json under "compare".
+func TestEvalCompareCLI(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	data := filepath.Join(work, "val.jsonl")
+	writeToyJSONL(t, data, 15, 2)
+	q := filepath.Join(work, "int8")
+	if _, stderr, code := runCLI(t, "quantize", "--model", model, "--output", q); code != 0 {
+		t.Fatalf("quantize: %s", stderr)
+	}
+	rep := filepath.Join(work, "report.json")
+	stdout, stderr, code := runCLI(t, "eval", "--model", q, "--data", data, "--compare", model, "--json", rep)
+	if code != 0 {
+		t.Fatalf("eval --compare exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "label agreement") || !strings.Contains(stdout, "f1_macro") {
+		t.Errorf("stdout lacks the comparison:\n%s", stdout)
+	}
+	var m struct{ Compare quantComparison }
+	b, _ := os.ReadFile(rep)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Compare
+	if c.Examples != 15 || c.Agree < 14 || c.MaxAbsLogit <= 0 || c.MaxAbsLogit > 5*4.38e-4 {
+		t.Errorf("compare %+v: want 15 examples, >= 14 agreeing, 0 < max logit diff <= golden int8 budget", c)
+	}
+	// Comparing a model with itself: everything identical.
+	if stdout, _, code := runCLI(t, "eval", "--model", model, "--data", data, "--compare", model); code != 0 || !strings.Contains(stdout, "15/15 = 100.00%") || !strings.Contains(stdout, "max 0,") {
+		t.Errorf("self-compare exit %d:\n%s", code, stdout)
+	}
+	if _, stderr, code := runCLI(t, "eval", "--model", q, "--data", data, "--compare", filepath.Join(work, "missing")); code == 0 || !strings.Contains(stderr, "--compare") {
+		t.Errorf("missing --compare folder: exit %d %q", code, stderr)
 	}
 }
