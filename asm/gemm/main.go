@@ -29,9 +29,11 @@ type tile struct {
 	zero   func(r VecPhysical)
 }
 
-// kUnroll is how many k steps one loop iteration performs; simd.md found 4
-// enough to hide the loop overhead.
-const kUnroll = 4
+// kUnroll is how many k steps one loop iteration performs. On Zen 3 (AVX2),
+// interleaved with the FMA peak per CPU-second, 8 beat 4 by 2–4% in the
+// micro-kernel alone and by 6% in whole BERT-shape GEMMs (86/82/86% of peak
+// against 80/76/76%).
+const kUnroll = 8
 
 // peakChains is the number of independent FMA chains in the peak loop: at
 // least latency (4) × FMA ports (2) are needed, 12 leaves margin (simd.md §0).
