@@ -327,8 +327,8 @@ func TestShardedCheckpoints(t *testing.T) {
 		index string
 		want  string
 	}{
-		{`{"weight_map": {"a": "../model.safetensors"}}`, "not a file in the model folder"},
-		{`{"weight_map": {"nope": "model-00001-of-00002.safetensors"}}`, "does not contain it"},
+		{`{"weight_map": {"a": "../model.safetensors"}}`, "is not a file name in the index's folder"},
+		{`{"weight_map": {"nope": "model-00001-of-00002.safetensors"}}`, "the shard does not hold it"},
 		{`{"weight_map": {}}`, `"weight_map"`},
 		{`{"weight_map": `, "invalid index JSON"},
 		{`{"weight_map": {"a": "missing.safetensors"}}`, "missing.safetensors"},

@@ -28,8 +28,8 @@ func TensorInfo(src WeightSource, name string) (dtype string, shape []int, ok bo
 		if i, ok := s.Info(name); ok {
 			return i.DType, i.Shape, true
 		}
-	case *sharded:
-		if sub, ok := s.where[name]; ok {
+	case *torchfile.Sharded:
+		if sub, _, err := s.Shard(name); err == nil {
 			return TensorInfo(sub, name)
 		}
 	}

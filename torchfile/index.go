@@ -106,7 +106,7 @@ func OpenShardedWith(indexPath string, open func(path string) (Source, error)) (
 		src, err := open(filepath.Join(dir, name))
 		if err != nil {
 			s.Close()
-			return nil, err
+			return nil, fmt.Errorf("torchfile: %s: shard %s: %w", indexPath, name, err)
 		}
 		s.shards[name] = src
 		have := map[string]bool{}
