@@ -1,16 +1,14 @@
 package bert
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/torchfile"
 )
 
 // WeightSource is a checkpoint's tensors by name: a safetensors file, a
@@ -29,8 +27,6 @@ const (
 	FileTorch            = "pytorch_model.bin"
 	FileSafetensorsIndex = "model.safetensors.index.json"
 	FileTorchIndex       = "pytorch_model.bin.index.json"
-	fileTF, fileFlax     = "tf_model.h5", "flax_model.msgpack"
-	fileTF1Index         = "model.ckpt.index"
 	fileVocab            = "vocab.txt"
 	fileTokenizerConfig  = "tokenizer_config.json"
 	fileSpecialTokensMap = "special_tokens_map.json"
@@ -104,42 +100,20 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	return m, rep, nil
 }
 
-// OpenWeights opens the weight files of a model folder, trying the names in
-// Load's order. It returns the source and the path it opened (for messages).
+// OpenWeights opens the weight files of a model folder in Load's order
+// (model.safetensors, pytorch_model.bin, then their sharded .index.json
+// forms; the lookup and the TF/Flax-only error live in torchfile). It
+// returns the source and the path it opened (for messages).
 func OpenWeights(dir string) (WeightSource, string, error) {
-	try := []struct {
-		file string
-		open func(string) (WeightSource, error)
-	}{
-		{FileSafetensors, openSafetensors},
-		{FileTorch, openTorch},
-		{FileSafetensorsIndex, openSharded},
-		{FileTorchIndex, openSharded},
+	p, _, err := torchfile.FindWeights(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("model folder: %w", err)
 	}
-	for _, t := range try {
-		p := filepath.Join(dir, t.file)
-		if _, err := os.Stat(p); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			return nil, "", fmt.Errorf("model folder: %w", err)
-		}
-		src, err := t.open(p)
-		if err != nil {
-			return nil, "", err
-		}
-		return src, p, nil
+	src, _, err := torchfile.OpenWeights(dir)
+	if err != nil {
+		return nil, "", err
 	}
-	var other []string
-	for _, f := range []string{fileTF, fileFlax, fileTF1Index} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			other = append(other, f)
-		}
-	}
-	if len(other) > 0 {
-		return nil, "", fmt.Errorf("model folder %s holds only %s: TensorFlow/Flax weights are not supported; convert them to PyTorch or safetensors first (e.g. transformers' from_pretrained(..., from_tf=True / from_flax=True) then save_pretrained)", dir, strings.Join(other, ", "))
-	}
-	return nil, "", fmt.Errorf("model folder %s has no weights: want %s, %s, %s or %s", dir, FileSafetensors, FileTorch, FileSafetensorsIndex, FileTorchIndex)
+	return src, p, nil
 }
 
 func openSafetensors(path string) (WeightSource, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/tensor"
+	"github.com/medbert/medbert/torchfile"
 )
 
 // folder makes a model folder in a temp dir holding the tiny config and the
@@ -305,7 +306,7 @@ func TestShardedCheckpoints(t *testing.T) {
 
 	// A pytorch index pointing at one .bin shard.
 	dir2 := folder(t, map[string]string{"pytorch_model.bin": "pytorch_model-00001-of-00001.bin"})
-	tf, err := openTorch(filepath.Join(dir2, "pytorch_model-00001-of-00001.bin"))
+	tf, err := torchfile.Open(filepath.Join(dir2, "pytorch_model-00001-of-00001.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

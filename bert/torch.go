@@ -5,16 +5,6 @@ import (
 	"github.com/medbert/medbert/torchfile"
 )
 
-// openTorch opens a pytorch_model.bin (zip or legacy torch.save format)
-// without executing its pickle (package torchfile).
-func openTorch(path string) (WeightSource, error) {
-	f, err := torchfile.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
 // TensorInfo returns a tensor's stored dtype ("F32", "F16", "BF16", ...) and
 // shape without decoding its data, for sources that can say (safetensors,
 // PyTorch, and sharded sets of them).

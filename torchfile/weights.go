@@ -50,7 +50,7 @@ var weightFiles = []struct {
 var foreignWeights = []string{"tf_model.h5", "flax_model.msgpack", "model.ckpt.index", "tf_model.h5.index.json", "flax_model.msgpack.index.json"}
 
 // ErrNoWeights is wrapped by FindWeights when a folder has no usable file.
-var ErrNoWeights = errors.New("no PyTorch or safetensors weights")
+var ErrNoWeights = errors.New("has no weights")
 
 // FindWeights picks the weight file of a Hugging Face model folder:
 // model.safetensors, else pytorch_model.bin, else
@@ -69,10 +69,10 @@ func FindWeights(dir string) (path string, kind Kind, err error) {
 	}
 	for _, f := range foreignWeights {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return "", 0, fmt.Errorf("torchfile: %s: %w: the folder only has %s (TensorFlow/Flax weights); convert it once with Python transformers (from_pretrained(..., from_tf=True or from_flax=True) then save_pretrained)", dir, ErrNoWeights, f)
+			return "", 0, fmt.Errorf("torchfile: %s %w medbert can read: it holds only %s, and TensorFlow/Flax weights are not supported; convert it once with Python transformers (from_pretrained(..., from_tf=True or from_flax=True) then save_pretrained)", dir, ErrNoWeights, f)
 		}
 	}
-	return "", 0, fmt.Errorf("torchfile: %s: %w (looked for model.safetensors, pytorch_model.bin and their .index.json variants)", dir, ErrNoWeights)
+	return "", 0, fmt.Errorf("torchfile: %s %w (looked for model.safetensors, pytorch_model.bin and their .index.json variants)", dir, ErrNoWeights)
 }
 
 // OpenWeights opens the weights FindWeights picks in dir as one Source:
