@@ -29,6 +29,10 @@ type impl struct {
 	// dst[p*6+i] = alpha·src[i*lda+p], p < 8·kb, writing 2 floats of slack.
 	packA6 func(dst, src *float32, lda, kb int, alpha float32)
 
+	// int8 is the u8×s8 GEMM micro-kernel set of this impl (int8_gemm.go);
+	// nil runs the generic one.
+	int8 *int8Impl
+
 	// peak runs n iterations of peakFlops flops of independent FMAs: the
 	// benchmarks' measure of the machine's FMA peak (nil for generic).
 	peak      func(n int)

@@ -20,6 +20,7 @@ var avx2Impl = withAVX2Vec(&impl{
 	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
 	mr: 6, nr: 16, kc: 256, mc: 144,
 	micro: gemmMicroAVX2, packA6: packA6AVX2,
+	int8: int8AVX2,
 	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
 })
 
@@ -32,6 +33,7 @@ var avx512Impl = withAVX2Vec(&impl{
 	// one) and by TestGemmBlockingParams for its blocking. Clear the flag
 	// once `MEDBERT_KERNELS=avx512 go test ./kernels` passes on AVX-512.
 	unverified: true,
+	int8:       int8ForAVX512(),
 	peak:       fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
 

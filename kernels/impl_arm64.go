@@ -13,6 +13,7 @@ var neonImpl = &impl{
 	name: "neon", requires: "ASIMD",
 	mr: 8, nr: 12, kc: 256, mc: 128,
 	micro: gemmMicroNEON,
+	int8:  int8ForNEON(),
 	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,

@@ -16,9 +16,10 @@ var int8NEON = &int8Impl{name: "neon-sdot", requires: "ASIMD, ASIMDDP", mr: 6, m
 //go:noescape
 func gemmU8S8MicroNEON(kg int, a *uint8, lda int, b *int8, c *int32)
 
-// int8ForArch maps an impl name of cpu.go to its int8 kernel.
-func int8ForArch(name string) *int8Impl {
-	if name == "neon" && cpu.ARM64.HasASIMDDP {
+// int8ForNEON picks the neon impl's int8 kernel: SDOT when the CPU has the
+// dot-product extension, else nil (generic).
+func int8ForNEON() *int8Impl {
+	if cpu.ARM64.HasASIMDDP {
 		return int8NEON
 	}
 	return nil

@@ -52,17 +52,18 @@ type int8Impl struct {
 
 var int8Generic = &int8Impl{name: "generic", mr: 6, micro: gemmU8S8MicroGeneric}
 
-// curInt8 returns the int8 micro-kernel belonging to the active impl (cpu.go
-// dispatch; MEDBERT_KERNELS and Use apply): the arch file maps avx2/avx512
-// to their int8 kernels, everything else runs the generic one.
+// curInt8 returns the int8 micro-kernels of the active impl (cpu.go's
+// dispatch, so MEDBERT_KERNELS and Use apply), the generic ones when it has
+// none.
 func curInt8() *int8Impl {
-	if im := int8ForArch(cur().name); im != nil {
+	if im := cur().int8; im != nil {
 		return im
 	}
 	return int8Generic
 }
 
-// Int8Impl names the int8 micro-kernel in use ("generic", "avx2", "vnni").
+// Int8Impl names the int8 micro-kernel in use ("generic", "avx2", "vnni",
+// "neon-sdot").
 func Int8Impl() string { return curInt8().name }
 
 // gemmU8S8MicroGeneric is the Go reference of the micro-kernels:

@@ -4,6 +4,4 @@ package kernels
 
 // No int8 assembly on this build (purego, other architectures): the generic
 // micro-kernel runs.
-func int8ForArch(string) *int8Impl { return nil }
-
 func int8Impls() []*int8Impl { return []*int8Impl{int8Generic} }

@@ -18,7 +18,7 @@ func TestGeneratedRequires(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no generated amd64 files")
 	}
-	reqs := map[string]string{"avx2": avx2Impl.requires, "avx512": avx512Impl.requires}
+	reqs := map[string]string{"avx2": avx2Impl.requires, "avx512": avx512Impl.requires, "vnni": int8VNNI.requires}
 	for _, f := range files {
 		isa := ""
 		for name := range reqs {
