@@ -237,7 +237,9 @@ func (op *int8Op) epilogue(tile *[int8MaxMR * int8NR]int32, i0, rows, j0, cols i
 		acc := tile[i*int8NR : i*int8NR+cols]
 		out := op.y[(i0+i)*op.ldy+j0 : (i0+i)*op.ldy+j0+cols]
 		for j := range out {
-			v := float32(acc[j]-z*cs[j]) * (s * ws[j])
+			// The outer float32() forbids fusing with the bias add into an FMA
+			// (Go may fuse on arm64 or GOAMD64=v3): the asm epilogue rounds twice.
+			v := float32(float32(acc[j]-z*cs[j]) * (s * ws[j]))
 			if bias != nil {
 				v += bias[j]
 			}

@@ -224,7 +224,7 @@ func TestLinearInt8(t *testing.T) {
 			LinearInt8(m, x, k, pw, ws, bias, y, n+1)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
-					want := float32(acc[i*n+j]-z[i]*pw.ColSums()[j])*(sc[i]*ws[j]) + bias[j]
+					want := float32(float32(acc[i*n+j]-z[i]*pw.ColSums()[j])*(sc[i]*ws[j])) + bias[j]
 					if y[i*(n+1)+j] != want {
 						t.Fatalf("%s m=%d n=%d k=%d: y[%d,%d] = %v, want %v", Int8Impl(), m, n, k, i, j, y[i*(n+1)+j], want)
 					}
