@@ -66,16 +66,16 @@ type header struct {
 // headerLen validates the 8-byte prefix against the file size and returns N.
 func headerLen(prefix []byte, fileSize int64, file string) (int64, error) {
 	if fileSize < 8 {
-		return 0, formatErr(file, "header length", "file is %d bytes, shorter than the 8-byte header length", fileSize)
+		return 0, formatErr(file, "header length", "file is %d bytes, shorter than the 8-byte header length (empty or not a safetensors file?)", fileSize)
 	}
 	n := binary.LittleEndian.Uint64(prefix[:8])
 	switch {
 	case n > MaxHeaderSize:
-		return 0, formatErr(file, "header length", "header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+		return 0, formatErr(file, "header length", "%d exceeds the %d-byte limit (not a safetensors file?)", n, MaxHeaderSize)
 	case n < 2:
-		return 0, formatErr(file, "header length", "header length %d is too small for a JSON object", n)
+		return 0, formatErr(file, "header length", "%d is too small for a JSON object (not a safetensors file?)", n)
 	case int64(n) > fileSize-8:
-		return 0, formatErr(file, "header length", "header length %d is larger than the %d bytes after the length prefix (truncated file?)", n, fileSize-8)
+		return 0, formatErr(file, "header length", "%d is larger than the %d bytes after the length prefix (truncated file?)", n, fileSize-8)
 	}
 	return int64(n), nil
 }

@@ -404,6 +404,24 @@ func TestWriteErrors(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("files after write: %v", ents)
 	}
+	// A missing directory or a path that is a directory: the error names
+	// the requested file and the cause, never our temporary file.
+	ts := []Tensor{F32("a", []int{1}, []float32{1})}
+	missing := filepath.Join(dir, "no-such-dir", "o.safetensors")
+	err := Write(missing, ts, nil)
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "no such file") || strings.Contains(err.Error(), ".tmp-") {
+		t.Errorf("write into a missing directory: %v", err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err = Write(filepath.Join(dir, "d"), ts, nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot write "+filepath.Join(dir, "d")) || strings.Contains(err.Error(), ".tmp-") {
+		t.Errorf("write over a directory: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("leftover temp files: %v", ents)
+	}
 }
 
 func TestClosed(t *testing.T) {

@@ -3,8 +3,10 @@ package safetensors
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -85,7 +87,8 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
+		// Name the file the caller asked for, not our temporary one.
+		return fmt.Errorf("safetensors: cannot write %s: %w", path, pathErrCause(err))
 	}
 	defer func() {
 		if err != nil {
@@ -110,9 +113,24 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 		return fmt.Errorf("safetensors: %s: close: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
+		return fmt.Errorf("safetensors: cannot write %s: %w", path, pathErrCause(err))
 	}
 	return syncDir(dir)
+}
+
+// pathErrCause strips the operation and path (our temporary file's name)
+// from a *fs.PathError or *os.LinkError, keeping the cause, e.g. "no such
+// file or directory".
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // syncDir makes the rename durable. Some platforms cannot fsync a
