@@ -13,10 +13,12 @@ import (
 //
 // At package initialisation the best available impl is selected, unless the
 // MEDBERT_KERNELS environment variable names one (generic, avx2, avx512, neon).
-// An unknown or unavailable name makes initialisation panic with a message
-// listing the available impls: a kill switch that silently did nothing would
-// be worse than a crash at start-up (the variable is for testing and for
-// working around a faulty path).
+// An unknown or unavailable name stops the program at start-up with a
+// one-line message listing the available impls and exit status 2: a kill
+// switch that silently did nothing would be worse (the variable is for
+// testing and for working around a faulty path). It is not a panic because
+// nothing can recover a failing package initialiser anyway, and a goroutine
+// dump would bury the one line that matters.
 
 // EnvVar is the environment variable that forces a kernel implementation.
 const EnvVar = "MEDBERT_KERNELS"
@@ -34,7 +36,8 @@ var _ = initActive()
 func initActive() bool {
 	im, err := selectImpl(os.Getenv(EnvVar))
 	if err != nil {
-		panic(err.Error())
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	active.Store(im)
 	return true

@@ -82,7 +82,9 @@ func TestEnvOverrideAtInit(t *testing.T) {
 		t.Fatalf("MEDBERT_KERNELS=generic: err %v, output %q", err, out)
 	}
 	out, err = run("sse9")
-	if err == nil || !strings.Contains(out, `MEDBERT_KERNELS="sse9" is not a kernel implementation`) {
-		t.Fatalf("MEDBERT_KERNELS=sse9: err %v, output %q", err, out)
+	var ee *exec.ExitError
+	want := `kernels: MEDBERT_KERNELS="sse9" is not a kernel implementation (want one of generic, neon, avx2, avx512)` + "\n"
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || out != want {
+		t.Fatalf("MEDBERT_KERNELS=sse9: err %v, output %q, want exit status 2 and exactly %q", err, out, want)
 	}
 }
