@@ -106,6 +106,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *train && m.Quantized() {
+		return fmt.Errorf("--train needs a float32 model: %s is int8 (int8 models are for inference only)", filepath.Base(*model))
+	}
 	if *seq > m.Config.MaxPositionEmbeddings {
 		return fmt.Errorf("--seq %d exceeds the model's max_position_embeddings %d", *seq, m.Config.MaxPositionEmbeddings)
 	}

@@ -106,3 +106,24 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// An int8 folder benches its forward like any model; --train is refused with
+// a message about the flag, not the model's internal training mode.
+func TestBenchInt8Folder(t *testing.T) {
+	q := t.TempDir()
+	if code, _, errs := medbert(t, "quantize", "--model", tinyDir, "--output", q); code != 0 {
+		t.Fatalf("quantize: exit %d: %s", code, errs)
+	}
+	code, out, errs := medbert(t, "bench", "--model", q, "--batch", "2", "--seq", "8", "--iters", "1", "--warmup", "0", "--json")
+	if code != 0 {
+		t.Fatalf("forward: exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got["mode"] != "forward" || !(got["sequences_per_s"].(float64) > 0) {
+		t.Fatalf("forward: %v, output %s", err, out)
+	}
+	code, _, errs = medbert(t, "bench", "--model", q, "--batch", "2", "--seq", "8", "--iters", "1", "--train")
+	if code != 1 || !strings.Contains(errs, "--train needs a float32 model") || strings.Contains(errs, "goroutine") {
+		t.Errorf("--train on int8: exit %d, stderr %q", code, errs)
+	}
+}
