@@ -1,7 +1,9 @@
 package bert
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -53,12 +55,8 @@ type LoadOptions struct {
 // A folder whose config.json has a quantization_config (written by Save of
 // a quantized model, `medbert quantize`) loads as an int8 model.
 func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("model folder: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, nil, fmt.Errorf("model folder %s: not a directory", dir)
+	if err := CheckFolder(dir); err != nil {
+		return nil, nil, err
 	}
 	cfg, err := LoadConfig(filepath.Join(dir, FileConfig))
 	if err != nil {
@@ -100,14 +98,34 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	return m, rep, nil
 }
 
+// CheckFolder returns a user-facing error unless dir is an existing
+// directory ("model folder X does not exist", "... is a file, not a
+// folder"), so commands fail before touching any file in it.
+func CheckFolder(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("model folder %s does not exist", dir)
+	case err != nil:
+		return fmt.Errorf("model folder %s: %w", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("model folder %s: not a directory (pass the folder holding config.json and the weights)", dir)
+	}
+	return nil
+}
+
 // OpenWeights opens the weight files of a model folder in Load's order
 // (model.safetensors, pytorch_model.bin, then their sharded .index.json
 // forms; the lookup and the TF/Flax-only error live in torchfile). It
 // returns the source and the path it opened (for messages).
 func OpenWeights(dir string) (WeightSource, string, error) {
+	if err := CheckFolder(dir); err != nil {
+		return nil, "", err
+	}
+	// FindWeights' errors already name the folder and what it holds.
 	p, _, err := torchfile.FindWeights(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("model folder: %w", err)
+		return nil, "", err
 	}
 	src, _, err := torchfile.OpenWeights(dir)
 	if err != nil {

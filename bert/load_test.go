@@ -60,7 +60,7 @@ func TestLoadTorchCheckpoints(t *testing.T) {
 	in, _ := tinyInput(t)
 	exp := openGolden(t, "expected.safetensors")
 	for _, bin := range []string{"pytorch_model.bin", "pytorch_model_legacy.bin"} {
-		for _, head := range []string{HeadSeqCls, HeadMLM} {
+		for _, head := range []string{HeadSeqCls, HeadTokenCls, HeadQA, HeadMLM} {
 			t.Run(bin+"/"+head, func(t *testing.T) {
 				dir := folder(t, map[string]string{bin: FileTorch})
 				m, rep, err := Load(dir, LoadOptions{Head: head})
@@ -88,9 +88,15 @@ func TestLoadTorchCheckpoints(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if head == HeadSeqCls {
+				switch head {
+				case HeadSeqCls:
 					expectClose(t, exp, "seqcls_logits", out.Logits, tolForward)
-				} else {
+				case HeadTokenCls:
+					expectClose(t, exp, "tokencls_logits", out.Logits, tolForward)
+				case HeadQA:
+					expectClose(t, exp, "qa_start_logits", out.StartLogits, tolForward)
+					expectClose(t, exp, "qa_end_logits", out.EndLogits, tolForward)
+				default:
 					expectClose(t, exp, "mlm_logits", out.Logits, tolForward)
 				}
 			})
@@ -364,12 +370,12 @@ func TestLoadFolderErrors(t *testing.T) {
 		name, dir string
 		want      []string
 	}{
-		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"model folder", "no such file"}},
+		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"model folder", "does not exist"}},
 		{"not a dir", notDir, []string{"not a directory"}},
 		{"no weights", empty, []string{"has no weights", FileSafetensors, FileTorch}},
 		{"tf only", tfOnly, []string{"tf_model.h5", "TensorFlow/Flax weights are not supported"}},
 		{"flax only", flaxOnly, []string{"flax_model.msgpack", "not supported"}},
-		{"no config", noConfig, []string{"config.json"}},
+		{"no config", noConfig, []string{"config.json", "does not exist"}},
 		{"truncated safetensors", corrupt, []string{FileSafetensors}},
 		{"truncated bin", corruptBin, []string{FileTorch}},
 	}

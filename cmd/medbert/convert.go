@@ -126,10 +126,11 @@ func checkDistinctDirs(in, out string) error {
 		return errors.Join(err1, err2)
 	}
 	same := ia == oa
+	if err := bert.CheckFolder(in); err != nil {
+		return err
+	}
 	if si, err := os.Stat(in); err != nil {
-		return fmt.Errorf("model folder: %w", err)
-	} else if !si.IsDir() {
-		return fmt.Errorf("model folder %s is not a directory", in)
+		return fmt.Errorf("model folder %s: %w", in, err)
 	} else if so, err := os.Stat(out); err == nil {
 		if !so.IsDir() {
 			return fmt.Errorf("output %s exists and is not a directory", out)
