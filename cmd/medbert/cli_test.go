@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -323,8 +324,43 @@ func TestInspectTorchFolder(t *testing.T) {
 			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if code, _, stderr := medbert(t, "inspect", filepath.Join(dir, "nope")); code != 1 || !strings.Contains(stderr, "model folder") {
+	if code, _, stderr := medbert(t, "inspect", filepath.Join(dir, "nope")); code != 1 || !strings.Contains(stderr, "model folder") || !strings.Contains(stderr, "does not exist") {
 		t.Errorf("missing folder: %d %q", code, stderr)
+	}
+	if code, _, stderr := medbert(t, "inspect", filepath.Join(dir, "config.json")); code != 1 || !strings.Contains(stderr, "not a directory") {
+		t.Errorf("file instead of folder: %d %q", code, stderr)
+	}
+
+	// The config disagrees with the weights (intermediate 96 vs 128 and
+	// 2 labels vs 3): inspect still describes the folder but names every
+	// mismatching tensor, so the user learns it before forward refuses it.
+	raw, _ := os.ReadFile(filepath.Join(tinyDir, "config.json"))
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["intermediate_size"], m["num_labels"] = 96, 2
+	delete(m, "id2label")
+	delete(m, "label2id")
+	cfg, _ := json.Marshal(m)
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	code, stdout, stderr = medbert(t, "inspect", "--no-tensors", dir)
+	if code != 0 {
+		t.Fatalf("inspect with mismatching config: exit %d %s", code, stderr)
+	}
+	for _, want := range []string{
+		`tensor "bert.encoder.layer.0.intermediate.dense.weight" has shape [128 64], but config.json needs [96 64]`,
+		`tensor "bert.encoder.layer.1.output.dense.weight" has shape [64 128], but config.json needs [64 96]`,
+		`tensor "bert.encoder.layer.1.intermediate.dense.bias" has shape [128], but config.json needs [96]`,
+		`tensor "classifier.weight" has shape [3 64], but config.json needs [2 64]`,
+		"warning:       8 tensors disagree with config.json",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "LayerNorm.gamma\" has shape") {
+		t.Errorf("a legacy gamma name was flagged:\n%s", stdout)
 	}
 }
 

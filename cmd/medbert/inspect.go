@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -33,10 +34,8 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return errors.New("want exactly one model folder")
 	}
 	dir := fs.Arg(0)
-	if st, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("model folder: %w", err)
-	} else if !st.IsDir() {
-		return fmt.Errorf("model folder %s: not a directory", dir)
+	if err := bert.CheckFolder(dir); err != nil {
+		return err
 	}
 	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
 	if err != nil {
@@ -84,6 +83,10 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	dtypes := map[string]int{}
 	var total, trunk int
 	heads := map[string]bool{}
+	// Shapes the config implies: a checkpoint that disagrees fails to load,
+	// so say which tensor and why here rather than only at forward time.
+	expect := bert.ExpectedShapes(cfg)
+	var mismatches []string
 	for _, n := range names {
 		dt, shape, ok := bert.TensorInfo(src, n)
 		if !ok {
@@ -100,6 +103,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, row{n, dt, shape, c})
 		dtypes[dt]++
 		k := bert.CanonicalKey(n)
+		if want, ok := expect[k]; ok && !slices.Equal(want, shape) {
+			mismatches = append(mismatches, fmt.Sprintf("tensor %q has shape %v, but config.json needs %v", n, shape, want))
+		}
 		switch {
 		case strings.HasSuffix(k, "position_ids"):
 			continue // a buffer, not a parameter
@@ -135,6 +141,12 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(w, "dtypes:        %s\n", strings.Join(dts, ", "))
 	fmt.Fprintf(w, "head weights:  %s\n", strings.Join(hs, ", "))
 	fmt.Fprintf(w, "tokenizer:     %s\n", describeTokenizer(dir))
+	for _, m := range mismatches {
+		fmt.Fprintf(w, "warning:       %s\n", m)
+	}
+	if len(mismatches) > 0 {
+		fmt.Fprintf(w, "warning:       %d tensors disagree with config.json; loading a head that uses them fails\n", len(mismatches))
+	}
 	if *noTensors {
 		return nil
 	}
