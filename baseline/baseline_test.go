@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"math"
+	"os"
 	"reflect"
 	"testing"
 
@@ -104,16 +105,25 @@ func TestTrainErrors(t *testing.T) {
 }
 
 // On the embedded Medical Abstracts split the baseline must clearly beat
-// the majority class on the held-out test split.
+// the majority class on the held-out test split. By default it trains on
+// the first 1,000 training abstracts for 40 L-BFGS iterations (about 2
+// CPU-seconds; test macro-F1 0.499 against the majority's 0.098), which
+// still needs real learning to pass the +0.3 margin. MEDBERT_SLOW_TESTS=1
+// runs the full check: all 2,028 abstracts to convergence (about 20
+// CPU-seconds, a minute on a busy machine; macro-F1 0.594).
 func TestMedAbstracts(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains on 2,028 abstracts (a few seconds)")
+		t.Skip("trains on the embedded corpus (a few seconds)")
 	}
 	s, err := medabstracts.Split(medabstracts.DefaultSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Evaluate(s.Train, s.Test, s.Labels, Options{})
+	train, opts, wantF1 := s.Train[:1000], Options{MaxIter: 40}, 0.4989
+	if os.Getenv("MEDBERT_SLOW_TESTS") != "" {
+		train, opts, wantF1 = s.Train, Options{}, 0.5942
+	}
+	res, err := Evaluate(train, s.Test, s.Labels, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +131,16 @@ func TestMedAbstracts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("baseline: %d features, %d iterations; test accuracy %.4f macro-F1 %.4f (majority: %.4f / %.4f)",
-		res.Model.Features(), res.Model.Iterations, res.Report.Accuracy, res.Report.F1Macro, maj.Accuracy, maj.F1Macro)
+	t.Logf("baseline on %d abstracts: %d features, %d iterations; test accuracy %.4f macro-F1 %.4f (majority: %.4f / %.4f)",
+		len(train), res.Model.Features(), res.Model.Iterations, res.Report.Accuracy, res.Report.F1Macro, maj.Accuracy, maj.F1Macro)
 	if res.Report.F1Macro < maj.F1Macro+0.3 {
 		t.Errorf("macro-F1 %.4f not clearly above majority %.4f", res.Report.F1Macro, maj.F1Macro)
+	}
+	// Training is deterministic, so the measured score is pinned too (a
+	// change in features or solver shows up here first; the slack allows a
+	// different float rounding, e.g. FMA fusion on other architectures).
+	if math.Abs(res.Report.F1Macro-wantF1) > 0.005 { // a couple of the 573 predictions
+		t.Errorf("macro-F1 %.4f, measured %.4f when this test was written", res.Report.F1Macro, wantF1)
 	}
 	if math.Abs(maj.F1Macro-0.0980) > 0.001 {
 		t.Errorf("majority macro-F1 %.4f, README says 0.098", maj.F1Macro)
