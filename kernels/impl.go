@@ -50,6 +50,7 @@ type impl struct {
 	layerNormBackward   func(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, rows, cols int)
 	gelu                func(dst, x []float32)
 	geluBackward        func(dx, x, dy []float32)
+	adamw               func(p, g, m, v []float32, s AdamWScalars)
 }
 
 var genericImpl = &impl{
@@ -60,6 +61,7 @@ var genericImpl = &impl{
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
 	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+	adamw: adamwGeneric,
 }
 
 // gemmMicroGeneric is the Go micro-kernel, a 4×2 tile: 8 scalar accumulators

@@ -44,6 +44,7 @@ func withAVX2Vec(im *impl) *impl {
 	im.layerNorm, im.layerNormBackward = layerNormAVX2, layerNormBackwardAVX2
 	im.gelu, im.geluBackward = geluAVX2s, geluBackwardAVX2s
 	im.packBT8 = packBT8AVX2
+	im.adamw = adamwAVX2s
 	return im
 }
 

@@ -18,6 +18,7 @@ var neonImpl = &impl{
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
 	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+	adamw: adamwGeneric,
 }
 
 func arm64Impls() []*impl {

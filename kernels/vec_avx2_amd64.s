@@ -1004,6 +1004,118 @@ L14done:
 	VZEROUPPER
 	RET
 
+// func adamwAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·adamwAVX2(SB), NOSPLIT, $0-68
+	MOVQ         p+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        b1+40(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        b2+44(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        c1+48(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        c2+52(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVSS        negStep+56(FP), X4
+	VBROADCASTSS X4, Y4
+	MOVSS        bc2Sqrt+60(FP), X5
+	VBROADCASTSS X5, Y5
+	MOVSS        eps+64(FP), X6
+	VBROADCASTSS X6, Y6
+
+L15:
+	TESTQ   SI, SI
+	JE      L15done
+	VMOVUPS (CX), Y7
+	VMULPS  (DX), Y0, Y9
+	VMULPS  Y7, Y2, Y8
+	VADDPS  Y8, Y9, Y9
+	VMOVUPS Y9, (DX)
+	VMULPS  (BX), Y1, Y10
+	VMULPS  Y7, Y3, Y8
+	VMULPS  Y7, Y8, Y8
+	VADDPS  Y8, Y10, Y10
+	VMOVUPS Y10, (BX)
+	VSQRTPS Y10, Y7
+	VDIVPS  Y5, Y7, Y7
+	VADDPS  Y6, Y7, Y7
+	VMULPS  Y9, Y4, Y8
+	VDIVPS  Y7, Y8, Y8
+	VMOVUPS (AX), Y7
+	VADDPS  Y8, Y7, Y7
+	VMOVUPS Y7, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     L15
+
+L15done:
+	VZEROUPPER
+	RET
+
+// func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32, decay float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·adamwDecayAVX2(SB), NOSPLIT, $0-72
+	MOVQ         p+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        b1+40(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        b2+44(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        c1+48(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        c2+52(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVSS        negStep+56(FP), X4
+	VBROADCASTSS X4, Y4
+	MOVSS        bc2Sqrt+60(FP), X5
+	VBROADCASTSS X5, Y5
+	MOVSS        eps+64(FP), X6
+	VBROADCASTSS X6, Y6
+	MOVSS        decay+68(FP), X7
+	VBROADCASTSS X7, Y7
+
+L16:
+	TESTQ   SI, SI
+	JE      L16done
+	VMOVUPS (CX), Y8
+	VMULPS  (DX), Y0, Y10
+	VMULPS  Y8, Y2, Y9
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, (DX)
+	VMULPS  (BX), Y1, Y11
+	VMULPS  Y8, Y3, Y9
+	VMULPS  Y8, Y9, Y9
+	VADDPS  Y9, Y11, Y11
+	VMOVUPS Y11, (BX)
+	VSQRTPS Y11, Y8
+	VDIVPS  Y5, Y8, Y8
+	VADDPS  Y6, Y8, Y8
+	VMULPS  Y10, Y4, Y9
+	VDIVPS  Y8, Y9, Y9
+	VMULPS  (AX), Y7, Y8
+	VADDPS  Y9, Y8, Y8
+	VMOVUPS Y8, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     L16
+
+L16done:
+	VZEROUPPER
+	RET
+
 // func packBT8AVX2(dst *float32, src *float32, ldb int, nr int, kb int)
 // Requires: AVX
 TEXT ·packBT8AVX2(SB), NOSPLIT, $0-40

@@ -1,6 +1,6 @@
 // Command vec generates the AVX2+FMA vector kernels of package kernels:
 // dot/axpy/add/scale, the softmax, LayerNorm and GELU row kernels, with a
-// vectorised exp and normal CDF.
+// vectorised exp and normal CDF, and the AdamW update.
 //
 //	go run ./vec -out ../kernels/vec_avx2_amd64.s -stubs ../kernels/vec_avx2_amd64.go -pkg kernels
 //
@@ -98,6 +98,7 @@ func main() {
 	softmaxBackward()
 	gelu()
 	geluBackward()
+	adamw()
 	packBT8()
 	packA6()
 	Generate()
