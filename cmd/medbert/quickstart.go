@@ -104,7 +104,7 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := quickstartConfig(hidden, layers, max(a.MaxSeqLength, 128))
-	ms, err := newModelSetup(cfg, v, sp.Labels, uint64(a.Seed))
+	ms, err := newModelSetup(cfg, v, sp.Labels, uint64(a.Seed), nil)
 	if err != nil {
 		return err
 	}

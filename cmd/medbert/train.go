@@ -77,7 +77,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var df dataFlags
 	df.bind(fs)
 	var modelDir, configPath, vocabPath, trainFile, valFile, testFile string
-	var overwrite bool
+	var overwrite, lower, noLower bool
+	fs.BoolVar(&lower, "lower", false, "lower-case and strip accents (override the tokenizer casing of --model or --vocab)")
+	fs.BoolVar(&noLower, "no-lower", false, "keep case (override the tokenizer casing of --model or --vocab)")
 	fs.StringVar(&modelDir, "model", "", "model folder to fine-tune (config.json, weights, vocab.txt)")
 	fs.StringVar(&modelDir, "model-name-or-path", "", "alias of --model")
 	fs.StringVar(&configPath, "config", "", "config.json for a model trained from scratch (with --vocab)")
@@ -103,6 +105,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if configPath != "" && vocabPath == "" {
 		return errors.New("--config needs --vocab")
+	}
+	if modelDir != "" && vocabPath != "" {
+		return errors.New("--vocab goes with --config; with --model the folder's vocab.txt or tokenizer.json is used")
+	}
+	if lower && noLower {
+		return errors.New("--lower and --no-lower contradict each other")
+	}
+	var casing *bool
+	if lower || noLower {
+		casing = &lower
 	}
 	if a.ResumeFromCheckpoint == "last" || a.ResumeFromCheckpoint == "true" {
 		last, err := train.LastCheckpoint(a.OutputDir)
@@ -141,13 +153,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	var ms *modelSetup
 	if modelDir != "" {
-		ms, err = loadForFineTune(modelDir, trainEx, uint64(a.Seed), stderr)
+		ms, err = loadForFineTune(modelDir, trainEx, uint64(a.Seed), casing, stderr)
 	} else {
-		ms, err = newFromScratch(configPath, vocabPath, trainEx, uint64(a.Seed))
+		ms, err = newFromScratch(configPath, vocabPath, trainEx, uint64(a.Seed), casing)
 	}
 	if err != nil {
 		return err
 	}
+	// Casing silently wrong is the classic BioBERT/ClinicalBERT trap: say
+	// what was decided and why (the saved tokenizer_config.json then makes
+	// it explicit for eval and predict).
+	fmt.Fprintf(stderr, "tokenizer: %s (%s)\n", casingWord(ms.tok.tok.Settings().DoLowerCase), ms.tok.tok.Settings().LowerCaseReason)
 	if mp := ms.model.Config.MaxPositionEmbeddings; a.MaxSeqLength > mp {
 		// run_glue.py: min(max_seq_length, tokenizer.model_max_length).
 		fmt.Fprintf(stderr, "max_seq_length %d is larger than the model's max_position_embeddings; using %d\n", a.MaxSeqLength, mp)
@@ -218,6 +234,13 @@ func reportSplit(ctx context.Context, w io.Writer, name string, a *train.Args, m
 		return err
 	}
 	return train.WriteFileAtomic(jsonPath, append(b, '\n'))
+}
+
+func casingWord(lower bool) string {
+	if lower {
+		return "lower-casing"
+	}
+	return "keeping case"
 }
 
 // balancedWeights is sklearn's compute_class_weight("balanced"):

@@ -301,3 +301,65 @@ func TestTrainFromScratchConfigVocab(t *testing.T) {
 		t.Errorf("reuse of an output dir: exit %d %q", code, stderr)
 	}
 }
+
+// The tokenizer casing of a new model is decided like a model folder's
+// (tokenize.InferLowerCase), said on stderr and saved explicitly; --lower
+// and --no-lower override it for --config and --model alike.
+func TestTrainCasingDecision(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	// An uncased vocabulary with bert-base-uncased's two upper-case
+	// symbols ("ℝ", "##ℝ"): still uncased.
+	v, err := os.ReadFile(filepath.Join("..", "..", "testdata", "vocab", "bert-base-uncased-vocab.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(v), "\n", 511)[:510]
+	uncased := filepath.Join(work, "uncased-vocab.txt")
+	os.WriteFile(uncased, []byte(strings.Join(append(lines, "ℝ", "##ℝ"), "\n")+"\n"), 0o644)
+	trainF := filepath.Join(work, "train.jsonl")
+	writeToyJSONL(t, trainF, 6, 1)
+	doLower := func(dir string) bool {
+		t.Helper()
+		var c struct {
+			DoLowerCase *bool `json:"do_lower_case"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+		if err != nil || json.Unmarshal(b, &c) != nil || c.DoLowerCase == nil {
+			t.Fatalf("%s: tokenizer_config.json without do_lower_case (%v)", dir, err)
+		}
+		return *c.DoLowerCase
+	}
+	for i, c := range []struct {
+		args   []string
+		lower  bool
+		stderr string
+	}{
+		{[]string{"--config", filepath.Join(model, "config.json"), "--vocab", uncased}, true, "tokenizer: lower-casing (no tokenizer_config.json: the vocabulary has only 2 tokens"},
+		{[]string{"--config", filepath.Join(model, "config.json"), "--vocab", uncased, "--no-lower"}, false, "tokenizer: keeping case (override: do_lower_case=false"},
+		{[]string{"--model", model}, false, "tokenizer: keeping case (no tokenizer_config.json: the vocabulary has 113 tokens"},
+		{[]string{"--model", model, "--lower"}, true, "tokenizer: lower-casing (override: do_lower_case=true"},
+	} {
+		out := filepath.Join(work, fmt.Sprint("out", i))
+		args := append([]string{"train", "--train-file", trainF, "--output-dir", out, "--max-steps", "1", "--disable-tqdm"}, c.args...)
+		_, stderr, code := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: %s", c.args, stderr)
+		}
+		if !strings.Contains(stderr, c.stderr) {
+			t.Errorf("%v: stderr %q, want %q", c.args, stderr, c.stderr)
+		}
+		if got := doLower(out); got != c.lower {
+			t.Errorf("%v: saved do_lower_case %v, want %v", c.args, got, c.lower)
+		}
+	}
+	for _, bad := range [][]string{
+		{"--model", model, "--vocab", uncased},
+		{"--model", model, "--lower", "--no-lower"},
+	} {
+		args := append([]string{"train", "--train-file", trainF, "--output-dir", filepath.Join(work, "bad")}, bad...)
+		if _, stderr, code := runCLI(t, args...); code == 0 || strings.Contains(stderr, "goroutine") {
+			t.Errorf("%v: exit %d, %q; want a one-line error", bad, code, stderr)
+		}
+	}
+}

@@ -135,12 +135,13 @@ func genericLabels(ls []string) bool {
 // the checkpoint's id2label already names every training label, its head
 // is kept; otherwise the label vocabulary comes from the training data
 // (sorted) and a fresh classifier is initialised, as HF does for a new task.
-func loadForFineTune(dir string, trainEx []data.Example, seed uint64, log io.Writer) (*modelSetup, error) {
+// lower overrides the folder's casing (nil: tokenize.ReadDir decides).
+func loadForFineTune(dir string, trainEx []data.Example, seed uint64, lower *bool, log io.Writer) (*modelSetup, error) {
 	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
 	if err != nil {
 		return nil, err
 	}
-	tok, err := loadTokenizerDir(dir, cfg)
+	tok, err := loadTokenizerDirWith(dir, cfg, lower)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +202,7 @@ func (w withoutPrefix) Names() []string {
 
 // newFromScratch builds a randomly initialised model from a config.json and
 // a vocab.txt, labels from the training data.
-func newFromScratch(configPath, vocabPath string, trainEx []data.Example, seed uint64) (*modelSetup, error) {
+func newFromScratch(configPath, vocabPath string, trainEx []data.Example, seed uint64, lower *bool) (*modelSetup, error) {
 	cfg, err := bert.LoadConfig(configPath)
 	if err != nil {
 		return nil, err
@@ -213,20 +214,27 @@ func newFromScratch(configPath, vocabPath string, trainEx []data.Example, seed u
 	if v.Len() > cfg.VocabSize {
 		return nil, fmt.Errorf("%s has %d tokens but %s says vocab_size %d", vocabPath, v.Len(), configPath, cfg.VocabSize)
 	}
-	return newModelSetup(cfg, v, sortedLabels(trainEx), seed)
+	return newModelSetup(cfg, v, sortedLabels(trainEx), seed, lower)
 }
 
-// newModelSetup initialises a seq-cls model for labels with a cased or
-// uncased tokenizer inferred like HF (a vocabulary without upper-case
-// letters is uncased).
-func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed uint64) (*modelSetup, error) {
+// newModelSetup initialises a seq-cls model for labels. Its tokenizer's
+// casing is lower when given, else tokenize.InferLowerCase's decision from
+// the vocabulary (the same rule as for model folders without a
+// tokenizer_config.json: bert-base-uncased's vocabulary holds two
+// upper-case symbols and is still uncased).
+func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed uint64, lower *bool) (*modelSetup, error) {
 	cfg.SetLabels(labels)
 	cfg.Architectures = []string{bert.ClassName(bert.HeadSeqCls)}
 	m, err := bert.New(cfg, bert.HeadSeqCls, seed)
 	if err != nil {
 		return nil, err
 	}
-	s := tokenize.DefaultSettings(!vocabHasUpper(v))
+	doLower, reason := tokenize.InferLowerCase(v)
+	if lower != nil {
+		doLower, reason = *lower, fmt.Sprintf("override: do_lower_case=%v requested", *lower)
+	}
+	s := tokenize.DefaultSettings(doLower)
+	s.LowerCaseReason = reason
 	s.ModelMaxLength = cfg.MaxPositionEmbeddings
 	tok, err := tokenize.New(v, s)
 	if err != nil {
@@ -235,18 +243,6 @@ func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed ui
 	ms := &modelSetup{model: m, tok: newTokenizerSetup(tok)}
 	ms.setLabelIDs()
 	return ms, nil
-}
-
-func vocabHasUpper(v *tokenize.Vocab) bool {
-	for _, t := range v.Tokens() {
-		if strings.HasPrefix(t, "[") {
-			continue
-		}
-		if strings.ToLower(t) != t {
-			return true
-		}
-	}
-	return false
 }
 
 // fileExists reports whether path is a regular file.
@@ -260,9 +256,19 @@ func fileExists(path string) bool {
 // explicit casing decision), capping model_max_length at the model's
 // position embeddings.
 func loadTokenizerDir(dir string, cfg *bert.Config) (*tokenize.Tokenizer, error) {
+	return loadTokenizerDirWith(dir, cfg, nil)
+}
+
+// loadTokenizerDirWith is loadTokenizerDir with an optional casing
+// override (--lower / --no-lower).
+func loadTokenizerDirWith(dir string, cfg *bert.Config, lower *bool) (*tokenize.Tokenizer, error) {
 	s, v, err := tokenize.ReadDir(dir)
 	if err != nil {
 		return nil, err
+	}
+	if lower != nil {
+		s.DoLowerCase = *lower
+		s.LowerCaseReason = fmt.Sprintf("override: do_lower_case=%v requested (folder said: %s)", *lower, s.LowerCaseReason)
 	}
 	if s.ModelMaxLength <= 0 || s.ModelMaxLength > cfg.MaxPositionEmbeddings {
 		s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, 512)
