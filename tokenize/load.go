@@ -106,7 +106,7 @@ func ReadDir(dir string) (Settings, *Vocab, error) {
 // uncased vocabularies have none or a handful of symbols (bert-base-uncased:
 // 2, "ℝ" and "##ℝ"). Bracketed specials like [CLS] are not counted.
 func InferLowerCase(v *Vocab) (lower bool, reason string) {
-	n, example := 0, ""
+	n, example, first := 0, "", ""
 	for _, tok := range v.tokens {
 		if len(tok) > 1 && tok[0] == '[' && tok[len(tok)-1] == ']' {
 			continue
@@ -116,10 +116,18 @@ func InferLowerCase(v *Vocab) (lower bool, reason string) {
 				if example == "" && len(tok) >= 4 && !strings.HasPrefix(tok, "##") {
 					example = tok
 				}
+				if first == "" {
+					first = tok
+				}
 				n++
 				break
 			}
 		}
+	}
+	if example == "" {
+		// Small vocabularies (the first 512 entries of bert-base-cased)
+		// may hold only single letters: show one of those.
+		example = first
 	}
 	if n >= 100 && n*100 >= v.Len() {
 		return false, fmt.Sprintf("no tokenizer_config.json: the vocabulary has %d tokens with upper-case letters (e.g. %q), so the model is cased: not lower-casing", n, example)

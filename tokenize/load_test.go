@@ -185,3 +185,24 @@ func TestNeverSplitSetting(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 }
+
+// The casing reason names an upper-case token even when the vocabulary
+// holds no long one (the tiny golden model's 512 entries).
+func TestInferLowerCaseExample(t *testing.T) {
+	toks := []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+	for i := 0; i < 100; i++ {
+		toks = append(toks, string(rune('A'+i%26))+string(rune('a'+i/26))) // "Aa", "Ba", ...: all short
+	}
+	v, err := NewVocab("t", toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower, reason := InferLowerCase(v)
+	if lower || !strings.Contains(reason, `has 100 tokens with upper-case letters (e.g. "Aa")`) {
+		t.Errorf("lower %v, reason %q", lower, reason)
+	}
+	v, _ = NewVocab("t", append(toks[:5], "ab", "ℝ"))
+	if lower, reason = InferLowerCase(v); !lower || !strings.Contains(reason, "only 1 tokens") {
+		t.Errorf("lower %v, reason %q", lower, reason)
+	}
+}

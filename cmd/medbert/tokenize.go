@@ -71,6 +71,9 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if *lower && *noLower {
 		return errors.New("--lower and --no-lower contradict each other")
 	}
+	if *maxLen < 0 {
+		return fmt.Errorf("--max-length %d: want N >= 0 (0: no truncation)", *maxLen)
+	}
 	if *offsets != "chars" && *offsets != "bytes" {
 		return fmt.Errorf("--offsets %q: want chars or bytes", *offsets)
 	}

@@ -90,10 +90,14 @@ func TestTokenizeCLIErrors(t *testing.T) {
 		{"--vocab", uncasedVocab, "--stride", "2", "a"},
 		{"--vocab", "missing-vocab.txt", "a"},
 		{"--vocab", uncasedVocab, "--truncation", "sideways", "--max-length", "5", "a"},
+		{"--vocab", uncasedVocab, "--max-length", "-3", "a"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(append([]string{"tokenize"}, args...), &out, &errb); code == 0 {
 			t.Errorf("%v: exit 0", args)
+		}
+		if strings.Contains(errb.String(), "goroutine ") || out.Len() > 0 {
+			t.Errorf("%v: stdout %q, stderr %q; want only an error message", args, out.String(), errb.String())
 		}
 	}
 }
