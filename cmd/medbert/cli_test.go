@@ -172,6 +172,7 @@ func TestForwardCLIErrors(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(tinyDir, "config.json"))
 	os.WriteFile(filepath.Join(noWeights, "config.json"), b, 0o644)
 	out := filepath.Join(t.TempDir(), "out.safetensors")
+	scratch := modelDir(t, "model.safetensors", "model.safetensors") // never point a would-be overwrite at testdata
 
 	cases := []struct {
 		name string
@@ -189,6 +190,10 @@ func TestForwardCLIErrors(t *testing.T) {
 		{"1-D ids", []string{"--model", tinyDir, "--inputs", oneD}, "want [batch, seq]"},
 		{"bad head", []string{"--model", tinyDir, "--inputs", good, "--head", "ner"}, `unknown head "ner"`},
 		{"missing inputs file", []string{"--model", tinyDir, "--inputs", filepath.Join(t.TempDir(), "x.safetensors")}, "x.safetensors"},
+		{"output over inputs", []string{"--model", tinyDir, "--inputs", good, "--output", good}, "is the --inputs file"},
+		{"output over weights", []string{"--model", scratch, "--inputs", good, "--output", filepath.Join(scratch, "model.safetensors")}, "would replace the model's own model.safetensors"},
+		{"output is a folder", []string{"--model", tinyDir, "--inputs", good, "--output", t.TempDir()}, "is a directory"},
+		{"output dir missing", []string{"--model", tinyDir, "--inputs", good, "--output", filepath.Join(t.TempDir(), "no", "o.safetensors")}, "no such file or directory"},
 	}
 	for _, c := range cases {
 		args := append([]string{"forward", "--output", out}, c.args...)
@@ -384,4 +389,43 @@ func TestForwardFromTorchFolder(t *testing.T) {
 	compare(t, got, "hidden_states.2", exp, "last_hidden_state", 1e-5)
 	compare(t, got, "start_logits", exp, "qa_start_logits", 1e-5)
 	compare(t, got, "end_logits", exp, "qa_end_logits", 1e-5)
+}
+
+// TestForwardMissingWeightsWarning: forward still runs when the checkpoint
+// lacks weights (as HF does), but the warning says which outputs that spoils.
+func TestForwardMissingWeightsWarning(t *testing.T) {
+	inputs := filepath.Join(tinyDir, "inputs.safetensors")
+	// A bare BertModel checkpoint run as seqcls: only the classifier is new.
+	base := filepath.Join(t.TempDir(), "base")
+	if code, _, stderr := medbert(t, "init", "--config", filepath.Join(tinyDir, "config.json"), "--output", base, "--head", "base"); code != 0 {
+		t.Fatalf("init: %s", stderr)
+	}
+	out := filepath.Join(t.TempDir(), "o.safetensors")
+	code, _, stderr := medbert(t, "forward", "--model", base, "--inputs", inputs, "--output", out, "--head", "seqcls")
+	if code != 0 || !strings.Contains(stderr, "2 parameters of BertForSequenceClassification") ||
+		!strings.Contains(stderr, "classifier.weight, classifier.bias") || !strings.Contains(stderr, "hidden states come from the checkpoint") {
+		t.Errorf("head-only missing: exit %d, stderr %q", code, stderr)
+	}
+
+	// The golden checkpoint minus one encoder weight: everything is spoiled.
+	dir := t.TempDir()
+	b, _ := os.ReadFile(filepath.Join(tinyDir, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644)
+	src := openST(t, filepath.Join(tinyDir, "model.safetensors"))
+	var ts []safetensors.Tensor
+	for _, n := range src.Names() {
+		if n == "bert.encoder.layer.1.output.dense.weight" {
+			continue
+		}
+		info, _ := src.Info(n)
+		raw, _ := src.Bytes(n)
+		ts = append(ts, safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: raw})
+	}
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = medbert(t, "forward", "--model", dir, "--inputs", inputs, "--output", out)
+	if code != 0 || !strings.Contains(stderr, "bert.encoder.layer.1.output.dense.weight") || !strings.Contains(stderr, "hidden states included, is meaningless") {
+		t.Errorf("encoder weight missing: exit %d, stderr %q", code, stderr)
+	}
 }

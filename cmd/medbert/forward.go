@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -26,7 +28,7 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("forward", "forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--head base|seqcls|tokencls|qa|mlm] [--attentions]", stderr)
 	model := fs.String("model", "", "model folder (config.json + model.safetensors or pytorch_model.bin)")
 	inputs := fs.String("inputs", "", "safetensors file with input_ids (I64 or I32, [batch, seq]) and optional attention_mask, token_type_ids")
-	output := fs.String("output", "", "safetensors file to write (F32): hidden_states.0..L, pooled_output, logits or start_logits/end_logits")
+	output := fs.String("output", "", "safetensors file to write (F32): hidden_states.0..L (0 = embedding output), pooled_output (base and seqcls: HF builds the other heads without a pooler), logits or start_logits/end_logits")
 	head := fs.String("head", "", "head to run: base, seqcls, tokencls, qa, mlm (default: the checkpoint's architectures, else base)")
 	attn := fs.Bool("attentions", false, "also write attentions.0..L-1 ([batch, heads, seq, seq] probabilities)")
 	if err := fs.Parse(args); err != nil {
@@ -44,6 +46,9 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if err := checkForwardOutput(*output, *inputs, *model); err != nil {
+		return err
+	}
 	in, err := readForwardInputs(*inputs)
 	if err != nil {
 		return err
@@ -53,8 +58,17 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(rep.Missing) > 0 {
-		fmt.Fprintf(stderr, "warning: %d parameters are not in the checkpoint and were randomly initialised (%s); head %s outputs are meaningless\n",
-			len(rep.Missing), strings.Join(rep.Missing, ", "), m.Head)
+		// Say which outputs are affected: a missing pooler or head leaves
+		// the hidden states valid; a missing encoder weight spoils them all.
+		what := "pooled_output and the head's logits are random; the hidden states come from the checkpoint"
+		for _, k := range rep.Missing {
+			if strings.HasPrefix(k, "bert.embeddings.") || strings.HasPrefix(k, "bert.encoder.") {
+				what = "every output, hidden states included, is meaningless"
+				break
+			}
+		}
+		fmt.Fprintf(stderr, "warning: %d parameters of %s are not in the checkpoint and were randomly initialised (%s): %s\n",
+			len(rep.Missing), bert.ClassName(m.Head), strings.Join(rep.Missing, ", "), what)
 	}
 	defer tensor.NoGrad()()
 	out, err := m.Forward(in, nil, bert.Options{HiddenStates: true, Attentions: *attn})
@@ -89,6 +103,33 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
 		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
+	return nil
+}
+
+// checkForwardOutput refuses an --output that would replace the inputs
+// file or a file of the model folder (config.json, weights, shards): the
+// write is atomic, so a typo would silently swap the user's weights for
+// activations.
+func checkForwardOutput(output, inputs, model string) error {
+	ost, err := os.Stat(output)
+	if err != nil {
+		return nil // a new file; the write reports a missing directory
+	}
+	if ost.IsDir() {
+		return fmt.Errorf("--output %s is a directory; give a file name such as out.safetensors", output)
+	}
+	if ist, err := os.Stat(inputs); err == nil && os.SameFile(ost, ist) {
+		return fmt.Errorf("--output %s is the --inputs file; refusing to overwrite it", output)
+	}
+	dst, err1 := os.Stat(filepath.Dir(output))
+	mst, err2 := os.Stat(model)
+	if err1 == nil && err2 == nil && os.SameFile(dst, mst) {
+		base := filepath.Base(output)
+		if base == bert.FileConfig || base == bert.FileSafetensors || base == bert.FileTorch ||
+			strings.HasSuffix(base, ".index.json") || strings.HasPrefix(base, "model-") || strings.HasPrefix(base, "pytorch_model-") {
+			return fmt.Errorf("--output %s would replace the model's own %s; write the outputs elsewhere", output, base)
+		}
+	}
 	return nil
 }
 
