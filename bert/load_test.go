@@ -476,3 +476,30 @@ func TestForwardInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteFileAtomicErrors: a failed write names the requested file and
+// the cause, never the temporary file, and leaves nothing behind.
+func TestWriteFileAtomicErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-dir", "config.json")
+	err := WriteFileAtomic(missing, []byte("{}"))
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "no such file") || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("missing directory: %v", err)
+	}
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	os.WriteFile(filepath.Join(sub, "keep"), []byte("x"), 0o644)
+	err = WriteFileAtomic(sub, []byte("{}")) // rename over a non-empty directory
+	if err == nil || !strings.Contains(err.Error(), "write "+sub+":") || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("over a directory: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("leftovers: %v", ents)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "ok.json"), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "ok.json")); string(b) != "{}" {
+		t.Errorf("wrote %q", b)
+	}
+}

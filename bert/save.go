@@ -2,8 +2,10 @@ package bert
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -97,7 +99,12 @@ func copyFileAtomic(src, dst string) error {
 func writeAtomic(path string, fill func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		// Name the file asked for, not the temporary one.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -118,7 +125,11 @@ func writeAtomic(path string, fill func(io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
 		d.Sync() // best effort: make the rename durable
