@@ -49,6 +49,9 @@ func Open(path string) (*File, error) {
 		}
 	}
 	if _, err := headerLen(prefix[:], size, path); err != nil {
+		if isLFSPointer(fh, size) {
+			return nil, formatErr(path, "", "a Git LFS pointer file, not the tensors: the folder was cloned without git-lfs; fetch the real file (git lfs pull, or download it again)")
+		}
 		return nil, err
 	}
 	if size > math.MaxInt {
@@ -71,6 +74,19 @@ func Open(path string) (*File, error) {
 	}
 	f.unmap = unmap
 	return f, nil
+}
+
+// isLFSPointer reports whether r is a Git LFS pointer file (small text
+// starting "version https://git-lfs.github.com/spec/"), what a Hugging Face
+// repository cloned without git-lfs holds in place of the weights.
+func isLFSPointer(r io.ReaderAt, size int64) bool {
+	const sig = "version https://git-lfs.github.com/spec/"
+	if size > 1024 {
+		return false
+	}
+	b := make([]byte, len(sig))
+	n, _ := r.ReadAt(b, 0)
+	return n == len(sig) && string(b) == sig
 }
 
 // Parse validates an in-memory safetensors file. The File keeps views into

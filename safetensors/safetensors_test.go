@@ -439,3 +439,19 @@ func TestClosed(t *testing.T) {
 		t.Error("read after Close succeeded")
 	}
 }
+
+// TestLFSPointer: a repository cloned without git-lfs holds pointer files;
+// the error says so instead of blaming the header length.
+func TestLFSPointer(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "model.safetensors")
+	os.WriteFile(p, []byte("version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 440473133\n"), 0o644)
+	_, err := Open(p)
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "Git LFS pointer") {
+		t.Errorf("LFS pointer: %v", err)
+	}
+	// A genuinely broken file of the same size is not called a pointer.
+	os.WriteFile(p, bytes.Repeat([]byte("v"), 80), 0o644)
+	if _, err := Open(p); err == nil || strings.Contains(err.Error(), "Git LFS pointer") {
+		t.Errorf("non-pointer: %v", err)
+	}
+}

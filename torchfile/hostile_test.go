@@ -298,3 +298,10 @@ func TestDeflateClaimRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestLFSPointer: a folder cloned without git-lfs holds a text pointer in
+// place of pytorch_model.bin; the error says what happened and what to do.
+func TestLFSPointer(t *testing.T) {
+	mustFail(t, "LFS pointer", []byte("version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 440473133\n"), "Git LFS pointer", "git lfs pull")
+	mustFail(t, "other text", []byte("version 2 of my weights, not really a checkpoint\n"), "not a PyTorch checkpoint")
+}
