@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/medbert/medbert/kernels"
 )
 
 // Param is one trainable tensor: its HF name, values and gradient (same
@@ -170,21 +172,14 @@ type adamwScalars struct {
 	eps              float32
 }
 
-// adamwKernel is the elementwise update. Each float32(...) conversion is a
-// rounding torch performs (one kernel per tensor op: mul_, add_, addcmul_,
-// sqrt, div, add_, addcdiv_) and stops Go from fusing a*b+c.
+// adamwKernel is the elementwise update, torch's op order with a float32
+// rounding after every op (mul_, add_, addcmul_, sqrt, div, add_, addcdiv_)
+// and no FMA: kernels.AdamW, vectorised (AVX2) with the same bits as its
+// scalar reference loop, so the golden tests still compare exactly.
 func adamwKernel(p, g, m, v []float32, s adamwScalars) {
-	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)]
-	if s.doDecay {
-		for j := range p {
-			p[j] *= s.decay
-		}
-	}
-	for j, gj := range g {
-		mj := float32(m[j]*s.b1) + float32(s.c1*gj)
-		vj := float32(v[j]*s.b2) + float32(float32(s.c2*gj)*gj)
-		denom := float32(float32(math.Sqrt(float64(vj)))/s.bc2Sqrt) + s.eps
-		p[j] += float32(s.negStep*mj) / denom
-		m[j], v[j] = mj, vj
-	}
+	kernels.AdamW(p, g, m, v, kernels.AdamWScalars{
+		Decay: s.decay, DoDecay: s.doDecay,
+		B1: s.b1, B2: s.b2, C1: s.c1, C2: s.c2,
+		NegStep: s.negStep, BC2Sqrt: s.bc2Sqrt, Eps: s.eps,
+	})
 }
