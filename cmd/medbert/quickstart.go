@@ -115,6 +115,9 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := ms.writeSummary(stdout, "train split", sp.Train, a.MaxSeqLength); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "model: BERT from scratch (no pre-training), %d layers, hidden %d, %d heads, %.1fM parameters, max %d tokens\n",
 		cfg.NumHiddenLayers, cfg.HiddenSize, cfg.NumAttentionHeads, float64(ms.model.NumParams())/1e6, a.MaxSeqLength)
 

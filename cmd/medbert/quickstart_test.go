@@ -24,7 +24,8 @@ func TestQuickstartPlumbing(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"2028 train / 287 validation / 573 test", "bag-of-words logistic regression",
-		"majority class", "medbert predict --model", "confusion matrix"} {
+		"majority class", "medbert predict --model", "confusion matrix",
+		"train split: rows: 2028", "length (tokens): min", "truncated at 32 tokens:"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

@@ -181,6 +181,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	for _, sp := range []struct {
+		file string
+		exs  []data.Example
+	}{{trainFile, trainEx}, {valFile, valEx}, {testFile, testEx}} {
+		if len(sp.exs) > 0 {
+			if err := ms.writeSummary(stderr, filepath.Base(sp.file), sp.exs, a.MaxSeqLength); err != nil {
+				return err
+			}
+		}
+	}
 	task, err := ms.task(&a, trainEx, valEx)
 	if err != nil {
 		return err

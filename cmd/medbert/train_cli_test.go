@@ -349,6 +349,13 @@ func TestTrainCasingDecision(t *testing.T) {
 		if !strings.Contains(stderr, c.stderr) {
 			t.Errorf("%v: stderr %q, want %q", c.args, stderr, c.stderr)
 		}
+		if i == 2 { // the dataset summary, in tokens of the model's tokenizer
+			for _, want := range []string{"train.jsonl: rows: 6\n", "    NEUTRAL        2   33.3%\n", "truncated at 64 tokens: 0 (0.0%)"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks the summary line %q:\n%s", want, stderr)
+				}
+			}
+		}
 		if got := doLower(out); got != c.lower {
 			t.Errorf("%v: saved do_lower_case %v, want %v", c.args, got, c.lower)
 		}

@@ -99,6 +99,32 @@ func (ms *modelSetup) featurize(exs []data.Example, maxLen int) ([]train.Feature
 	return train.Featurize(ms.tok.encode, conv, maxLen)
 }
 
+// writeSummary prints the data.Summary of a split: rows, class balance,
+// length percentiles in tokens (with [CLS]/[SEP], before truncation) and
+// how many examples maxLen truncates, so a user sees imbalance or a too
+// short --max-seq-length before spending hours on training.
+func (ms *modelSetup) writeSummary(w io.Writer, name string, exs []data.Example, maxLen int) error {
+	length := func(e data.Example) int {
+		var enc tokenize.Encoding
+		var err error
+		if e.TextPair == "" {
+			enc, err = ms.tok.tok.Encode(e.Text, tokenize.Options{})
+		} else {
+			enc, err = ms.tok.tok.EncodePair(e.Text, e.TextPair, tokenize.Options{})
+		}
+		if err != nil { // cannot happen without truncation; count it as empty
+			return 0
+		}
+		return enc.Len()
+	}
+	var b strings.Builder
+	if err := data.Summarize(exs, length, "tokens", maxLen).WriteText(&b); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s: %s", name, strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\n", "\n  ")+"\n")
+	return err
+}
+
 // task builds the sequence-classification task for the trainer.
 func (ms *modelSetup) task(a *train.Args, trainEx, valEx []data.Example) (*train.SeqCls, error) {
 	tr, err := ms.featurize(trainEx, a.MaxSeqLength)
