@@ -152,6 +152,14 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	c.ModelType = p.str("model_type", "")
 	c.ProblemType = p.strOrNull("problem_type")
 	p.labels(c)
+	// HF builds a decoder BERT (causal self-attention, cross-attention)
+	// from these; this engine is encoder-only, and ignoring them would give
+	// different numbers without a word. false (the default) is fine.
+	for _, f := range []string{"is_decoder", "add_cross_attention"} {
+		if v, ok := raw[f]; ok && string(bytes.TrimSpace(v)) == "true" {
+			p.fail(f, "true is not supported: medbert runs BERT encoders (a decoder uses causal or cross attention)")
+		}
+	}
 	for k, v := range raw {
 		if !knownFields[k] {
 			c.Extra[k] = v

@@ -102,6 +102,8 @@ func TestConfigErrors(t *testing.T) {
 		{"zero eps", func(m map[string]any) { m["layer_norm_eps"] = 0 }, []string{`"layer_norm_eps"`}},
 		{"pad out of vocab", func(m map[string]any) { m["pad_token_id"] = 512 }, []string{`"pad_token_id"`}},
 		{"negative vocab", func(m map[string]any) { m["vocab_size"] = -3 }, []string{`"vocab_size"`, "positive"}},
+		{"decoder", func(m map[string]any) { m["is_decoder"] = true }, []string{"my/config.json", `"is_decoder"`, "encoders"}},
+		{"cross attention", func(m map[string]any) { m["add_cross_attention"] = true }, []string{`"add_cross_attention"`, "not supported"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,5 +200,14 @@ func TestCanonicalKey(t *testing.T) {
 	ix := indexKeys([]string{"bert.embeddings.LayerNorm.gamma", "bert.embeddings.LayerNorm.weight"})
 	if ix.byCanon["bert.embeddings.LayerNorm.weight"] != "bert.embeddings.LayerNorm.weight" || len(ix.dups) != 1 {
 		t.Fatalf("modern name not preferred: %v %v", ix.byCanon, ix.dups)
+	}
+}
+
+// TestConfigDecoderFalseAccepted: configs that spell out the encoder
+// defaults (is_decoder / add_cross_attention false) load.
+func TestConfigDecoderFalseAccepted(t *testing.T) {
+	c, err := ParseConfig(mutateTiny(t, func(m map[string]any) { m["is_decoder"], m["add_cross_attention"] = false, false }), "c.json")
+	if err != nil || c.HiddenSize != 64 {
+		t.Fatalf("is_decoder false: %v", err)
 	}
 }

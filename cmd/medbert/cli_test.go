@@ -429,3 +429,16 @@ func TestForwardMissingWeightsWarning(t *testing.T) {
 		t.Errorf("encoder weight missing: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestForwardPrintsConfigWarnings: forward shows config.json warnings
+// (here num_labels disagreeing with id2label, resolved as HF does).
+func TestForwardPrintsConfigWarnings(t *testing.T) {
+	dir := modelDir(t, "model.safetensors", "model.safetensors")
+	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), bytes.Replace(b, []byte(`"num_labels": 3`), []byte(`"num_labels": 5`), 1), 0o644)
+	out := filepath.Join(t.TempDir(), "o.safetensors")
+	code, stdout, stderr := medbert(t, "forward", "--model", dir, "--inputs", filepath.Join(tinyDir, "inputs.safetensors"), "--output", out)
+	if code != 0 || !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "num_labels 5 disagrees with id2label (3 entries); using id2label") || !strings.Contains(stdout, "logits [3 3]") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}

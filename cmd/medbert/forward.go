@@ -57,6 +57,9 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range m.Config.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	if len(rep.Missing) > 0 {
 		// Say which outputs are affected: a missing pooler or head leaves
 		// the hidden states valid; a missing encoder weight spoils them all.
