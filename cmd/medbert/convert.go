@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -265,6 +266,19 @@ func castFloat(data []byte, dt, target safetensors.DType) ([]byte, safetensors.D
 	case safetensors.DTypeF32:
 		t = safetensors.F32("", nil, f)
 	case safetensors.DTypeF16:
+		// float16 tops out at 65504: a larger weight would become ±inf and
+		// poison every output, so refuse rather than write it.
+		var over int
+		var worst float64
+		for _, v := range f {
+			if a := math.Abs(float64(v)); a >= 65520 && !math.IsInf(a, 0) { // rounds to inf
+				over++
+				worst = max(worst, a)
+			}
+		}
+		if over > 0 {
+			return nil, "", fmt.Errorf("%d values would overflow float16 to infinity (largest |x| = %g; float16 holds up to 65504); use --dtype bf16 or f32", over, worst)
+		}
 		t = safetensors.F16FromF32("", nil, f)
 	case safetensors.DTypeBF16:
 		t = safetensors.BF16FromF32("", nil, f)

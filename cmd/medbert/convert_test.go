@@ -139,3 +139,41 @@ func TestConvertRefusals(t *testing.T) {
 		t.Errorf("--help: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestConvertF16Overflow: a weight beyond float16's range is refused for
+// --dtype f16 (it would become inf), naming the tensor; bf16 takes it, and
+// 65519 (which rounds to 65504, not inf) passes.
+func TestConvertF16Overflow(t *testing.T) {
+	for _, c := range []struct {
+		v      float32
+		dtype  string
+		ok     bool
+		stored float32
+	}{{70000, "f16", false, 0}, {70000, "bf16", true, 70144}, {65519, "f16", true, 65504}, {-1e6, "f16", false, 0}} {
+		in := t.TempDir()
+		b, _ := os.ReadFile(filepath.Join(tinyDir, "config.json"))
+		os.WriteFile(filepath.Join(in, "config.json"), b, 0o644)
+		if err := safetensors.Write(filepath.Join(in, "model.safetensors"), []safetensors.Tensor{
+			safetensors.F32("bert.pooler.dense.bias", []int{3}, []float32{1, c.v, 2})}, nil); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := medbert(t, "convert", "--model", in, "--output", out, "--dtype", c.dtype)
+		if !c.ok {
+			if code == 0 || !strings.Contains(stderr, `"bert.pooler.dense.bias"`) || !strings.Contains(stderr, "overflow float16") {
+				t.Errorf("%g %s: exit %d %q", c.v, c.dtype, code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err == nil {
+				t.Errorf("%g %s: wrote an output anyway", c.v, c.dtype)
+			}
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("%g %s: exit %d %s", c.v, c.dtype, code, stderr)
+		}
+		got, _ := f32(t, openST(t, filepath.Join(out, "model.safetensors")), "bert.pooler.dense.bias")
+		if got[1] != c.stored {
+			t.Errorf("%g %s: stored %g, want %g", c.v, c.dtype, got[1], c.stored)
+		}
+	}
+}
