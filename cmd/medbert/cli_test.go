@@ -441,4 +441,8 @@ func TestForwardPrintsConfigWarnings(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, "num_labels 5 disagrees with id2label (3 entries); using id2label") || !strings.Contains(stdout, "logits [3 3]") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
+	// The golden checkpoint also holds the QA and MLM heads: reported as unused.
+	if !strings.Contains(stderr, "note: 7 checkpoint tensors are not used by BertForSequenceClassification (cls.predictions.bias,") || !strings.Contains(stderr, "qa_outputs.weight)") {
+		t.Errorf("unused-keys note missing:\n%s", stderr)
+	}
 }

@@ -60,6 +60,11 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	for _, w := range m.Config.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+	if len(rep.Unused) > 0 {
+		// As HF's from_pretrained logs it: expected for a checkpoint holding
+		// other heads (e.g. cls.seq_relationship of a pre-training one).
+		fmt.Fprintf(stderr, "note: %d checkpoint tensors are not used by %s (%s)\n", len(rep.Unused), bert.ClassName(m.Head), strings.Join(rep.Unused, ", "))
+	}
 	if len(rep.Missing) > 0 {
 		// Say which outputs are affected: a missing pooler or head leaves
 		// the hidden states valid; a missing encoder weight spoils them all.
