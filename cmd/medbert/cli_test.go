@@ -193,7 +193,7 @@ func TestForwardCLIErrors(t *testing.T) {
 		{"output over inputs", []string{"--model", tinyDir, "--inputs", good, "--output", good}, "is the --inputs file"},
 		{"output over weights", []string{"--model", scratch, "--inputs", good, "--output", filepath.Join(scratch, "model.safetensors")}, "would replace the model's own model.safetensors"},
 		{"output is a folder", []string{"--model", tinyDir, "--inputs", good, "--output", t.TempDir()}, "is a directory"},
-		{"output dir missing", []string{"--model", tinyDir, "--inputs", good, "--output", filepath.Join(t.TempDir(), "no", "o.safetensors")}, "no such file or directory"},
+		{"output dir missing", []string{"--model", tinyDir, "--inputs", good, "--output", filepath.Join(t.TempDir(), "no", "o.safetensors")}, "o.safetensors: folder "},
 	}
 	for _, c := range cases {
 		args := append([]string{"forward", "--output", out}, c.args...)

@@ -121,7 +121,12 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 func checkForwardOutput(output, inputs, model string) error {
 	ost, err := os.Stat(output)
 	if err != nil {
-		return nil // a new file; the write reports a missing directory
+		// A new file: fail now, not after loading and running the model,
+		// if its folder is missing.
+		if dst, err := os.Stat(filepath.Dir(output)); err != nil || !dst.IsDir() {
+			return fmt.Errorf("--output %s: folder %s does not exist", output, filepath.Dir(output))
+		}
+		return nil
 	}
 	if ost.IsDir() {
 		return fmt.Errorf("--output %s is a directory; give a file name such as out.safetensors", output)
