@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -82,6 +83,36 @@ func TestCSVQuotingAndErrors(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ex, want) {
 		t.Errorf("got %+v\nwant %+v", ex, want)
+	}
+}
+
+// An unbalanced quote swallows every following line into one field:
+// the error names the row where the quote opened and how far it ran, and
+// --skip-bad-rows refuses to skip it (50 good rows would vanish under a
+// count of 1). A bad quote within one line is still skippable.
+func TestCSVUnbalancedQuoteNotSkipped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("text,label\nfine,a\n\"open quote,b\n")
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&b, "row %d,a\n", i)
+	}
+	for _, skip := range []bool{false, true} {
+		_, _, err := ParseExamples(strings.NewReader(b.String()), "q.csv", Options{Format: FormatCSV, SkipBadRows: skip})
+		wantErr(t, err, "q.csv:3", "")
+		if !strings.Contains(err.Error(), "q.csv:3: unbalanced quote: this row's quoted field runs on to line 53") ||
+			!strings.Contains(err.Error(), "it would drop 51 lines") {
+			t.Errorf("skip=%v: %v", skip, err)
+		}
+	}
+	in := "text,label\nx \"y\" z,a\nok,b\n"
+	_, _, err := ParseExamples(strings.NewReader(in), "q.csv", Options{Format: FormatCSV})
+	wantErr(t, err, "q.csv:2", "")
+	if !strings.Contains(err.Error(), `q.csv:2: column 3: bare " in non-quoted-field`) {
+		t.Errorf("one-line bad quote: %v", err)
+	}
+	ex, sk, err := ParseExamples(strings.NewReader(in), "q.csv", Options{Format: FormatCSV, SkipBadRows: true})
+	if err != nil || sk.Count != 1 || len(ex) != 1 || ex[0].Text != "ok" {
+		t.Errorf("skip a one-line bad quote: %v, %d skipped, %+v", err, sk.Count, ex)
 	}
 }
 

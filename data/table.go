@@ -92,7 +92,16 @@ func parseTable(r io.Reader, name string, sep rune, opt Options) ([]Example, Ski
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				re := &RowError{Pos{name, pe.StartLine}, "", fmt.Errorf("line %d, column %d: %v", pe.Line, pe.Column, pe.Err)}
+				if pe.Line > pe.StartLine {
+					// A quote opened on StartLine swallowed the lines up to
+					// pe.Line (often the rest of the file). Skipping it
+					// would drop all those rows under one count, so this
+					// is an error even with SkipBadRows.
+					return nil, sk, &RowError{Pos{name, pe.StartLine}, "", fmt.Errorf(
+						"unbalanced quote: this row's quoted field runs on to line %d (column %d: %v); not skippable, it would drop %d lines",
+						pe.Line, pe.Column, pe.Err, pe.Line-pe.StartLine+1)}
+				}
+				re := &RowError{Pos{name, pe.StartLine}, "", fmt.Errorf("column %d: %v", pe.Column, pe.Err)}
 				if e := sk.bad(opt, re); e != nil {
 					return nil, sk, e
 				}
