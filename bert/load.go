@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/torchfile"
@@ -68,6 +69,12 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	}
 	if err := CheckHead(head); err != nil {
 		return nil, nil, err
+	}
+	// HF unties the MLM decoder from the word embeddings only when asked;
+	// this engine always ties it, so an untied config would run different
+	// numbers without a word.
+	if v, ok := cfg.Extra["tie_word_embeddings"]; ok && head == HeadMLM && strings.TrimSpace(string(v)) == "false" {
+		return nil, nil, fmt.Errorf("%s: field \"tie_word_embeddings\": false (an untied masked-LM decoder) is not supported", filepath.Join(dir, FileConfig))
 	}
 	qc, err := quantConfigOf(cfg, filepath.Join(dir, FileConfig))
 	if err != nil {

@@ -1,6 +1,7 @@
 package bert
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -501,5 +502,23 @@ func TestWriteFileAtomicErrors(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "ok.json")); string(b) != "{}" {
 		t.Errorf("wrote %q", b)
+	}
+}
+
+// TestLoadUntiedMLMRefused: tie_word_embeddings false is refused for the
+// MLM head (which always ties) and harmless for the others.
+func TestLoadUntiedMLMRefused(t *testing.T) {
+	dir := folder(t, map[string]string{"model.safetensors": FileSafetensors})
+	b, err := os.ReadFile(filepath.Join(dir, FileConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"use_cache": true`), []byte(`"use_cache": true, "tie_word_embeddings": false`), 1)
+	os.WriteFile(filepath.Join(dir, FileConfig), b, 0o644)
+	if _, _, err := Load(dir, LoadOptions{Head: HeadMLM}); err == nil || !strings.Contains(err.Error(), `"tie_word_embeddings"`) || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("mlm: %v", err)
+	}
+	if _, _, err := Load(dir, LoadOptions{Head: HeadSeqCls}); err != nil {
+		t.Errorf("seqcls: %v", err)
 	}
 }
