@@ -26,5 +26,9 @@
 // products over strided views, e.g. attention heads). Large calls run on a
 // fixed pool of up to GOMAXPROCS goroutines (SetMaxThreads caps it).
 //
+// Row and vector kernels: SoftmaxRows, LayerNorm, GELU and their backwards,
+// Axpy/Add/Scale/Dot, and AdamW (the optimizer update, bit-identical on every
+// impl). Int8: PackInt8, QuantizeRowsU8, LinearInt8.
+//
 // This package knows only slices: it never imports tensor or any model code.
 package kernels
