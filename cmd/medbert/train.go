@@ -134,6 +134,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if valFile == "" && (a.EvalStrategy != train.StrategyNo) {
 		return errors.New("--eval-strategy needs --validation-file")
 	}
+	// Check the flags now, before reading data and loading a model that may
+	// take a while; they are checked again once the model caps
+	// max_seq_length and the labels give the class weights.
+	if err := a.Validate(); err != nil {
+		return err
+	}
 
 	trainEx, err := df.read(trainFile, stderr)
 	if err != nil {

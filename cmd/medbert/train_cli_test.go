@@ -370,3 +370,12 @@ func TestTrainCasingDecision(t *testing.T) {
 		}
 	}
 }
+
+// Bad training flags are reported before any data is read or model loaded.
+func TestTrainFlagsCheckedFirst(t *testing.T) {
+	_, stderr, code := runCLI(t, "train", "--model", "no-such-model", "--train-file", "no-such.jsonl",
+		"--output-dir", t.TempDir(), "--lr-scheduler-type", "foo")
+	if code == 0 || !strings.Contains(stderr, "lr_scheduler_type") || strings.Contains(stderr, "no-such") {
+		t.Errorf("exit %d, %q; want the lr_scheduler_type error first", code, stderr)
+	}
+}
