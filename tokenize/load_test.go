@@ -38,12 +38,14 @@ func TestParseVocabErrors(t *testing.T) {
 			t.Errorf("ParseVocab(%q) error %v, want %q", c.data, err, c.want)
 		}
 	}
-	v, err := ParseVocab("v.txt", []byte("\ufeff[PAD]\r\n[UNK]\r\nx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(v.Tokens(), []string{"[PAD]", "[UNK]", "x"}) {
-		t.Fatalf("tokens %q", v.Tokens())
+	for _, in := range []string{"\ufeff[PAD]\r\n[UNK]\r\nx", "[PAD]\n[UNK]\nx\n", "[PAD]\n[UNK]\nx\n\n\r\n"} {
+		v, err := ParseVocab("v.txt", []byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if !slices.Equal(v.Tokens(), []string{"[PAD]", "[UNK]", "x"}) {
+			t.Fatalf("%q: tokens %q", in, v.Tokens())
+		}
 	}
 	if _, err := LoadVocab(filepath.Join(t.TempDir(), "missing.txt")); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Fatalf("missing file error %v", err)

@@ -53,8 +53,10 @@ func NewVocab(name string, tokens []string) (*Vocab, error) {
 }
 
 // LoadVocab reads a vocab.txt: one token per line, id = 0-based line number.
-// LF and CRLF line ends and a missing final newline are accepted, and a UTF-8
-// byte-order mark is ignored. Empty lines, duplicate tokens, invalid UTF-8
+// LF and CRLF line ends, a missing final newline and blank lines at the very
+// end (an editor's or `echo >>`'s extra newline: no id shifts) are accepted,
+// and a UTF-8 byte-order mark is ignored. Empty lines between tokens,
+// duplicate tokens, invalid UTF-8
 // and empty files are errors that name the file and line: HF would silently
 // let a later duplicate win, which shifts every id after it.
 func LoadVocab(path string) (*Vocab, error) {
@@ -71,7 +73,7 @@ func ParseVocab(name string, data []byte) (*Vocab, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: vocabulary file is empty", name)
 	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(string(data), "\r\n"), "\n")
 	v := &Vocab{tokens: make([]string, 0, len(lines)), ids: make(map[string]int, len(lines))}
 	for i, tok := range lines {
 		line := i + 1
