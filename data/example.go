@@ -201,7 +201,9 @@ func ReadExamples(path string, opt Options) ([]Example, Skipped, error) {
 		return nil, Skipped{}, err
 	}
 	if f == FormatCoNLL {
-		return nil, Skipped{}, fmt.Errorf("%s: CoNLL files hold token tags; read them with ReadSentences", path)
+		// A user-facing message: the CLI passes this through unchanged.
+		return nil, Skipped{}, fmt.Errorf("%s: read as a CoNLL token/tag file (by its extension or format), which text classification cannot use; "+
+			"for one text and label per row name the format (--format tsv, csv, jsonl or json)", path)
 	}
 	r, closeFn, err := openData(path)
 	if err != nil {

@@ -3,6 +3,8 @@ package data
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -216,6 +218,13 @@ func TestFormatByExtension(t *testing.T) {
 	}
 	if _, err := ParseFormat("parquet"); err == nil {
 		t.Error("unknown --format accepted")
+	}
+	// A .txt classification file gets a message a CLI user can act on.
+	p := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(p, []byte("neg\tfine\n"), 0o644)
+	if _, _, err := ReadExamples(p, Options{}); err == nil || !strings.Contains(err.Error(), "notes.txt: read as a CoNLL") ||
+		!strings.Contains(err.Error(), "--format tsv") {
+		t.Errorf(".txt for classification: %v", err)
 	}
 }
 
