@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -85,7 +86,17 @@ func TestWriteFileAtomic(t *testing.T) {
 	if len(ents) != 1 {
 		t.Fatalf("temporary files left behind: %v", ents)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x"), nil); err == nil {
-		t.Fatal("write into a missing folder succeeded")
+	missing := filepath.Join(dir, "missing", "x")
+	if err := WriteFileAtomic(missing, nil); err == nil || err.Error() != "write "+missing+": no such file or directory" {
+		t.Fatalf("write into a missing folder: %v", err)
+	}
+	// Renaming over a folder fails; the error names the target.
+	os.Mkdir(filepath.Join(dir, "d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "d", "f"), nil, 0o644)
+	if err := WriteFileAtomic(filepath.Join(dir, "d"), nil); err == nil || !strings.HasPrefix(err.Error(), "write "+filepath.Join(dir, "d")+": ") {
+		t.Fatalf("write over a folder: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("temporary files left behind: %v", ents)
 	}
 }
