@@ -379,3 +379,57 @@ func TestTrainFlagsCheckedFirst(t *testing.T) {
 		t.Errorf("exit %d, %q; want the lr_scheduler_type error first", code, stderr)
 	}
 }
+
+// eval's operating point on a binary task: a threshold near 0 calls every
+// example positive, near 1 none (the tiny model's probabilities stay near
+// 0.5), and --target-recall 1 must reach recall 1 on the positive label;
+// the JSON report records the threshold and the positive label.
+func TestEvalThresholdCLI(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	data := filepath.Join(work, "bin.jsonl")
+	var b strings.Builder
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&b, "{\"text\": \"%c %c %c\", \"label\": \"%s\"}\n", 'a'+i, 'k'+i%5, 'p'+i%3, []string{"absent", "present"}[i%2])
+	}
+	os.WriteFile(data, []byte(b.String()), 0o644)
+	out := filepath.Join(work, "m")
+	if _, stderr, code := runCLI(t, "train", "--model", model, "--train-file", data, "--output-dir", out, "--max-steps", "2", "--disable-tqdm"); code != 0 {
+		t.Fatal(stderr)
+	}
+	report := func(args ...string) map[string]any {
+		t.Helper()
+		js := filepath.Join(work, "r.json")
+		stdout, stderr, code := runCLI(t, append([]string{"eval", "--model", out, "--data", data, "--json", js}, args...)...)
+		if code != 0 {
+			t.Fatalf("eval %v: %s", args, stderr)
+		}
+		if !strings.Contains(stdout, "decision threshold") || !strings.Contains(stdout, "on P(present)") {
+			t.Errorf("eval %v does not state the threshold:\n%s", args, stdout)
+		}
+		var m map[string]any
+		jb, _ := os.ReadFile(js)
+		if err := json.Unmarshal(jb, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["positive_label"] != "present" {
+			t.Errorf("eval %v: positive_label %v", args, m["positive_label"])
+		}
+		return m
+	}
+	cm := func(m map[string]any) string { return fmt.Sprint(m["confusion_matrix"]) }
+	if m := report("--threshold", "0.001"); cm(m) != "[[0 5] [0 5]]" || m["threshold"] != 0.001 {
+		t.Errorf("threshold 0.001: confusion %s threshold %v, want everything positive", cm(m), m["threshold"])
+	}
+	if m := report("--threshold", "0.999"); cm(m) != "[[5 0] [5 0]]" {
+		t.Errorf("threshold 0.999: confusion %s, want everything negative", cm(m))
+	}
+	m := report("--target-recall", "1")
+	pc := m["per_class"].([]any)[1].(map[string]any)
+	if pc["label"] != "present" || pc["recall"] != 1.0 {
+		t.Errorf("target recall 1: per_class %v", pc)
+	}
+	if th, _ := m["threshold"].(float64); th <= 0 || th >= 1 {
+		t.Errorf("target recall 1: threshold %v", m["threshold"])
+	}
+}
