@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -35,7 +36,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&batch, "batch-size", 8, "inputs per forward pass")
 	fs.IntVar(&batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
 	fs.Float64Var(&threshold, "threshold", 0, "binary tasks: predict the positive label when its probability >= P (default argmax)")
-	fs.Float64Var(&targetRecall, "target-recall", 0, "binary tasks: pick the highest threshold whose recall of the positive label is >= R")
+	fs.Float64Var(&targetRecall, "target-recall", 0, "binary tasks: pick the highest threshold whose recall of the positive label is >= R on --data (choose it on validation data, then pass that --threshold when evaluating the test set)")
 	fs.StringVar(&posLabel, "positive-label", "", "binary tasks: the positive label (default: id 1)")
 	fs.StringVar(&compareDir, "compare", "", "also evaluate this reference model folder (e.g. the float32 original of an int8 --model) and report label agreement and logit differences")
 	var df dataFlags
@@ -46,7 +47,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if dataFile == "" {
 		return errors.New("--data is required")
 	}
-	if threshold != 0 && targetRecall != 0 {
+	// An explicit 0 is meaningful (--threshold 0 calls every case positive),
+	// so "set" means given on the command line, not non-zero.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	useThreshold, useRecall := set["threshold"], set["target-recall"]
+	if useThreshold && useRecall {
 		return errors.New("give --threshold or --target-recall, not both")
 	}
 	if threshold < 0 || threshold > 1 || targetRecall < 0 || targetRecall > 1 {
@@ -99,7 +105,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		extra["compare"] = cmp
 	}
 	rep := r.Report
-	if threshold != 0 || targetRecall != 0 {
+	if useThreshold || useRecall {
 		if len(labels) != 2 {
 			return fmt.Errorf("--threshold/--target-recall need a binary model; this one has %d labels", len(labels))
 		}
@@ -115,7 +121,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		for i, f := range feats {
 			yTrue[i] = f.Label
 		}
-		if targetRecall != 0 {
+		if useRecall {
 			threshold, err = thresholdForRecall(yTrue, r.Probs, pos, targetRecall)
 			if err != nil {
 				return err

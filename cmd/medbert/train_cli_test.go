@@ -421,6 +421,10 @@ func TestEvalThresholdCLI(t *testing.T) {
 	if m := report("--threshold", "0.001"); cm(m) != "[[0 5] [0 5]]" || m["threshold"] != 0.001 {
 		t.Errorf("threshold 0.001: confusion %s threshold %v, want everything positive", cm(m), m["threshold"])
 	}
+	// An explicit 0 is a real threshold (everything positive), not "unset".
+	if m := report("--threshold", "0"); cm(m) != "[[0 5] [0 5]]" || m["threshold"] != 0.0 {
+		t.Errorf("threshold 0: confusion %s threshold %v, want everything positive", cm(m), m["threshold"])
+	}
 	if m := report("--threshold", "0.999"); cm(m) != "[[5 0] [5 0]]" {
 		t.Errorf("threshold 0.999: confusion %s, want everything negative", cm(m))
 	}
