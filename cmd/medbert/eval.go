@@ -62,12 +62,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	maxPos := ms.model.Config.MaxPositionEmbeddings
-	if maxLen == 0 {
-		maxLen = min(maxPos, 512)
-	}
-	if maxLen < 2 || maxLen > maxPos {
-		return fmt.Errorf("--max-seq-length %d must be in [2, %d]", maxLen, maxPos)
+	if maxLen, err = ms.maxSeqLength(maxLen); err != nil {
+		return err
 	}
 	exs, err := df.read(dataFile, stderr)
 	if err != nil {

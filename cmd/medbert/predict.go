@@ -47,6 +47,19 @@ func loadClassifier(dir string, seed uint64) (*modelSetup, error) {
 	return ms, nil
 }
 
+// maxSeqLength resolves --max-seq-length for inference: 0 means the
+// model's max_position_embeddings capped at 512 (BERT's usual limit).
+func (ms *modelSetup) maxSeqLength(requested int) (int, error) {
+	maxPos := ms.model.Config.MaxPositionEmbeddings
+	if requested == 0 {
+		return min(maxPos, 512), nil
+	}
+	if requested < 2 || requested > maxPos {
+		return 0, fmt.Errorf("--max-seq-length %d must be in [2, %d] (max_position_embeddings)", requested, maxPos)
+	}
+	return requested, nil
+}
+
 // prediction is one output line of medbert predict.
 type prediction struct {
 	Label  string             `json:"label"`
@@ -70,12 +83,8 @@ func runPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	maxPos := ms.model.Config.MaxPositionEmbeddings
-	if maxLen == 0 {
-		maxLen = min(maxPos, 512)
-	}
-	if maxLen < 2 || maxLen > maxPos {
-		return fmt.Errorf("--max-seq-length %d must be in [2, %d] (max_position_embeddings)", maxLen, maxPos)
+	if maxLen, err = ms.maxSeqLength(maxLen); err != nil {
+		return err
 	}
 	if batch < 1 {
 		return fmt.Errorf("--batch-size must be >= 1, got %d", batch)
