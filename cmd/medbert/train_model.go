@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -269,12 +268,6 @@ func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed ui
 	ms := &modelSetup{model: m, tok: newTokenizerSetup(tok)}
 	ms.setLabelIDs()
 	return ms, nil
-}
-
-// fileExists reports whether path is a regular file.
-func fileExists(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // loadTokenizerDir loads the tokenizer of a model folder with
