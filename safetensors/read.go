@@ -49,7 +49,7 @@ func Open(path string) (*File, error) {
 		}
 	}
 	if _, err := headerLen(prefix[:], size, path); err != nil {
-		if isLFSPointer(fh, size) {
+		if IsLFSPointer(fh, size) {
 			return nil, formatErr(path, "", "a Git LFS pointer file, not the tensors: the folder was cloned without git-lfs; fetch the real file (git lfs pull, or download it again)")
 		}
 		return nil, err
@@ -76,10 +76,11 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
-// isLFSPointer reports whether r is a Git LFS pointer file (small text
-// starting "version https://git-lfs.github.com/spec/"), what a Hugging Face
-// repository cloned without git-lfs holds in place of the weights.
-func isLFSPointer(r io.ReaderAt, size int64) bool {
+// IsLFSPointer reports whether r, of size bytes, is a Git LFS pointer file
+// (small text starting "version https://git-lfs.github.com/spec/"), what a
+// Hugging Face repository cloned without git-lfs holds in place of the
+// weights. torchfile uses it too, so both formats recognise pointers alike.
+func IsLFSPointer(r io.ReaderAt, size int64) bool {
 	const sig = "version https://git-lfs.github.com/spec/"
 	if size > 1024 {
 		return false

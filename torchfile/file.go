@@ -25,6 +25,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/torchfile/pickle"
 )
 
@@ -86,7 +87,7 @@ func openReader(r io.ReaderAt, size int64, name string) (*File, error) {
 		tf, err = openLegacy(r, size, name)
 	case n >= 1 && head[0] == 0x80:
 		return nil, fmt.Errorf("torchfile: %s: a bare pickle, not a torch.save checkpoint (no zip header, no legacy magic number)", name)
-	case n == len(head) && string(head[:]) == "version " && isLFSPointer(r, size):
+	case n == len(head) && string(head[:]) == "version " && safetensors.IsLFSPointer(r, size):
 		return nil, fmt.Errorf("torchfile: %s: %s", name, lfsPointerMsg)
 	default:
 		return nil, fmt.Errorf("torchfile: %s: not a PyTorch checkpoint (neither zip nor legacy torch.save format)", name)
@@ -377,15 +378,3 @@ func (t *tensor) isContiguous() bool {
 // A folder cloned from the Hugging Face Hub without git-lfs holds small
 // text pointers in place of the weights; say so rather than "corrupt".
 const lfsPointerMsg = "a Git LFS pointer file, not the weights: the folder was cloned without git-lfs; fetch the real file (git lfs pull, or download it again)"
-
-// isLFSPointer reports whether r is a Git LFS pointer file (small text
-// starting "version https://git-lfs.github.com/spec/").
-func isLFSPointer(r io.ReaderAt, size int64) bool {
-	const sig = "version https://git-lfs.github.com/spec/"
-	if size > 1024 {
-		return false
-	}
-	b := make([]byte, len(sig))
-	n, _ := r.ReadAt(b, 0)
-	return n == len(sig) && string(b) == sig
-}
