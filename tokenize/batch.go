@@ -29,27 +29,11 @@ func (t *Tokenizer) encodeBatch(n int, input func(int) (string, string, bool), o
 	if inner.Padding == PadLongest {
 		inner.Padding = PadNone // the batch-wide length is known only at the end
 	}
-	var next atomic.Int64
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				// Small blocks keep the load balanced when lengths vary.
-				lo := int(next.Add(8)) - 8
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+8, n); i++ {
-					a, b, pair := input(i)
-					out[i], errs[i] = t.encode(a, b, pair, inner)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	// Small blocks keep the load balanced when lengths vary.
+	parallelFor(n, 8, func(i int) {
+		a, b, pair := input(i)
+		out[i], errs[i] = t.encode(a, b, pair, inner)
+	})
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("input %d: %w", i, err)
@@ -69,21 +53,29 @@ func (t *Tokenizer) encodeBatch(n int, input func(int) (string, string, bool), o
 // TokenizeBatch tokenizes texts in parallel; result i belongs to texts[i].
 func (t *Tokenizer) TokenizeBatch(texts []string) [][]Token {
 	out := make([][]Token, len(texts))
+	parallelFor(len(texts), 1, func(i int) { out[i] = t.Tokenize(texts[i]) })
+	return out
+}
+
+// parallelFor calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines,
+// which take blocks of chunk consecutive indices from a shared counter.
+func parallelFor(n, chunk int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(texts)); w++ {
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(texts) {
+				lo := int(next.Add(int64(chunk))) - chunk
+				if lo >= n {
 					return
 				}
-				out[i] = t.Tokenize(texts[i])
+				for i := lo; i < min(lo+chunk, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return out
 }
