@@ -1,6 +1,8 @@
 package tokenize
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -26,6 +28,31 @@ func TestSaveDirRoundTrip(t *testing.T) {
 		if !slices.Equal(back.Tokenize(g.Text), cased.Tokenize(g.Text)) {
 			t.Fatalf("%q tokenizes differently after save", g.Text)
 		}
+	}
+}
+
+// TestSaveDirFiles: saved files are readable by others (0644, as bert and
+// train write theirs; os.CreateTemp alone gives 0600) and a missing folder
+// is named in the error rather than the hidden temporary file.
+func TestSaveDirFiles(t *testing.T) {
+	cased, _ := testTokenizers(t)
+	dir := t.TempDir()
+	if err := cased.SaveDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", name, st.Mode().Perm())
+		}
+	}
+	missing := filepath.Join(dir, "nope")
+	err := cased.SaveDir(missing)
+	if want := "save " + filepath.Join(missing, "vocab.txt") + ": no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("SaveDir into a missing folder: %v, want %q", err, want)
 	}
 }
 
