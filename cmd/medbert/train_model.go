@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -40,34 +39,6 @@ func (ts *tokenizerSetup) encode(text, pair string, maxLen int) ([]int, []int, e
 		return nil, nil, err
 	}
 	return e.IDs, e.TypeIDs, nil
-}
-
-// save writes vocab.txt and tokenizer_config.json (HF BertTokenizer keys)
-// into a model folder.
-func (ts *tokenizerSetup) save(dir string) error {
-	var b strings.Builder
-	for _, t := range ts.tok.Vocab().Tokens() {
-		b.WriteString(t)
-		b.WriteByte('\n')
-	}
-	if err := train.WriteFileAtomic(filepath.Join(dir, "vocab.txt"), []byte(b.String())); err != nil {
-		return err
-	}
-	s := ts.tok.Settings()
-	cfg := map[string]any{
-		"tokenizer_class": "BertTokenizer", "do_lower_case": s.DoLowerCase,
-		"tokenize_chinese_chars": s.TokenizeChineseChars, "strip_accents": s.StripAccents,
-		"unk_token": s.UnkToken, "sep_token": s.SepToken, "pad_token": s.PadToken,
-		"cls_token": s.ClsToken, "mask_token": s.MaskToken,
-	}
-	if s.ModelMaxLength > 0 {
-		cfg["model_max_length"] = s.ModelMaxLength
-	}
-	j, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return err
-	}
-	return train.WriteFileAtomic(filepath.Join(dir, "tokenizer_config.json"), append(j, '\n'))
 }
 
 // modelSetup is a seq-cls model with its tokenizer and label mapping.
@@ -142,7 +113,7 @@ func (ms *modelSetup) task(a *train.Args, trainEx, valEx []data.Example) (*train
 	}
 	return &train.SeqCls{
 		Model: ms.model, Labels: ms.model.Config.Labels(), Train: tr, Eval: ev, PadID: ms.tok.padID,
-		EvalBatchSize: a.PerDeviceEvalBatchSize, ClassWeights: w, SaveTokenizer: ms.tok.save,
+		EvalBatchSize: a.PerDeviceEvalBatchSize, ClassWeights: w, SaveTokenizer: ms.tok.tok.SaveDir,
 	}, nil
 }
 
