@@ -30,19 +30,11 @@ func texts(ex []data.Example) []string {
 // Evaluate trains on train and reports on eval. labels is id2label; every
 // example label must be in it.
 func Evaluate(train, eval []data.Example, labels []string, opts Options) (*Result, error) {
-	vocab, err := data.NewLabels(labels)
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	ytr, err := vocab.Encode(train)
+	ytr, yev, err := encodeLabels(train, eval, labels)
 	if err != nil {
 		return nil, err
 	}
-	yev, err := vocab.Encode(eval)
-	if err != nil {
-		return nil, err
-	}
-	m, err := Train(texts(train), ytr, vocab.Len(), opts)
+	m, err := Train(texts(train), ytr, len(labels), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -54,23 +46,30 @@ func Evaluate(train, eval []data.Example, labels []string, opts Options) (*Resul
 	return &Result{Model: m, Probs: probs, Report: rep}, nil
 }
 
+// encodeLabels maps the labels of both splits to ids in labels (id2label).
+func encodeLabels(train, eval []data.Example, labels []string) (ytr, yev []int, err error) {
+	vocab, err := data.NewLabels(labels)
+	if err != nil {
+		return nil, nil, fmt.Errorf("baseline: %w", err)
+	}
+	if ytr, err = vocab.Encode(train); err != nil {
+		return nil, nil, err
+	}
+	if yev, err = vocab.Encode(eval); err != nil {
+		return nil, nil, err
+	}
+	return ytr, yev, nil
+}
+
 // MajorityReport scores the trivial classifier that always predicts the
 // most frequent training label (lowest id on ties): the floor any model
 // must clear.
 func MajorityReport(train, eval []data.Example, labels []string) (*metrics.Report, error) {
-	vocab, err := data.NewLabels(labels)
+	ytr, yev, err := encodeLabels(train, eval, labels)
 	if err != nil {
 		return nil, err
 	}
-	ytr, err := vocab.Encode(train)
-	if err != nil {
-		return nil, err
-	}
-	yev, err := vocab.Encode(eval)
-	if err != nil {
-		return nil, err
-	}
-	count := make([]int, vocab.Len())
+	count := make([]int, len(labels))
 	for _, y := range ytr {
 		count[y]++
 	}
