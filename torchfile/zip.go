@@ -134,19 +134,7 @@ func attachZipEntry(st *storage, zf *zip.File, r io.ReaderAt, fileSize int64) er
 		if zf.CompressedSize64 != n || off < 0 || off > fileSize || int64(n) > fileSize-off {
 			return fmt.Errorf("record of %d bytes at offset %d runs past the end of the file (%d bytes): truncated?", n, off, fileSize)
 		}
-		st.read = func(p []byte, at int64) error {
-			if at < 0 || at+int64(len(p)) > st.nbytes {
-				return fmt.Errorf("read of %d bytes at %d outside storage of %d bytes", len(p), at, st.nbytes)
-			}
-			got, err := r.ReadAt(p, off+at)
-			if got == len(p) {
-				return nil
-			}
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
+		attachRange(st, r, off, int64(n))
 		return nil
 	}
 	if n > zf.CompressedSize64*maxDeflateRatio {
