@@ -37,15 +37,35 @@ func LoadDirWith(dir string, lower *bool) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lower != nil {
-		s.DoLowerCase = *lower
-		s.LowerCaseReason = fmt.Sprintf("override: do_lower_case=%v requested (folder said: %s)", *lower, s.LowerCaseReason)
-	}
+	s.OverrideLowerCase(lower)
 	t, err := New(v, s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return t, nil
+}
+
+// OverrideLowerCase applies an explicit casing choice (a --lower/--no-lower
+// flag) when lower is non-nil, keeping the replaced decision's reason in
+// LowerCaseReason; with nil it changes nothing.
+func (s *Settings) OverrideLowerCase(lower *bool) {
+	if lower != nil {
+		s.DoLowerCase = *lower
+		s.LowerCaseReason = fmt.Sprintf("override: do_lower_case=%v requested (folder said: %s)", *lower, s.LowerCaseReason)
+	}
+}
+
+// VocabSettings returns BertTokenizer's defaults for a bare vocabulary with
+// no tokenizer_config.json: casing *lower when given, else InferLowerCase's
+// decision, with the reason in LowerCaseReason.
+func VocabSettings(v *Vocab, lower *bool) Settings {
+	doLower, reason := InferLowerCase(v)
+	if lower != nil {
+		doLower, reason = *lower, fmt.Sprintf("override: do_lower_case=%v requested", *lower)
+	}
+	s := DefaultSettings(doLower)
+	s.LowerCaseReason = reason
+	return s
 }
 
 // ReadDir reads the settings and vocabulary of a model folder without

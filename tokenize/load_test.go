@@ -208,3 +208,28 @@ func TestInferLowerCaseExample(t *testing.T) {
 		t.Errorf("lower %v, reason %q", lower, reason)
 	}
 }
+
+// VocabSettings infers casing unless told; OverrideLowerCase keeps the
+// replaced reason.
+func TestVocabSettingsOverride(t *testing.T) {
+	v, err := NewVocab("t", []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "ab", "ℝ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := VocabSettings(v, nil)
+	if !s.DoLowerCase || !strings.Contains(s.LowerCaseReason, "only 1 tokens") {
+		t.Errorf("inferred: lower %v, reason %q", s.DoLowerCase, s.LowerCaseReason)
+	}
+	no := false
+	if s := VocabSettings(v, &no); s.DoLowerCase || s.LowerCaseReason != "override: do_lower_case=false requested" {
+		t.Errorf("override: lower %v, reason %q", s.DoLowerCase, s.LowerCaseReason)
+	}
+	s.OverrideLowerCase(nil)
+	if !s.DoLowerCase {
+		t.Error("OverrideLowerCase(nil) changed the casing")
+	}
+	s.OverrideLowerCase(&no)
+	if s.DoLowerCase || !strings.HasPrefix(s.LowerCaseReason, "override: do_lower_case=false requested (folder said: no tokenizer_config.json") {
+		t.Errorf("OverrideLowerCase: lower %v, reason %q", s.DoLowerCase, s.LowerCaseReason)
+	}
+}

@@ -157,13 +157,7 @@ func loadCLITokenizer(model, vocab string, override *bool) (*tokenize.Tokenizer,
 	if err != nil {
 		return nil, err
 	}
-	lower, reason := tokenize.InferLowerCase(v)
-	if override != nil {
-		lower, reason = *override, fmt.Sprintf("override: do_lower_case=%v requested", *override)
-	}
-	s := tokenize.DefaultSettings(lower)
-	s.LowerCaseReason = reason
-	return tokenize.New(v, s)
+	return tokenize.New(v, tokenize.VocabSettings(v, override))
 }
 
 func toOutput(e *tokenize.Encoding, a, b string, pair, padded, chars bool) tokenizeOutput {

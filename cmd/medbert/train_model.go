@@ -225,12 +225,7 @@ func newModelSetup(cfg *bert.Config, v *tokenize.Vocab, labels []string, seed ui
 	if err != nil {
 		return nil, err
 	}
-	doLower, reason := tokenize.InferLowerCase(v)
-	if lower != nil {
-		doLower, reason = *lower, fmt.Sprintf("override: do_lower_case=%v requested", *lower)
-	}
-	s := tokenize.DefaultSettings(doLower)
-	s.LowerCaseReason = reason
+	s := tokenize.VocabSettings(v, lower)
 	s.ModelMaxLength = cfg.MaxPositionEmbeddings
 	tok, err := tokenize.New(v, s)
 	if err != nil {
@@ -256,10 +251,7 @@ func loadTokenizerDirWith(dir string, cfg *bert.Config, lower *bool) (*tokenize.
 	if err != nil {
 		return nil, err
 	}
-	if lower != nil {
-		s.DoLowerCase = *lower
-		s.LowerCaseReason = fmt.Sprintf("override: do_lower_case=%v requested (folder said: %s)", *lower, s.LowerCaseReason)
-	}
+	s.OverrideLowerCase(lower)
 	if s.ModelMaxLength <= 0 || s.ModelMaxLength > cfg.MaxPositionEmbeddings {
 		s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, 512)
 	}
