@@ -70,12 +70,9 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--dtype %q: want f32, f16 or bf16", *dtype)
 	}
-	if err := checkDistinctDirs(*model, *output); err != nil {
+	outFile, err := checkOutputFolder(*model, *output, *force)
+	if err != nil {
 		return err
-	}
-	outFile := filepath.Join(*output, "model.safetensors")
-	if _, err := os.Stat(outFile); err == nil && !*force {
-		return fmt.Errorf("%s already exists (use --force to replace it)", outFile)
 	}
 
 	src, kind, err := torchfile.OpenWeights(*model)
@@ -116,6 +113,20 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "warning: the input folder has no config.json; the output cannot be loaded without one")
 	}
 	return nil
+}
+
+// checkOutputFolder is the shared check of convert and quantize: the
+// output folder is not the input one, and its model.safetensors, returned,
+// is only replaced with --force.
+func checkOutputFolder(model, output string, force bool) (string, error) {
+	if err := checkDistinctDirs(model, output); err != nil {
+		return "", err
+	}
+	outFile := filepath.Join(output, bert.FileSafetensors)
+	if _, err := os.Stat(outFile); err == nil && !force {
+		return "", fmt.Errorf("%s already exists (use --force to replace it)", outFile)
+	}
+	return outFile, nil
 }
 
 // checkDistinctDirs refuses an output folder that is the input folder

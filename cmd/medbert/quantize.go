@@ -51,12 +51,9 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("want --model DIR and --output DIR and no other arguments")
 	}
-	if err := checkDistinctDirs(*model, *output); err != nil {
+	outFile, err := checkOutputFolder(*model, *output, *force)
+	if err != nil {
 		return err
-	}
-	outFile := filepath.Join(*output, bert.FileSafetensors)
-	if _, err := os.Stat(outFile); err == nil && !*force {
-		return fmt.Errorf("%s already exists (use --force to replace it)", outFile)
 	}
 	m, _, err := bert.Load(*model, bert.LoadOptions{Head: *head})
 	if err != nil {
