@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -453,5 +454,29 @@ func TestLFSPointer(t *testing.T) {
 	os.WriteFile(p, bytes.Repeat([]byte("v"), 80), 0o644)
 	if _, err := Open(p); err == nil || strings.Contains(err.Error(), "Git LFS pointer") {
 		t.Errorf("non-pointer: %v", err)
+	}
+}
+
+// TestWriteAtomicFillError: a failing fill leaves the old file untouched and
+// no temporary file behind; a successful one gives mode 0644.
+func TestWriteAtomicFillError(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.json")
+	if err := WriteAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("old")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := WriteAtomic(p, func(w io.Writer) error { w.Write([]byte("partial")); return boom })
+	if !errors.Is(err, boom) || err.Error() != p+": write: boom" {
+		t.Errorf("fill error: %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Errorf("file after a failed write: %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("leftover temp files: %v", ents)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("mode: %v %v", st, err)
 	}
 }

@@ -76,19 +76,37 @@ func BF16FromF32(name string, shape []int, data []float32) Tensor {
 	return Tensor{Name: name, DType: DTypeBF16, Shape: slices.Clone(shape), Data: b}
 }
 
-// Write writes tensors and metadata to path atomically: a temporary file in
-// the same directory is written, fsynced and renamed over path, and the
-// directory is fsynced, so readers see the old file or the complete new one.
-func Write(path string, tensors []Tensor, metadata map[string]string) (err error) {
+// Write writes tensors and metadata to path atomically (WriteAtomic):
+// readers see the old file or the complete new one.
+func Write(path string, tensors []Tensor, metadata map[string]string) error {
 	hdr, order, err := encodeHeader(tensors, metadata)
 	if err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
+	err = WriteAtomic(path, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := writeBody(w, hdr, order); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	return nil
+}
+
+// WriteAtomic writes path with fill through a temporary file in the same
+// directory, which is made mode 0644, fsynced and renamed over path; the
+// directory is then fsynced. A crash leaves the old file or the complete
+// new one, never a torn one. Errors name path, never the temporary file,
+// and carry no package prefix: torchfile and optim write their files with
+// it too, so the sequence lives in one place.
+func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		// Name the file the caller asked for, not our temporary one.
-		return fmt.Errorf("safetensors: cannot write %s: %w", path, pathErrCause(err))
+		return fmt.Errorf("cannot write %s: %w", path, pathErrCause(err))
 	}
 	defer func() {
 		if err != nil {
@@ -96,24 +114,20 @@ func Write(path string, tensors []Tensor, metadata map[string]string) (err error
 			os.Remove(tmp.Name())
 		}
 	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err = writeBody(w, hdr, order); err != nil {
-		return fmt.Errorf("safetensors: %s: write: %w", path, err)
-	}
-	if err = w.Flush(); err != nil {
-		return fmt.Errorf("safetensors: %s: write: %w", path, err)
+	if err = fill(tmp); err != nil {
+		return fmt.Errorf("%s: write: %w", path, err)
 	}
 	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, pathErrCause(err))
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %s: fsync: %w", path, err)
+		return fmt.Errorf("%s: fsync: %w", path, pathErrCause(err))
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: %s: close: %w", path, err)
+		return fmt.Errorf("%s: close: %w", path, pathErrCause(err))
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: cannot write %s: %w", path, pathErrCause(err))
+		return fmt.Errorf("cannot write %s: %w", path, pathErrCause(err))
 	}
 	return syncDir(dir)
 }
@@ -142,7 +156,7 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil && !isSyncUnsupported(err) {
-		return fmt.Errorf("safetensors: fsync %s: %w", dir, err)
+		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
+
+	"github.com/medbert/medbert/safetensors"
 )
 
 // Tensor is one tensor for WriteZip / WriteLegacy: contiguous C-order
@@ -246,38 +246,11 @@ func (p *pickler) int(v int64) *pickler {
 	return p
 }
 
-// writeAtomic writes path via a temporary file in the same folder, fsync
-// and rename, so a reader never sees a partial checkpoint.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// writeAtomic writes path atomically with safetensors.WriteAtomic (temp
+// file, fsync, rename), so a reader never sees a partial checkpoint.
+func writeAtomic(path string, fill func(io.Writer) error) error {
+	if err := safetensors.WriteAtomic(path, fill); err != nil {
 		return fmt.Errorf("torchfile: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return fmt.Errorf("torchfile: %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("torchfile: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("torchfile: %s: fsync: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("torchfile: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("torchfile: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: makes the rename durable where supported
-		d.Close()
 	}
 	return nil
 }
