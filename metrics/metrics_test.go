@@ -76,6 +76,10 @@ func TestThresholdForRecall(t *testing.T) {
 	if _, err := ThresholdForRecall(y, s, 0); err == nil {
 		t.Error("target 0 accepted")
 	}
+	// The one-class error names this function's quantity, not AUC.
+	if _, err := ThresholdForRecall([]int{1, 1}, []float64{0.4, 0.6}, 0.5); err == nil || !strings.Contains(err.Error(), "threshold for recall") {
+		t.Errorf("one class: %v", err)
+	}
 }
 
 func TestSensitivitySpecificity(t *testing.T) {

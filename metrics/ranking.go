@@ -55,10 +55,12 @@ func binaryCurve(pos []bool, scores []float64) (curve, error) {
 	return c, nil
 }
 
-func bothClasses(c curve) error {
+// bothClasses fails unless the labels hold both classes; what names the
+// quantity that needs them, for the error.
+func bothClasses(c curve, what string) error {
 	n := len(c.tps)
 	if n == 0 || c.tps[n-1] == 0 || c.fps[n-1] == 0 {
-		return fmt.Errorf("metrics: only one class present in the true labels; AUC is undefined")
+		return fmt.Errorf("metrics: only one class present in the true labels; %s is undefined", what)
 	}
 	return nil
 }
@@ -72,7 +74,7 @@ func rocAUC(pos []bool, scores []float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := bothClasses(c); err != nil {
+	if err := bothClasses(c, "AUC"); err != nil {
 		return 0, err
 	}
 	var area2, prevTP, prevFP int64 // twice the area, in count units
@@ -240,7 +242,7 @@ func ThresholdForRecall(yTrue []int, scores []float64, target float64) (Operatin
 	if err != nil {
 		return OperatingPoint{}, err
 	}
-	if err := bothClasses(c); err != nil {
+	if err := bothClasses(c, "a threshold for recall (and its specificity)"); err != nil {
 		return OperatingPoint{}, err
 	}
 	P, N := float64(c.tps[len(c.tps)-1]), float64(c.fps[len(c.fps)-1])
