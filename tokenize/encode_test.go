@@ -161,6 +161,11 @@ func TestEncodeSingle(t *testing.T) {
 	if got, want := e.CharOffsets("Sjögren 5 µg", ""), [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 7}, {8, 9}, {10, 11}, {11, 12}}; !slices.Equal(got, want) {
 		t.Fatalf("char offsets %v, want %v", got, want)
 	}
+	// RuneOffsets does the same for bare spans, also out of order, and an
+	// invalid byte (\xff) counts as one code point.
+	if got, want := RuneOffsets("Sjögren\xff µg", [][2]int{{2, 4}, {0, 8}, {10, 13}}), [][2]int{{2, 3}, {0, 7}, {9, 11}}; !slices.Equal(got, want) {
+		t.Fatalf("RuneOffsets %v, want %v", got, want)
+	}
 }
 
 func TestTruncationAndWindows(t *testing.T) {
