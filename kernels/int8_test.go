@@ -133,6 +133,12 @@ func TestGemmU8S8Extreme(t *testing.T) {
 			t.Errorf("%s: got %v, want [%d %d]", im.name, c, -127*128*k, 127*127*k)
 		}
 	}
+	// The public entry point (active impl) gives the same.
+	c := make([]int32, 2)
+	GemmU8S8(1, a, k, PackInt8(2, k, w), c, 2)
+	if c[0] != -127*128*k || c[1] != 127*127*k {
+		t.Errorf("GemmU8S8 (%s): got %v, want [%d %d]", Int8Impl(), c, -127*128*k, 127*127*k)
+	}
 }
 
 func TestPackInt8RoundTrip(t *testing.T) {
