@@ -51,7 +51,7 @@ func init() {
 	}
 }
 
-// bmpFlags caches runeFlags for the Basic Multilingual Plane; it is built on
+// bmpFlags caches computeFlags for the Basic Multilingual Plane; it is built on
 // first use (about 10 ms) so that programs that never see non-ASCII text,
 // and package init, do not pay for it.
 var (
