@@ -87,7 +87,7 @@ func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped,
 		case tok == "":
 			curErr = &RowError{pos, "token", errEmpty}
 		case len(cols) < 2 && !opt.Unlabeled:
-			curErr = &RowError{pos, "tag", fmt.Errorf("missing: want token<TAB>tag, got %q", abbreviate(text))}
+			curErr = &RowError{pos, "tag", fmt.Errorf("missing: want token<TAB>tag, got %d column(s)", len(cols))}
 		case len(cols) >= 2:
 			tag := strings.TrimSpace(cols[len(cols)-1])
 			if !validTag(tag) {

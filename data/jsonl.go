@@ -106,7 +106,28 @@ func jsonScalar(raw json.RawMessage, allowNumber bool) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("want a string, got %s", abbreviate(string(raw)))
+	// Name the JSON kind, never the value: the field may hold patient text.
+	return "", fmt.Errorf("want a string, got %s", jsonKind(raw))
+}
+
+// jsonKind names the kind of a raw JSON value (object, array, number, ...).
+func jsonKind(raw []byte) string {
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case s == "":
+		return "nothing"
+	case s[0] == '{':
+		return "an object"
+	case s[0] == '[':
+		return "an array"
+	case s == "true" || s == "false":
+		return "a boolean"
+	case s == "null":
+		return "null"
+	case s[0] == '"':
+		return "a string"
+	}
+	return "a number"
 }
 
 func abbreviate(s string) string {
