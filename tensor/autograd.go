@@ -16,6 +16,14 @@ import (
 type node struct {
 	inputs   []*Tensor
 	backward func(dy []float32)
+	// view marks an output that shares its input's Data (Reshape): FreeGraph
+	// must not pool it, the input (maybe a parameter) still owns it.
+	view bool
+	// saved lists large op-owned buffers the backward reads besides the
+	// inputs' and output's Data (dropout masks, attention probabilities),
+	// so FreeGraph can pool them too (and empty them if they were returned
+	// to the caller, like the probabilities).
+	saved []*Tensor
 }
 
 // noGradDepth counts active NoGrad scopes across the whole process.
@@ -68,13 +76,20 @@ func (out *Tensor) record(backward func(dy []float32), inputs ...*Tensor) {
 	out.node = &node{inputs: ins, backward: backward}
 }
 
+// save registers op-owned buffers that the backward of out reads, so that
+// FreeGraph can return them to the pool. Only buffers nothing outside the
+// graph keeps (see FreeGraph) belong here.
+func (out *Tensor) save(bufs ...*Tensor) {
+	out.node.saved = append(out.node.saved, bufs...)
+}
+
 // Backward computes d(t)/d(x) for every tensor x that t depends on and that
 // requires a gradient, accumulating (+=) into x.Grad. t must hold exactly one
 // element (a loss). Leaf gradients keep accumulating across calls until
 // ZeroGrad; gradients of intermediate tensors are recomputed from zero on each
 // call and dropped afterwards unless RetainGrad was called. The graph is kept,
 // so Backward may run again on the same t (like torch retain_graph=True);
-// dropping t frees it.
+// dropping t frees it, and FreeGraph hands its buffers to the next step.
 func (t *Tensor) Backward() {
 	if len(t.Data) != 1 {
 		panic(fmt.Sprintf("tensor: Backward on non-scalar shape %v", t.Shape))

@@ -73,3 +73,36 @@ func TestBackwardRecyclesGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestBufPoolEvictsOtherLengths fills a shrunken pool with one length, then
+// frees a buffer of another length: it must evict the old length to fit
+// instead of being dropped.
+func TestBufPoolEvictsOtherLengths(t *testing.T) {
+	old := poolMaxFloats
+	defer func() { poolMaxFloats = old }()
+	drainPool()
+	n, m := poolMinLen, poolMinLen+1
+	poolMaxFloats = 3 * n
+	for range 3 {
+		freeBuf(make([]float32, n))
+	}
+	if got := pooledFloats(); got != 3*n {
+		t.Fatalf("pool holds %d floats, want %d", got, 3*n)
+	}
+	b := make([]float32, m)
+	freeBuf(b)
+	if got := pooledFloats(); got != n+m {
+		t.Fatalf("after freeing a new length the pool holds %d floats, want %d (two old buffers evicted)", got, n+m)
+	}
+	if c := newBuf(m); &c[0] != &b[0] {
+		t.Error("the buffer of the new length was not kept")
+	}
+	drainPool()
+}
+
+// drainPool empties the pool (tests only).
+func drainPool() {
+	bufPool.Lock()
+	bufPool.free, bufPool.floats = nil, 0
+	bufPool.Unlock()
+}

@@ -46,8 +46,13 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 	hd := hidden / heads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	ss := seq * seq
-	ctx = Zeros(q.Shape...)
-	probs = Zeros(batch, heads, seq, seq)
+	// Both are fully written by GEMMs with beta 0 when there is anything to
+	// compute (hd > 0; batch·seq == 0 returns them empty).
+	if hd > 0 {
+		ctx, probs = empty(q.Shape...), empty(batch, heads, seq, seq)
+	} else {
+		ctx, probs = Zeros(q.Shape...), Zeros(batch, heads, seq, seq)
+	}
 	track := tracking(q, k, v)
 	if batch*seq == 0 {
 		return ctx, probs
@@ -81,7 +86,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 		if p < 1 {
 			keepScale = 1 / (1 - p)
 		}
-		dropped = newBuf(len(probs.Data))
+		dropped = newBufDirty(len(probs.Data)) // dropInto writes every element
 		dropInto(dropped, probs.Data, nil, p, keepScale, rng)
 	}
 	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
@@ -96,7 +101,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 			return
 		}
 		// dP = d(loss)/d(dropped probs) = dctx_h · v_hᵀ
-		dP := newBuf(len(probs.Data))
+		dP := newBufDirty(len(probs.Data)) // the GEMM's beta 0 overwrites it
 		kernels.SgemmBatch(false, true, seq, seq, hd, 1, dctx, hidden, hOff, v.Data, hidden, hOff, 0, dP, seq, pOff)
 		if p > 0 {
 			// A kept entry has dropped = probs·keepScale != 0 whenever
@@ -122,5 +127,9 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 		}
 		freeBuf(dS)
 	}, q, k, v)
+	ctx.save(probs)
+	if p > 0 {
+		ctx.save(&Tensor{Data: dropped})
+	}
 	return ctx, probs
 }

@@ -12,7 +12,7 @@ import (
 // Add returns a + b for tensors of the same shape. Backward: da += dy, db += dy.
 func Add(a, b *Tensor) *Tensor {
 	sameShape("Add", a, b)
-	y := Zeros(a.Shape...)
+	y := empty(a.Shape...)
 	kernels.Add(y.Data, a.Data, b.Data)
 	if tracking(a, b) {
 		y.record(func(dy []float32) {
@@ -38,7 +38,7 @@ func AddBias(x, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("tensor: AddBias: %v does not broadcast over %v", b.Shape, x.Shape))
 	}
 	rows := x.Size() / nb
-	y := Zeros(x.Shape...)
+	y := empty(x.Shape...)
 	for r := 0; r < rows; r++ {
 		kernels.Add(y.Data[r*nb:(r+1)*nb], x.Data[r*nb:(r+1)*nb], b.Data)
 	}
@@ -62,7 +62,7 @@ func AddBias(x, b *Tensor) *Tensor {
 // Backward: da += dy∘b, db += dy∘a.
 func Mul(a, b *Tensor) *Tensor {
 	sameShape("Mul", a, b)
-	y := Zeros(a.Shape...)
+	y := empty(a.Shape...)
 	for i, v := range a.Data {
 		y.Data[i] = v * b.Data[i]
 	}
@@ -117,7 +117,7 @@ func Tanh(a *Tensor) *Tensor {
 // GELU returns the exact erf GELU 0.5·x·(1+erf(x/√2)) elementwise (HF "gelu").
 // Backward: da += dy·gelu'(x), using the saved input.
 func GELU(a *Tensor) *Tensor {
-	y := Zeros(a.Shape...)
+	y := empty(a.Shape...)
 	kernels.GELU(y.Data, a.Data)
 	if tracking(a) {
 		y.record(func(dy []float32) { kernels.GELUBackward(a.grad(), a.Data, dy) }, a)
@@ -163,11 +163,11 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 	if p < 1 {
 		scale = 1 / (1 - p)
 	}
-	y := Zeros(x.Shape...)
+	y := empty(x.Shape...)
 	track := tracking(x)
 	var mask []float32 // scale where kept, 0 where dropped; only when tracking
 	if track {
-		mask = newBuf(len(x.Data))
+		mask = newBufDirty(len(x.Data)) // dropInto writes every element
 	}
 	dropInto(y.Data, x.Data, mask, p, scale, rng)
 	if track {
@@ -177,6 +177,7 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 				dx[i] += g * mask[i]
 			}
 		}, x)
+		y.save(&Tensor{Data: mask})
 	}
 	return y
 }

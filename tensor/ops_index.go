@@ -31,6 +31,7 @@ func Reshape(t *Tensor, shape ...int) *Tensor {
 	y := &Tensor{Data: t.Data, Shape: s}
 	if tracking(t) {
 		y.record(func(dy []float32) { kernels.Axpy(1, dy, t.grad()) }, t)
+		y.node.view = true
 	}
 	return y
 }

@@ -24,7 +24,14 @@ func Linear(x, w, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("tensor: Linear: bias %v for %d outputs", b.Shape, out))
 	}
 	rows := x.Size() / max(in, 1)
-	y := Zeros(withLast(x.Shape, out)...)
+	// Every element is written: by the bias copy, or by the GEMM with beta 0
+	// (which does not read C) as long as there is a product to sum.
+	var y *Tensor
+	if b != nil || in > 0 {
+		y = empty(withLast(x.Shape, out)...)
+	} else {
+		y = Zeros(withLast(x.Shape, out)...)
+	}
 	var beta float32
 	if b != nil {
 		for r := 0; r < rows; r++ {

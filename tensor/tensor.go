@@ -51,6 +51,12 @@ func Zeros(shape ...int) *Tensor {
 	return &Tensor{Data: newBuf(numel(shape)), Shape: slices.Clone(shape)}
 }
 
+// empty returns a tensor of the given shape with arbitrary contents, for
+// ops that write every element of their output.
+func empty(shape ...int) *Tensor {
+	return &Tensor{Data: newBufDirty(numel(shape)), Shape: slices.Clone(shape)}
+}
+
 // Scalar returns a 0-dim tensor holding v.
 func Scalar(v float32) *Tensor { return &Tensor{Data: []float32{v}, Shape: []int{}} }
 
