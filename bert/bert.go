@@ -66,7 +66,9 @@ type Options struct {
 // gradients are enabled, so Loss.Backward() fills every parameter's Grad.
 type Output struct {
 	Loss *tensor.Tensor // scalar; nil without labels
-	// Logits: seqcls (B, num_labels), tokencls (B, S, num_labels), mlm (B, S, V).
+	// Logits: seqcls (B, num_labels), tokencls (B, S, num_labels), mlm
+	// (B, S, V); in training mode with labels, mlm decodes only the labelled
+	// positions: (n, V), their rows in batch-major order.
 	Logits                 *tensor.Tensor
 	StartLogits, EndLogits *tensor.Tensor   // qa: (B, S) each
 	LastHiddenState        *tensor.Tensor   // (B, S, H)

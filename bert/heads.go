@@ -146,7 +146,9 @@ type BertPredictionHeadTransform struct {
 // transform(sequence_output)·Wᵀ + bias, where the decoder weight W IS
 // bert.embeddings.word_embeddings.weight (tied) and the decoder bias IS
 // cls.predictions.bias; gradients of both uses of W add up in one tensor.
-// loss = CrossEntropy over the vocabulary, ignore_index -100.
+// loss = CrossEntropy over the vocabulary, ignore_index -100. In training
+// mode with labels, only the labelled positions are decoded (Output.Logits
+// is then (labelled positions, V)), which gives the same loss and gradients.
 // https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/modeling_bert.py#L700
 // https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/modeling_bert.py#L1337
 type BertForMaskedLM struct {
@@ -157,19 +159,46 @@ type BertForMaskedLM struct {
 }
 
 func (h *BertForMaskedLM) forward(r *run, t trunkOut, lb *Labels, out *Output) error {
-	x := h.Transform.LayerNorm.Forward(activate(h.Transform.Act, r.linear(h.Transform.Dense, t.last)))
-	out.Logits = tensor.Linear(x, h.Decoder, h.Bias) // (B, S, V)
-	if lb == nil || lb.Class == nil {
-		return nil
+	hasLabels := lb != nil && lb.Class != nil
+	if hasLabels {
+		if len(lb.Class) != r.batch*r.seq {
+			return fmt.Errorf("masked-LM labels: got %d, want batch×seq = %d", len(lb.Class), r.batch*r.seq)
+		}
+		if err := checkClassLabels(lb.Class, h.VocabSize, "masked-LM label"); err != nil {
+			return err
+		}
 	}
-	if len(lb.Class) != r.batch*r.seq {
-		return fmt.Errorf("masked-LM labels: got %d, want batch×seq = %d", len(lb.Class), r.batch*r.seq)
+	x, labels := t.last, []int(nil)
+	if hasLabels {
+		labels = lb.Class
+		if r.training {
+			// Positions labelled -100 add nothing to the loss or to any
+			// gradient, and the transform and decoder work row by row, so
+			// in training only the labelled rows (15% in BERT
+			// pre-training) go through them: the (S·B, V) decoder GEMM is
+			// the largest of the step. Loss and gradients are HF's.
+			x, labels = labelledRows(t.last, lb.Class)
+		}
 	}
-	if err := checkClassLabels(lb.Class, h.VocabSize, "masked-LM label"); err != nil {
-		return err
+	x = h.Transform.LayerNorm.Forward(activate(h.Transform.Act, r.linear(h.Transform.Dense, x)))
+	out.Logits = tensor.Linear(x, h.Decoder, h.Bias) // (B, S, V), or (labelled, V)
+	if hasLabels {
+		out.Loss = tensor.CrossEntropy(out.Logits, labels, IgnoreIndex, nil)
 	}
-	out.Loss = tensor.CrossEntropy(out.Logits, lb.Class, IgnoreIndex, nil)
 	return nil
+}
+
+// labelledRows selects the rows of last (B, S, H) whose label is not
+// IgnoreIndex, as (n, H), and their labels.
+func labelledRows(last *tensor.Tensor, labels []int) (*tensor.Tensor, []int) {
+	var rows, sel []int
+	for i, l := range labels {
+		if l != IgnoreIndex {
+			rows = append(rows, i)
+			sel = append(sel, l)
+		}
+	}
+	return tensor.SelectRows(last, rows), sel
 }
 
 func (h *BertForMaskedLM) params() []Param {
