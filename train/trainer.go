@@ -265,6 +265,7 @@ func (t *Trainer) step(batches [][]int) (loss float64, seqs int, err error) {
 			l = tensor.Scale(l, 1/float32(len(batches)))
 		}
 		l.Backward()
+		l.FreeGraph() // hand the micro-batch's activations back to the buffer pool
 		loss += v / float64(len(batches))
 		seqs += len(idx)
 	}

@@ -146,7 +146,18 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	slices.Sort(times)
 	med := median(times)
 
-	flops := forwardFLOPs(m.Config, m.Head, *batch, *seq)
+	// The MLM decoder runs on every position in a forward pass, but in
+	// training only on the labelled ones (bert skips the rest).
+	decoded := *batch * *seq
+	if *train && m.Head == bert.HeadMLM {
+		decoded = 0
+		for _, l := range labels.Class {
+			if l != bert.IgnoreIndex {
+				decoded++
+			}
+		}
+	}
+	flops := forwardFLOPs(m.Config, m.Head, *batch, *seq, decoded)
 	mode := "forward"
 	if *train {
 		flops *= 3 // backward ≈ two GEMMs per forward GEMM
@@ -288,6 +299,7 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error
 			return err
 		}
 		out.Loss.Backward()
+		out.Loss.FreeGraph() // hand the step's activations back to the buffer pool
 		if opt == nil {
 			for _, p := range m.Params() {
 				ops = append(ops, optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad})
@@ -312,8 +324,9 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error
 // elementwise ops, softmax and layer norms are < 1% and not counted):
 //
 //	per layer and token: q, k, v, output 4·2H², FFN 2·2HI, attention
-//	q·kᵀ and p·v 2·2SH; pooler 2·B·H²; the head's Linear layers.
-func forwardFLOPs(c *bert.Config, head string, batch, seq int) float64 {
+//	q·kᵀ and p·v 2·2SH; pooler 2·B·H²; the head's Linear layers (the MLM
+//	transform and decoder on decoded rows).
+func forwardFLOPs(c *bert.Config, head string, batch, seq, decoded int) float64 {
 	b, s := float64(batch), float64(seq)
 	h, i, v := float64(c.HiddenSize), float64(c.IntermediateSize), float64(c.VocabSize)
 	tok := b * s
@@ -328,7 +341,8 @@ func forwardFLOPs(c *bert.Config, head string, batch, seq int) float64 {
 	case bert.HeadQA:
 		f += 2 * tok * h * 2
 	case bert.HeadMLM:
-		f += 2*tok*h*h + 2*tok*h*v
+		d := float64(decoded)
+		f += 2*d*h*h + 2*d*h*v
 	}
 	return f
 }

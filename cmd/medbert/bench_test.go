@@ -76,12 +76,12 @@ func TestBenchFLOPsCountTheHeads(t *testing.T) {
 	}
 	// bert-base, batch 8 × seq 128: 12·1024·(8·768² + 4·768·3072 + 4·128·768)
 	// = 178,778,013,696, plus the pooler 2·8·768² = 9,437,184.
-	if got, want := forwardFLOPs(cfg, bert.HeadBase, 8, 128), 178778013696.0+9437184; got != want {
+	if got, want := forwardFLOPs(cfg, bert.HeadBase, 8, 128, 1024), 178778013696.0+9437184; got != want {
 		t.Errorf("base: %.0f FLOP, want %.0f", got, want)
 	}
-	base := forwardFLOPs(cfg, bert.HeadBase, 8, 128) - 9437184
+	base := forwardFLOPs(cfg, bert.HeadBase, 8, 128, 1024) - 9437184
 	// The MLM decoder is a 1024×768 · 768×28996 GEMM after a 768² transform.
-	if got, want := forwardFLOPs(cfg, bert.HeadMLM, 8, 128)-base, 2*1024*768*768+2*1024*768*28996.0; got != want {
+	if got, want := forwardFLOPs(cfg, bert.HeadMLM, 8, 128, 1024)-base, 2*1024*768*768+2*1024*768*28996.0; got != want {
 		t.Errorf("mlm head: %.0f FLOP, want %.0f", got, want)
 	}
 }
