@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/torchfile"
 )
 
@@ -139,14 +138,6 @@ func OpenWeights(dir string) (WeightSource, string, error) {
 		return nil, "", err
 	}
 	return src, p, nil
-}
-
-func openSafetensors(path string) (WeightSource, error) {
-	f, err := safetensors.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
 }
 
 // LoadWeights copies the source's tensors into the model's parameters

@@ -87,13 +87,13 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatalf("temporary files left behind: %v", ents)
 	}
 	missing := filepath.Join(dir, "missing", "x")
-	if err := WriteFileAtomic(missing, nil); err == nil || err.Error() != "write "+missing+": no such file or directory" {
+	if err := WriteFileAtomic(missing, nil); err == nil || err.Error() != "cannot write "+missing+": no such file or directory" {
 		t.Fatalf("write into a missing folder: %v", err)
 	}
 	// Renaming over a folder fails; the error names the target.
 	os.Mkdir(filepath.Join(dir, "d"), 0o755)
 	os.WriteFile(filepath.Join(dir, "d", "f"), nil, 0o644)
-	if err := WriteFileAtomic(filepath.Join(dir, "d"), nil); err == nil || !strings.HasPrefix(err.Error(), "write "+filepath.Join(dir, "d")+": ") {
+	if err := WriteFileAtomic(filepath.Join(dir, "d"), nil); err == nil || !strings.HasPrefix(err.Error(), "cannot write "+filepath.Join(dir, "d")+": ") {
 		t.Fatalf("write over a folder: %v", err)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
