@@ -62,14 +62,7 @@ func openLegacy(r io.ReaderAt, size int64, name string) (*File, error) {
 	}
 
 	storages := map[string]*storage{}
-	u := &pickle.Unpickler{
-		FindClass: findClass,
-		Call:      call,
-		Build:     build,
-		PersistentLoad: func(pid any) (any, error) {
-			return persistentLoad(pid, storages, true)
-		},
-	}
+	u := stateDictUnpickler(storages, true)
 	obj, err := next(u, "state_dict")
 	if err != nil {
 		return nil, err

@@ -59,14 +59,7 @@ func openZip(r io.ReaderAt, size int64, name string) (*File, error) {
 	}
 
 	storages := map[string]*storage{}
-	u := &pickle.Unpickler{
-		FindClass: findClass,
-		Call:      call,
-		Build:     build,
-		PersistentLoad: func(pid any) (any, error) {
-			return persistentLoad(pid, storages, false)
-		},
-	}
+	u := stateDictUnpickler(storages, false)
 	obj, _, err := u.LoadBytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
@@ -166,6 +159,20 @@ func attachZipEntry(st *storage, zf *zip.File, r io.ReaderAt, fileSize int64) er
 // where view_metadata is None or (view_key, offset, view_numel) for views
 // into a larger root storage (pre-1.0 files). One *storage per key, so
 // tensors sharing a storage share the object.
+// stateDictUnpickler is the restricted unpickler both checkpoint formats
+// use: allow-listed globals only, persistent ids resolved into storages
+// (which the caller reads afterwards in its own format).
+func stateDictUnpickler(storages map[string]*storage, legacy bool) *pickle.Unpickler {
+	return &pickle.Unpickler{
+		FindClass: findClass,
+		Call:      call,
+		Build:     build,
+		PersistentLoad: func(pid any) (any, error) {
+			return persistentLoad(pid, storages, legacy)
+		},
+	}
+}
+
 func persistentLoad(pid any, storages map[string]*storage, legacy bool) (any, error) {
 	t, ok := pid.(*pickle.Tuple)
 	if !ok || len(t.Items) < 5 {
