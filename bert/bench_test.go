@@ -3,8 +3,6 @@ package bert
 import (
 	"math/rand/v2"
 	"testing"
-
-	"github.com/medbert/medbert/tensor"
 )
 
 // Benchmarks on the bert-base-cased shape (testdata/golden/
@@ -47,7 +45,6 @@ func forwardFLOPs(c *Config, b, s int) float64 {
 
 func BenchmarkBertForward(b *testing.B) {
 	m, in := benchModel(b, HeadBase)
-	defer tensor.NoGrad()()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := m.Forward(in, nil, Options{}); err != nil {
@@ -65,13 +62,13 @@ func BenchmarkBertForward(b *testing.B) {
 // package optim's and not included). FLOPs: backward ≈ 2× forward.
 func BenchmarkBertTrainStep(b *testing.B) {
 	m, in := benchModel(b, HeadSeqCls)
-	m.Train(true)
+	dropout := rand.New(rand.NewPCG(3, 4))
 	labels := &Labels{Class: make([]int, benchBatch)}
 	for i := range labels.Class {
 		labels.Class[i] = i % 2
 	}
 	step := func() {
-		out, err := m.Forward(in, labels, Options{})
+		out, err := m.Forward(in, labels, Options{Grad: true, Dropout: dropout})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,7 +103,6 @@ func BenchmarkBertTrainStep(b *testing.B) {
 // the decoder (hidden × vocabulary) is the largest GEMM of such a step.
 func BenchmarkBertMLMTrainStep(b *testing.B) {
 	m, in := benchModel(b, HeadMLM)
-	m.Train(true)
 	rng := rand.New(rand.NewPCG(5, 6))
 	labels := &Labels{Class: make([]int, len(in.InputIDs))}
 	for i := range labels.Class {
@@ -116,7 +112,7 @@ func BenchmarkBertMLMTrainStep(b *testing.B) {
 		}
 	}
 	step := func() {
-		out, err := m.Forward(in, labels, Options{})
+		out, err := m.Forward(in, labels, Options{Grad: true, Dropout: rng})
 		if err != nil {
 			b.Fatal(err)
 		}

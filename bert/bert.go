@@ -10,9 +10,11 @@ import (
 // Model is one HF BERT class: the trunk (Bert) plus at most one task head,
 // named by Head. Exactly the head field matching Head is non-nil.
 //
-// Forward is safe for concurrent use in eval mode (it only reads the
-// weights); training mode draws dropout masks from one generator and must
-// run on one goroutine.
+// A Model holds no per-call state: whether a forward records a graph and
+// whether dropout is on are Options of that call. Forward is safe for
+// concurrent use by any number of inference calls, together with at most
+// one call that records a graph through the parameters (a training step
+// writes their gradients).
 type Model struct {
 	Config *Config
 	Head   string
@@ -27,9 +29,7 @@ type Model struct {
 	// weights; Save copies them so a saved folder is self-contained.
 	TokenizerFiles []string
 
-	training bool
-	rng      *rand.Rand  // dropout masks
-	quant    *quantState // non-nil once Quantize (or loading an int8 folder) ran
+	quant *QuantConfig // non-nil once Quantize (or loading an int8 folder) ran
 }
 
 // Input is one batch of B sequences of S tokens, row-major (index b·S + s).
@@ -41,6 +41,13 @@ type Input struct {
 	AttentionMask []int
 	// TokenTypeIDs are segment ids; nil means all 0.
 	TokenTypeIDs []int
+	// InputsEmbeds, when set, replaces the word-embedding lookup of
+	// InputIDs (HF inputs_embeds): (B·S, H) or (B, S, H) vectors to which
+	// the position and token-type embeddings are added. A leaf that
+	// requires a gradient makes the forward record the graph from it, so
+	// attributions get d(output)/d(embeddings) without touching the
+	// parameters' gradients. InputIDs may then be nil.
+	InputsEmbeds *tensor.Tensor
 }
 
 // Labels are the optional targets; which fields a head reads:
@@ -56,14 +63,24 @@ type Labels struct {
 	Start, End []int
 }
 
-// Options select the extra outputs of Forward.
+// Options select how one Forward call runs and what extra outputs it keeps.
 type Options struct {
 	HiddenStates bool // Output.HiddenStates: embedding output + every layer
 	Attentions   bool // Output.Attentions: every layer's probabilities
+	// Grad records the autograd graph through the parameters, so that
+	// Loss.Backward() fills every parameter's Grad (a training step).
+	// Without it the call reads the parameters through detached views and
+	// records nothing (inference), whatever other goroutines are doing.
+	Grad bool
+	// Dropout, when non-nil, turns on training-mode dropout (HF
+	// model.train()) with masks drawn from this generator; nil is eval
+	// mode. It is per call so that concurrent calls cannot change each
+	// other's mode.
+	Dropout *rand.Rand
 }
 
-// Output is what Forward computed. Tensors stay in the autograd graph when
-// gradients are enabled, so Loss.Backward() fills every parameter's Grad.
+// Output is what Forward computed. With Options.Grad the tensors stay in
+// the autograd graph, so Loss.Backward() fills every parameter's Grad.
 type Output struct {
 	Loss *tensor.Tensor // scalar; nil without labels
 	// Logits: seqcls (B, num_labels), tokencls (B, S, num_labels), mlm
@@ -80,8 +97,8 @@ type Output struct {
 // New builds a randomly initialised model for head (HeadBase, HeadSeqCls,
 // HeadTokenCls, HeadQA or HeadMLM), as HF's _init_weights does: Linear and
 // Embedding weights N(0, initializer_range), biases 0, the padding row of the
-// word embeddings 0, LayerNorm weight 1 and bias 0. seed fixes both the
-// initial weights and the dropout stream.
+// word embeddings 0, LayerNorm weight 1 and bias 0. seed fixes the initial
+// weights.
 func New(cfg *Config, head string, seed uint64) (*Model, error) {
 	if err := CheckHead(head); err != nil {
 		return nil, err
@@ -91,7 +108,6 @@ func New(cfg *Config, head string, seed uint64) (*Model, error) {
 	}
 	m := build(cfg, head)
 	m.initAll(seed)
-	m.SeedDropout(seed)
 	return m, nil
 }
 
@@ -186,23 +202,12 @@ func (m *Model) ZeroGrad() {
 	}
 }
 
-// Train switches dropout on (true) or off (false, the default: eval mode).
-func (m *Model) Train(on bool) { m.training = on }
-
-// Training reports whether dropout is active.
-func (m *Model) Training() bool { return m.training }
-
-// SeedDropout restarts the dropout generator from seed.
-func (m *Model) SeedDropout(seed uint64) {
-	m.rng = rand.New(rand.NewPCG(seed, 0xd1b54a32d192ed03))
-}
-
 // Forward runs the model on a batch. With labels it also computes the head's
 // loss. Invalid input (ids outside the vocabulary, sequences longer than
 // max_position_embeddings, wrong lengths, bad labels) is an error, never a
 // panic.
 func (m *Model) Forward(in *Input, labels *Labels, opt Options) (*Output, error) {
-	r, err := m.prepare(in)
+	r, err := m.prepare(in, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -225,27 +230,31 @@ func (m *Model) Forward(in *Input, labels *Labels, opt Options) (*Output, error)
 }
 
 // prepare validates the input and derives the per-run vectors.
-func (m *Model) prepare(in *Input) (*run, error) {
+func (m *Model) prepare(in *Input, opt Options) (*run, error) {
 	c := m.Config
 	if in == nil || in.Batch <= 0 || in.Seq <= 0 {
 		return nil, fmt.Errorf("input: batch and sequence length must be positive")
 	}
 	n := in.Batch * in.Seq
-	if len(in.InputIDs) != n {
-		return nil, fmt.Errorf("input_ids: got %d ids, want batch %d × seq %d", len(in.InputIDs), in.Batch, in.Seq)
-	}
 	if in.Seq > c.MaxPositionEmbeddings {
 		return nil, fmt.Errorf("input_ids: sequence length %d exceeds max_position_embeddings %d", in.Seq, c.MaxPositionEmbeddings)
+	}
+	if in.InputsEmbeds != nil {
+		if in.InputsEmbeds.Size() != n*c.HiddenSize {
+			return nil, fmt.Errorf("inputs_embeds: shape %v, want batch %d × seq %d × hidden %d", in.InputsEmbeds.Shape, in.Batch, in.Seq, c.HiddenSize)
+		}
+	} else if len(in.InputIDs) != n {
+		return nil, fmt.Errorf("input_ids: got %d ids, want batch %d × seq %d", len(in.InputIDs), in.Batch, in.Seq)
 	}
 	for i, id := range in.InputIDs {
 		if id < 0 || id >= c.VocabSize {
 			return nil, fmt.Errorf("input_ids: id %d at [%d, %d] is outside the vocabulary [0, %d)", id, i/in.Seq, i%in.Seq, c.VocabSize)
 		}
 	}
-	if m.quant != nil && m.training {
-		return nil, fmt.Errorf("an int8 model is for inference only: switch training mode off")
+	if m.quant != nil && (opt.Grad || opt.Dropout != nil) {
+		return nil, fmt.Errorf("an int8 model is for inference only: run it without grad and without dropout")
 	}
-	r := &run{batch: in.Batch, seq: in.Seq, training: m.training, rng: m.rng, quant: m.quant}
+	r := &run{batch: in.Batch, seq: in.Seq, grad: opt.Grad, rng: opt.Dropout}
 	r.positions = make([]int, in.Seq)
 	for i := range r.positions {
 		r.positions[i] = i

@@ -147,7 +147,8 @@ type BertPredictionHeadTransform struct {
 // bert.embeddings.word_embeddings.weight (tied) and the decoder bias IS
 // cls.predictions.bias; gradients of both uses of W add up in one tensor.
 // loss = CrossEntropy over the vocabulary, ignore_index -100. In training
-// mode with labels, only the labelled positions are decoded (Output.Logits
+// mode (Options.Dropout set) with labels, only the labelled positions are
+// decoded (Output.Logits
 // is then (labelled positions, V)), which gives the same loss and gradients.
 // https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/modeling_bert.py#L700
 // https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/modeling_bert.py#L1337
@@ -171,7 +172,7 @@ func (h *BertForMaskedLM) forward(r *run, t trunkOut, lb *Labels, out *Output) e
 	x, labels := t.last, []int(nil)
 	if hasLabels {
 		labels = lb.Class
-		if r.training {
+		if r.training() {
 			// Positions labelled -100 add nothing to the loss or to any
 			// gradient, and the transform and decoder work row by row, so
 			// in training only the labelled rows (15% in BERT
@@ -180,8 +181,8 @@ func (h *BertForMaskedLM) forward(r *run, t trunkOut, lb *Labels, out *Output) e
 			x, labels = labelledRows(t.last, lb.Class)
 		}
 	}
-	x = h.Transform.LayerNorm.Forward(activate(h.Transform.Act, r.linear(h.Transform.Dense, x)))
-	out.Logits = tensor.Linear(x, h.Decoder, h.Bias) // (B, S, V), or (labelled, V)
+	x = r.norm(h.Transform.LayerNorm, activate(h.Transform.Act, r.linear(h.Transform.Dense, x)))
+	out.Logits = tensor.Linear(x, r.param(h.Decoder), r.param(h.Bias)) // (B, S, V), or (labelled, V)
 	if hasLabels {
 		out.Loss = tensor.CrossEntropy(out.Logits, labels, IgnoreIndex, nil)
 	}

@@ -90,23 +90,22 @@ func TestDropoutTrainEval(t *testing.T) {
 	}
 	noDrop := tinyConfig(t)
 	ref, _ := New(noDrop, HeadSeqCls, 5) // same seed: same weights
-	fwd := func(m *Model) []float32 {
-		out, err := m.Forward(smallInput(), &Labels{Class: []int{0, 2}}, Options{})
+	fwd := func(m *Model, opt Options) []float32 {
+		out, err := m.Forward(smallInput(), &Labels{Class: []int{0, 2}}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return out.LastHiddenState.Data
 	}
-	evalOut := fwd(m)
-	if !slices.Equal(evalOut, fwd(ref)) {
+	evalOut := fwd(m, Options{})
+	if !slices.Equal(evalOut, fwd(ref, Options{})) {
 		t.Fatal("eval mode is not dropout-free")
 	}
-	m.Train(true)
-	m.SeedDropout(9)
-	a := fwd(m)
-	b := fwd(m)
-	m.SeedDropout(9)
-	c := fwd(m)
+	seeded := func(seed uint64) Options { return Options{Dropout: rand.New(rand.NewPCG(seed, 0))} }
+	r9 := seeded(9)
+	a := fwd(m, r9)
+	b := fwd(m, r9)
+	c := fwd(m, seeded(9))
 	if slices.Equal(a, evalOut) || slices.Equal(a, b) {
 		t.Error("training mode did not apply dropout")
 	}
@@ -117,12 +116,11 @@ func TestDropoutTrainEval(t *testing.T) {
 	cfg2 := tinyConfig(t)
 	cfg2.AttentionProbsDropoutProb = 0.2
 	m2, _ := New(cfg2, HeadSeqCls, 5)
-	m2.Train(true)
-	if slices.Equal(fwd(m2), evalOut) {
+	if slices.Equal(fwd(m2, seeded(1)), evalOut) {
 		t.Error("attention dropout had no effect")
 	}
 	// Backward through dropout fills every trainable gradient.
-	out, err := m.Forward(smallInput(), &Labels{Class: []int{0, 2}}, Options{})
+	out, err := m.Forward(smallInput(), &Labels{Class: []int{0, 2}}, Options{Grad: true, Dropout: seeded(2).Dropout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +130,7 @@ func TestDropoutTrainEval(t *testing.T) {
 			t.Errorf("%s: no gradient in training mode", p.Name)
 		}
 	}
-	m.Train(false)
-	if !slices.Equal(fwd(m), evalOut) {
+	if !slices.Equal(fwd(m, Options{}), evalOut) {
 		t.Error("back in eval mode, outputs changed")
 	}
 }

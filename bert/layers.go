@@ -35,38 +35,42 @@ func activate(act string, x *tensor.Tensor) *tensor.Tensor {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // run carries per-forward state: derived index vectors, the additive mask,
-// and the dropout switch and generator.
+// whether the call records a graph, and its dropout generator.
 type run struct {
 	batch, seq int
-	positions  []int     // 0..S-1
-	tokenTypes []int     // B·S, zeros when not given
-	maskAdd    []float32 // B·S additive key mask, nil when no mask was given
-	training   bool
-	rng        *rand.Rand
-	quant      *quantState // int8 layers of a quantized model (quant.go), nil for float32
+	positions  []int      // 0..S-1
+	tokenTypes []int      // B·S, zeros when not given
+	maskAdd    []float32  // B·S additive key mask, nil when no mask was given
+	grad       bool       // record the graph through the parameters
+	rng        *rand.Rand // dropout masks; nil in eval mode
 }
 
-// linear applies l, or its int8 replacement when the model is quantized.
-func (r *run) linear(l *nn.Linear, x *tensor.Tensor) *tensor.Tensor {
-	if r.quant != nil {
-		if q := r.quant.lin[l]; q != nil {
-			return q.Forward(x)
-		}
+// linear applies l: its int8 (or other inference) kernel when the call
+// records no graph and the layer has one, else float32 with the graph if
+// asked.
+func (r *run) linear(l *nn.Linear, x *tensor.Tensor) *tensor.Tensor { return l.Forward(x, r.grad) }
+
+// embed looks ids up in e.
+func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor { return e.Forward(ids, r.grad) }
+
+// norm applies a LayerNorm.
+func (r *run) norm(l *nn.LayerNorm, x *tensor.Tensor) *tensor.Tensor { return l.Forward(x, r.grad) }
+
+// training reports HF's model.train() mode: dropout on.
+func (r *run) training() bool { return r.rng != nil }
+
+// param is a parameter used directly by an op (the tied MLM decoder) as
+// this call sees it: itself with grad, a detached view without.
+func (r *run) param(t *tensor.Tensor) *tensor.Tensor {
+	if r.grad {
+		return t
 	}
-	return l.Forward(x)
+	return t.Detach()
 }
 
-// embed looks ids up in e, or in its int8 replacement.
-func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor {
-	if r.quant != nil && r.quant.emb[e] != nil {
-		return r.quant.emb[e].Forward(ids)
-	}
-	return e.Forward(ids)
-}
-
-// dropout is HF nn.Dropout: active only in training mode.
+// dropout is HF nn.Dropout: active only in training mode (a generator).
 func (r *run) dropout(x *tensor.Tensor, p float32) *tensor.Tensor {
-	if !r.training || p <= 0 {
+	if r.rng == nil || p <= 0 {
 		return x
 	}
 	return tensor.Dropout(x, p, r.rng)
@@ -75,7 +79,7 @@ func (r *run) dropout(x *tensor.Tensor, p float32) *tensor.Tensor {
 // attention runs the fused multi-head attention with the run's key mask and,
 // in training, dropout on the probabilities (HF applies it after softmax).
 func (r *run) attention(q, k, v *tensor.Tensor, heads int, p float32) (ctx, probs *tensor.Tensor) {
-	if !r.training || p <= 0 {
+	if r.rng == nil || p <= 0 {
 		return tensor.Attention(q, k, v, r.batch, r.seq, heads, r.maskAdd)
 	}
 	return tensor.AttentionDropout(q, k, v, r.batch, r.seq, heads, r.maskAdd, p, r.rng)

@@ -43,7 +43,7 @@ var tokenizerFiles = []string{fileVocab, fileTokenizerConfig, fileSpecialTokensM
 type LoadOptions struct {
 	// Head to build; "" picks the one config.json "architectures" names.
 	Head string
-	// Seed for weights the checkpoint lacks (new heads) and for dropout.
+	// Seed for weights the checkpoint lacks (new heads).
 	Seed uint64
 }
 
@@ -94,7 +94,6 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	m.SeedDropout(opt.Seed)
 	for _, f := range tokenizerFiles {
 		p := filepath.Join(dir, f)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/medbert/medbert/safetensors"
-	"github.com/medbert/medbert/tensor"
 	"github.com/medbert/medbert/torchfile"
 )
 
@@ -448,7 +447,6 @@ func TestLoadWrongShape(t *testing.T) {
 
 func TestForwardInputErrors(t *testing.T) {
 	m := loadTiny(t, HeadSeqCls)
-	defer tensor.NoGrad()()
 	ok := func() *Input {
 		return &Input{Batch: 1, Seq: 3, InputIDs: []int{101, 5, 102}}
 	}

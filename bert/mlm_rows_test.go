@@ -2,6 +2,7 @@ package bert
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -22,8 +23,7 @@ func TestMLMTrainingDecodesLabelledRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Train(true)
-	out, err := m.Forward(in, labels, Options{})
+	out, err := m.Forward(in, labels, Options{Grad: true, Dropout: rand.New(rand.NewPCG(1, 2))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestMLMTrainingDecodesLabelledRows(t *testing.T) {
 	for i := range none.Class {
 		none.Class[i] = IgnoreIndex
 	}
-	out, err = m.Forward(in, none, Options{})
+	out, err = m.Forward(in, none, Options{Grad: true, Dropout: rand.New(rand.NewPCG(1, 2))})
 	if err != nil {
 		t.Fatal(err)
 	}

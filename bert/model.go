@@ -30,13 +30,18 @@ type BertEmbeddings struct {
 
 func (e *BertEmbeddings) forward(r *run, in *Input) *tensor.Tensor {
 	b, s, h := in.Batch, in.Seq, e.WordEmbeddings.Weight.Shape[1]
-	x := r.embed(e.WordEmbeddings, in.InputIDs)
-	x = tensor.Add(x, e.TokenTypeEmbeddings.Forward(r.tokenTypes))
+	var x *tensor.Tensor
+	if in.InputsEmbeds != nil {
+		x = tensor.Reshape(in.InputsEmbeds, b*s, h)
+	} else {
+		x = r.embed(e.WordEmbeddings, in.InputIDs)
+	}
+	x = tensor.Add(x, r.embed(e.TokenTypeEmbeddings, r.tokenTypes))
 	x = tensor.Reshape(x, b, s, h)
 	// position[0..S) is one (S, H) block broadcast over the batch; its
 	// gradient is the sum over rows, as the lookup's scatter-add would be.
-	x = tensor.AddBias(x, e.PositionEmbeddings.Forward(r.positions))
-	x = e.LayerNorm.Forward(x)
+	x = tensor.AddBias(x, r.embed(e.PositionEmbeddings, r.positions))
+	x = r.norm(e.LayerNorm, x)
 	return r.dropout(x, e.Dropout)
 }
 
@@ -80,7 +85,7 @@ type BertSelfOutput struct {
 }
 
 func (o *BertSelfOutput) forward(r *run, ctx, input *tensor.Tensor) *tensor.Tensor {
-	return o.LayerNorm.Forward(tensor.Add(r.dropout(r.linear(o.Dense, ctx), o.Dropout), input))
+	return r.norm(o.LayerNorm, tensor.Add(r.dropout(r.linear(o.Dense, ctx), o.Dropout), input))
 }
 
 func (o *BertSelfOutput) Params(prefix string) []Param {
@@ -119,7 +124,7 @@ type BertOutput struct {
 }
 
 func (o *BertOutput) forward(r *run, inter, input *tensor.Tensor) *tensor.Tensor {
-	return o.LayerNorm.Forward(tensor.Add(r.dropout(r.linear(o.Dense, inter), o.Dropout), input))
+	return r.norm(o.LayerNorm, tensor.Add(r.dropout(r.linear(o.Dense, inter), o.Dropout), input))
 }
 
 // BertLayer: attention block then feed-forward block, both post-LN.

@@ -212,17 +212,16 @@ func TestLayer0Intermediates(t *testing.T) {
 	in, _ := tinyInput(t)
 	exp := openGolden(t, "expected.safetensors")
 	m := loadTiny(t, HeadSeqCls)
-	defer tensor.NoGrad()()
 	out, err := m.Forward(in, nil, Options{HiddenStates: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	x := out.HiddenStates[0]
 	l := m.Bert.Encoder.Layers[0]
-	r, _ := m.prepare(in)
-	expectClose(t, exp, "debug.layer0.query", l.Attention.Self.Query.Forward(x), tolForward)
-	expectClose(t, exp, "debug.layer0.key", l.Attention.Self.Key.Forward(x), tolForward)
-	expectClose(t, exp, "debug.layer0.value", l.Attention.Self.Value.Forward(x), tolForward)
+	r, _ := m.prepare(in, Options{})
+	expectClose(t, exp, "debug.layer0.query", l.Attention.Self.Query.Forward(x, false), tolForward)
+	expectClose(t, exp, "debug.layer0.key", l.Attention.Self.Key.Forward(x, false), tolForward)
+	expectClose(t, exp, "debug.layer0.value", l.Attention.Self.Value.Forward(x, false), tolForward)
 	ctx, _ := l.Attention.Self.forward(r, x)
 	expectClose(t, exp, "debug.layer0.context", ctx, tolForward)
 	att := l.Attention.Output.forward(r, ctx, x)
@@ -235,7 +234,6 @@ func TestForwardNoMask(t *testing.T) {
 	in.AttentionMask, in.TokenTypeIDs = nil, nil
 	exp := openGolden(t, "expected.safetensors")
 	m := loadTiny(t, HeadSeqCls)
-	defer tensor.NoGrad()()
 	out, err := m.Forward(in, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +298,7 @@ func TestGradientParity(t *testing.T) {
 				t.Fatal("grads file lists no analytically-zero gradients")
 			}
 			m := loadTiny(t, head)
-			out, err := m.Forward(in, tinyLabels(inputs, head), Options{HiddenStates: true})
+			out, err := m.Forward(in, tinyLabels(inputs, head), Options{HiddenStates: true, Grad: true})
 			if err != nil {
 				t.Fatal(err)
 			}

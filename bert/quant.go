@@ -56,14 +56,6 @@ type QuantOptions struct {
 	Embeddings bool // also store the word embeddings as int8 rows (not for the mlm head)
 }
 
-// quantState is what a quantized model runs with: the int8 replacements of
-// its Linear layers and (optionally) of its word-embedding table.
-type quantState struct {
-	cfg QuantConfig
-	lin map[*nn.Linear]*nn.QuantLinear
-	emb map[*nn.Embedding]*nn.QuantEmbedding
-}
-
 // Quantized reports whether the model runs int8 Linear layers.
 func (m *Model) Quantized() bool { return m.quant != nil }
 
@@ -72,7 +64,7 @@ func (m *Model) QuantConfig() *QuantConfig {
 	if m.quant == nil {
 		return nil
 	}
-	c := m.quant.cfg
+	c := *m.quant
 	return &c
 }
 
@@ -128,41 +120,30 @@ func (m *Model) Quantize(opt QuantOptions) error {
 	if opt.Embeddings && m.MLM != nil {
 		return fmt.Errorf("quantize: --quantize-embeddings is not supported for the mlm head (its decoder is tied to the word embeddings)")
 	}
-	st := newQuantState(opt)
 	for _, nl := range m.linears() {
-		st.lin[nl.l] = nn.QuantizeLinear(nl.l, opt.PerTensor)
+		nl.l.Infer = nn.QuantizeLinear(nl.l, opt.PerTensor)
 		nl.l.Weight.Data = nil
+	}
+	qc := QuantConfig{QuantMethod: QuantMethod, Weights: "int8_symmetric", Granularity: GranularityPerChannel,
+		Activations: actPerRowU8Bits, Embeddings: embFloat32, ScaleSuffix: scaleSuffix}
+	if opt.PerTensor {
+		qc.Granularity = GranularityPerTensor
 	}
 	if opt.Embeddings {
 		e := m.Bert.Embeddings.WordEmbeddings
-		st.emb[e] = nn.QuantizeEmbedding(e)
+		e.Infer = nn.QuantizeEmbedding(e)
 		e.Weight.Data = nil
+		qc.Embeddings = embInt8PerRow
 	}
-	m.setQuant(st)
+	m.setQuant(&qc)
 	return nil
 }
 
-func newQuantState(opt QuantOptions) *quantState {
-	st := &quantState{
-		cfg: QuantConfig{QuantMethod: QuantMethod, Weights: "int8_symmetric", Granularity: GranularityPerChannel,
-			Activations: actPerRowU8Bits, Embeddings: embFloat32, ScaleSuffix: scaleSuffix},
-		lin: map[*nn.Linear]*nn.QuantLinear{},
-		emb: map[*nn.Embedding]*nn.QuantEmbedding{},
-	}
-	if opt.PerTensor {
-		st.cfg.Granularity = GranularityPerTensor
-	}
-	if opt.Embeddings {
-		st.cfg.Embeddings = embInt8PerRow
-	}
-	return st
-}
-
-// setQuant installs st and records it in the config (saved as config.json's
-// quantization_config).
-func (m *Model) setQuant(st *quantState) {
-	m.quant = st
-	b, _ := json.Marshal(st.cfg) // a struct of strings: cannot fail
+// setQuant records qc as the model's quantization (saved as config.json's
+// quantization_config); its layers already hold their int8 kernels.
+func (m *Model) setQuant(qc *QuantConfig) {
+	m.quant = qc
+	b, _ := json.Marshal(qc) // a struct of strings: cannot fail
 	if m.Config.Extra == nil {
 		m.Config.Extra = map[string]json.RawMessage{}
 	}
@@ -176,13 +157,13 @@ func (m *Model) WeightBytes() int {
 	for _, p := range m.Params() {
 		n += 4 * len(p.T.Data)
 	}
-	if m.quant != nil {
-		for _, q := range m.quant.lin {
+	for _, nl := range m.linears() {
+		if q, ok := nl.l.Infer.(*nn.QuantLinear); ok {
 			n += q.Bytes() - 4*len(q.Bias) // the bias is counted with the float params
 		}
-		for _, e := range m.quant.emb {
-			n += e.Bytes()
-		}
+	}
+	if e := m.Bert.Embeddings.WordEmbeddings.Infer; e != nil {
+		n += e.Bytes()
 	}
 	return n
 }

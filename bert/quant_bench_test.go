@@ -5,8 +5,6 @@ import (
 	"sort"
 	"testing"
 	"time"
-
-	"github.com/medbert/medbert/tensor"
 )
 
 // BenchmarkBertForwardInt8 runs bert-base (random weights, seq 128) in
@@ -20,7 +18,6 @@ func BenchmarkBertForwardInt8(b *testing.B) {
 	if err := q.Quantize(QuantOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	defer tensor.NoGrad()()
 	for _, batch := range []int{1, 8} {
 		in := &Input{Batch: batch, Seq: benchSeq, InputIDs: in8.InputIDs[:batch*benchSeq], AttentionMask: in8.AttentionMask[:batch*benchSeq]}
 		for _, c := range []struct {
@@ -53,7 +50,6 @@ func BenchmarkBertForwardInt8Paired(b *testing.B) {
 	if err := q.Quantize(QuantOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	defer tensor.NoGrad()()
 	for _, batch := range []int{1, 8} {
 		in := &Input{Batch: batch, Seq: benchSeq, InputIDs: in8.InputIDs[:batch*benchSeq], AttentionMask: in8.AttentionMask[:batch*benchSeq]}
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {

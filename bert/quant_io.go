@@ -22,7 +22,7 @@ import (
 func (m *Model) quantTensors() []safetensors.Tensor {
 	qlin := map[string]*nn.QuantLinear{}
 	for _, nl := range m.linears() {
-		if q := m.quant.lin[nl.l]; q != nil {
+		if q, ok := nl.l.Infer.(*nn.QuantLinear); ok {
 			qlin[nl.key] = q
 		}
 	}
@@ -35,7 +35,7 @@ func (m *Model) quantTensors() []safetensors.Tensor {
 			continue
 		}
 		if p.Name == keyWordEmb {
-			if e := m.quant.emb[m.Bert.Embeddings.WordEmbeddings]; e != nil {
+			if e, ok := m.Bert.Embeddings.WordEmbeddings.Infer.(*nn.QuantEmbedding); ok {
 				ts = append(ts, i8Tensor(key, []int{e.Num, e.Dim}, e.Q),
 					safetensors.F32(key+scaleSuffix, []int{e.Num}, e.Scale))
 				continue
@@ -99,7 +99,6 @@ func (m *Model) loadQuantWeights(src WeightSource, file string, qc *QuantConfig)
 	for _, nl := range m.linears() {
 		lins[nl.key] = nl.l
 	}
-	st := &quantState{cfg: *qc, lin: map[*nn.Linear]*nn.QuantLinear{}, emb: map[*nn.Embedding]*nn.QuantEmbedding{}}
 	for _, p := range m.Params() {
 		n, ok := ix.byCanon[p.Name]
 		if !ok {
@@ -142,23 +141,23 @@ func (m *Model) loadQuantWeights(src WeightSource, file string, qc *QuantConfig)
 			if err != nil {
 				return nil, err
 			}
-			st.lin[l] = ql
+			l.Infer = ql
 		case p.Name == keyWordEmb && m.MLM == nil:
 			e := m.Bert.Embeddings.WordEmbeddings
 			qe, err := nn.NewQuantEmbedding(file+": "+n, rows, cols, append([]int8(nil), q...), scale, e.PaddingIdx)
 			if err != nil {
 				return nil, err
 			}
-			st.emb[e] = qe
+			e.Infer = qe
 		default:
 			return nil, fmt.Errorf("%s: tensor %q is I8 but only Linear weights and the word embeddings (not with the mlm head) can be int8", file, n)
 		}
 		p.T.Data = nil
 	}
 	// Biases were read as float params; the int8 layers use those slices.
-	for l, ql := range st.lin {
-		if l.Bias != nil {
-			ql.Bias = l.Bias.Data
+	for _, nl := range m.linears() {
+		if ql, ok := nl.l.Infer.(*nn.QuantLinear); ok && nl.l.Bias != nil {
+			ql.Bias = nl.l.Bias.Data
 		}
 	}
 	for _, n := range names {
@@ -167,6 +166,6 @@ func (m *Model) loadQuantWeights(src WeightSource, file string, qc *QuantConfig)
 		}
 	}
 	sort.Strings(rep.Unused)
-	m.setQuant(st)
+	m.setQuant(qc)
 	return rep, nil
 }

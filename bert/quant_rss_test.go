@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/medbert/medbert/tensor"
 )
 
 // TestBertBaseRSS measures the resident memory of a process that loads a
@@ -83,7 +81,6 @@ func TestBertBaseRSSChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tensor.NoGrad()()
 	in := &Input{Batch: 1, Seq: 128, InputIDs: make([]int, 128)}
 	for i := range in.InputIDs {
 		in.InputIDs[i] = 1000 + 7*i

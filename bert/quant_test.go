@@ -28,7 +28,6 @@ func TestQuantizedGoldenLogits(t *testing.T) {
 	g := openGolden(t, "int8_seqcls.safetensors")
 	fp32, _ := g.f32("fp32_seqcls_logits")
 	torchInt8, _ := g.f32("int8_seqcls_logits")
-	defer tensor.NoGrad()()
 	for _, opt := range []QuantOptions{{}, {PerTensor: true}, {Embeddings: true}} {
 		m := quantTiny(t, HeadSeqCls, opt)
 		out, err := m.Forward(in, nil, Options{})
@@ -49,7 +48,6 @@ func TestQuantizedGoldenLogits(t *testing.T) {
 
 func TestQuantizedSaveLoad(t *testing.T) {
 	in, _ := tinyInput(t)
-	defer tensor.NoGrad()()
 	for _, head := range []string{HeadSeqCls, HeadTokenCls, HeadQA, HeadMLM, HeadBase} {
 		for _, opt := range []QuantOptions{{}, {PerTensor: true, Embeddings: head != HeadMLM}} {
 			m := quantTiny(t, head, opt)
@@ -117,15 +115,13 @@ func TestQuantizedErrors(t *testing.T) {
 	if err := m.Quantize(QuantOptions{}); err == nil {
 		t.Error("quantizing twice: no error")
 	}
-	m.Train(true)
-	if _, err := m.Forward(in, nil, Options{}); err == nil || !strings.Contains(err.Error(), "inference only") {
+	if _, err := m.Forward(in, nil, Options{Grad: true}); err == nil || !strings.Contains(err.Error(), "inference only") {
 		t.Errorf("training an int8 model: %v", err)
 	}
 	if err := loadTiny(t, HeadMLM).Quantize(QuantOptions{Embeddings: true}); err == nil {
 		t.Error("mlm with int8 embeddings: no error")
 	}
 	// A config naming another method is refused with the file name.
-	m.Train(false)
 	dir := t.TempDir()
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
@@ -151,7 +147,6 @@ func TestQuantizedNumParams(t *testing.T) {
 func TestQuantizedConcurrentForward(t *testing.T) {
 	in, _ := tinyInput(t)
 	m := quantTiny(t, HeadSeqCls, QuantOptions{})
-	defer tensor.NoGrad()()
 	want, err := m.Forward(in, nil, Options{})
 	if err != nil {
 		t.Fatal(err)

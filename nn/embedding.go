@@ -8,10 +8,21 @@ import (
 
 // Embedding is torch.nn.Embedding: a (num, dim) table looked up by id.
 // PaddingIdx (or -1 for none) is torch's padding_idx: that row gets no
-// gradient.
+// gradient. Infer, when set, serves every lookup that records no graph
+// (an int8 table: QuantEmbedding).
 type Embedding struct {
 	Weight     *tensor.Tensor
 	PaddingIdx int
+	Infer      EmbeddingKernel
+}
+
+// EmbeddingKernel is an inference-only form of an embedding table, prepared
+// when the model was loaded or converted.
+type EmbeddingKernel interface {
+	// Forward returns the rows for ids as (len(ids), dim).
+	Forward(ids []int) *tensor.Tensor
+	// Bytes is the memory the table occupies.
+	Bytes() int
 }
 
 // NewEmbedding returns a table ~ N(0, 0.02²) drawn from rng with the padding
@@ -26,8 +37,12 @@ func NewEmbedding(num, dim, paddingIdx int, rng *rand.Rand) *Embedding {
 
 // Forward returns the rows for ids as (len(ids), dim). Ids must be in range:
 // callers validate user input (out-of-range ids panic).
-func (e *Embedding) Forward(ids []int) *tensor.Tensor {
-	return tensor.Embedding(e.Weight, ids, e.PaddingIdx)
+// grad records the graph through the table (see the package doc).
+func (e *Embedding) Forward(ids []int, grad bool) *tensor.Tensor {
+	if !grad && e.Infer != nil {
+		return e.Infer.Forward(ids)
+	}
+	return tensor.Embedding(param(e.Weight, grad), ids, e.PaddingIdx)
 }
 
 // Params returns "weight".

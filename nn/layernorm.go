@@ -16,9 +16,10 @@ func NewLayerNorm(dim int, eps float32) *LayerNorm {
 	return &LayerNorm{Weight: filled(1, dim), Bias: filled(0, dim), Eps: eps}
 }
 
-// Forward normalises x (..., dim).
-func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.LayerNorm(x, l.Weight, l.Bias, l.Eps)
+// Forward normalises x (..., dim); grad records the graph through the
+// weight and bias (see the package doc).
+func (l *LayerNorm) Forward(x *tensor.Tensor, grad bool) *tensor.Tensor {
+	return tensor.LayerNorm(x, param(l.Weight, grad), param(l.Bias, grad), l.Eps)
 }
 
 // Params returns "weight" and "bias" (HF's current names; old checkpoints'

@@ -7,10 +7,23 @@ import (
 )
 
 // Linear is torch.nn.Linear: y = x·Wᵀ + b with Weight (out, in) and Bias
-// (out) or nil.
+// (out) or nil. Infer, when set, computes every forward that records no
+// graph (see LinearKernel).
 type Linear struct {
 	Weight *tensor.Tensor
 	Bias   *tensor.Tensor
+	Infer  LinearKernel
+}
+
+// LinearKernel is an inference-only implementation of a Linear layer whose
+// weights were prepared once, when the model was loaded or converted (int8
+// weights: QuantLinear). The layer holding it uses it for every forward
+// without grad; the choice is made when the model is built, never per call.
+type LinearKernel interface {
+	// Forward maps x (..., in) to (..., out) and records no graph.
+	Forward(x *tensor.Tensor) *tensor.Tensor
+	// Bytes is the memory its prepared weights occupy.
+	Bytes() int
 }
 
 // NewLinear returns a Linear layer with HF BERT's initialisation: weight
@@ -24,9 +37,13 @@ func NewLinear(in, out int, bias bool, rng *rand.Rand) *Linear {
 	return l
 }
 
-// Forward maps x (..., in) to (..., out).
-func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.Linear(x, l.Weight, l.Bias)
+// Forward maps x (..., in) to (..., out); grad records the graph through
+// the weights (see the package doc).
+func (l *Linear) Forward(x *tensor.Tensor, grad bool) *tensor.Tensor {
+	if !grad && l.Infer != nil {
+		return l.Infer.Forward(x)
+	}
+	return tensor.Linear(x, param(l.Weight, grad), param(l.Bias, grad))
 }
 
 // Params returns "weight" and, with a bias, "bias".

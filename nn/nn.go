@@ -1,8 +1,15 @@
-// Package nn holds the layers BERT is built from (Linear, Embedding,
-// LayerNorm, Dropout, multi-head self-attention, losses), each owning its
-// parameters as tensors and naming them like PyTorch modules do ("weight",
-// "bias", "query.weight", ...). It knows nothing about BERT itself: the bert
-// package composes these pieces and adds the HF module prefixes.
+// Package nn holds the parameterised layers BERT is built from (Linear,
+// Embedding, LayerNorm, and their int8 forms), each owning its parameters
+// as tensors and naming them like PyTorch modules do ("weight", "bias").
+// It knows nothing about BERT itself: the bert package composes these
+// pieces with the parameter-free ops of package tensor (attention, GELU,
+// dropout, losses) and adds the HF module prefixes.
+//
+// Every Forward takes grad: true records the autograd graph through the
+// layer's parameters (a training step); false runs the layer on detached
+// views of them (or on its inference kernel, see LinearKernel), so the call
+// records nothing and writes no gradient. The choice is per call, so one
+// model can serve, explain and be trained from different goroutines.
 package nn
 
 import (
@@ -35,11 +42,13 @@ func Join(prefix, name string) string {
 	return prefix + "." + name
 }
 
-// ZeroGrad zeroes the gradients of every parameter.
-func ZeroGrad(ps []Param) {
-	for _, p := range ps {
-		p.T.ZeroGrad()
+// param returns t as one forward call uses it: t itself when the call
+// records a graph, a detached view otherwise (nil stays nil).
+func param(t *tensor.Tensor, grad bool) *tensor.Tensor {
+	if grad || t == nil {
+		return t
 	}
+	return t.Detach()
 }
 
 // InitStd is the standard deviation HF BERT uses to initialise Linear and

@@ -62,7 +62,7 @@ func TestLinearInitAndForward(t *testing.T) {
 
 	// y = x·Wᵀ + b by hand.
 	h := &Linear{Weight: tensor.New([]float32{1, 2, 3, 4, 5, 6}, 2, 3), Bias: tensor.New([]float32{0.5, -1}, 2)}
-	y := h.Forward(tensor.New([]float32{1, 0, -1}, 1, 3))
+	y := h.Forward(tensor.New([]float32{1, 0, -1}, 1, 3), false)
 	if !slices.Equal(y.Data, []float32{1 - 3 + 0.5, 4 - 6 - 1}) {
 		t.Errorf("Forward = %v", y.Data)
 	}
@@ -78,7 +78,7 @@ func TestEmbeddingPadding(t *testing.T) {
 			t.Fatal("non-padding row is zero")
 		}
 	}
-	y := e.Forward([]int{0, 3, 0})
+	y := e.Forward([]int{0, 3, 0}, true)
 	tensor.Sum(y).Backward()
 	for j := 0; j < 4; j++ {
 		if e.Weight.Grad[j] != 0 || e.Weight.Grad[3*4+j] != 1 {
@@ -96,7 +96,7 @@ func TestLayerNormHand(t *testing.T) {
 		t.Fatal("init must be weight 1, bias 0")
 	}
 	// mean 2, biased variance 2/3: (x-2)/sqrt(2/3) = ±1.2247449.
-	y := l.Forward(tensor.New([]float32{1, 2, 3}, 1, 3))
+	y := l.Forward(tensor.New([]float32{1, 2, 3}, 1, 3), false)
 	for i, w := range []float64{-1.224744871391589, 0, 1.224744871391589} {
 		if math.Abs(float64(y.Data[i])-w) > 1e-6 {
 			t.Errorf("LayerNorm = %v", y.Data)
@@ -107,83 +107,35 @@ func TestLayerNormHand(t *testing.T) {
 	}
 }
 
-func TestDropoutModes(t *testing.T) {
-	x := tensor.New([]float32{1, 2, 3, 4, 5, 6, 7, 8}, 8)
-	d := NewDropout(0.5, rand.New(rand.NewPCG(5, 6)))
-	if d.Forward(x) != x {
-		t.Error("eval dropout must be the identity")
-	}
-	d.SetTraining(true)
-	y := d.Forward(x)
-	zeros := 0
-	for i, v := range y.Data {
-		switch v {
-		case 0:
-			zeros++
-		case 2 * x.Data[i]:
-		default:
-			t.Fatalf("training dropout value %v for %v", v, x.Data[i])
-		}
-	}
-	if zeros == 0 || zeros == 8 {
-		t.Errorf("p=0.5 dropped %d of 8 (seeded; expected some, not all)", zeros)
-	}
-	if (&Dropout{P: 0, Training: true}).Forward(x) != x {
-		t.Error("p=0 dropout must be the identity")
-	}
-}
+// fixedKernel is a LinearKernel that answers a constant, to see when a
+// Linear uses its inference kernel.
+type fixedKernel struct{ y *tensor.Tensor }
 
-func TestAdditiveMask(t *testing.T) {
-	got := AdditiveMask([]int64{1, 0, 1})
-	if !slices.Equal(got, []float32{0, -math.MaxFloat32, 0}) {
-		t.Errorf("AdditiveMask = %v", got)
-	}
-}
+func (k fixedKernel) Forward(*tensor.Tensor) *tensor.Tensor { return k.y }
+func (fixedKernel) Bytes() int                              { return 0 }
 
-func TestSelfAttention(t *testing.T) {
-	if _, err := NewSelfAttention(10, 3, 0, nil); err == nil {
-		t.Error("hidden 10 with 3 heads must be an error")
+// TestGradPerCall: without grad a layer records nothing and writes no
+// gradient (its parameters are read through detached views) and uses its
+// inference kernel; with grad it records and the backward reaches the
+// parameters.
+func TestGradPerCall(t *testing.T) {
+	l := NewLinear(3, 2, true, rand.New(rand.NewPCG(7, 8)))
+	ln := NewLayerNorm(2, 1e-12)
+	x := tensor.New([]float32{1, 2, 3, -1, 0, 1}, 2, 3)
+	y := ln.Forward(l.Forward(x, false), false)
+	if y.RequiresGrad() || !y.IsLeaf() {
+		t.Fatal("a forward without grad recorded a graph")
 	}
-	rng := rand.New(rand.NewPCG(7, 8))
-	a, err := NewSelfAttention(8, 2, 0.1, rng)
-	if err != nil {
-		t.Fatal(err)
+	tensor.Sum(ln.Forward(l.Forward(x, true), true)).Backward()
+	if l.Weight.Grad == nil || l.Bias.Grad == nil || ln.Weight.Grad == nil {
+		t.Fatal("a forward with grad did not reach the parameters")
 	}
-	want := []string{"attention.self.query.weight", "attention.self.query.bias", "attention.self.key.weight",
-		"attention.self.key.bias", "attention.self.value.weight", "attention.self.value.bias"}
-	if got := names(a.Params("attention.self")); !slices.Equal(got, want) {
-		t.Errorf("names %v", got)
+	want := tensor.New([]float32{9, 9, 9, 9}, 2, 2)
+	l.Infer = fixedKernel{want}
+	if got := l.Forward(x, false); got != want {
+		t.Error("a forward without grad did not use the inference kernel")
 	}
-	x := tensor.Zeros(2*3, 8)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-	}
-	mask := AdditiveMask([]int{1, 1, 1, 1, 0, 0})
-	ctx, probs := a.Forward(x, 2, 3, mask) // eval: no dropout
-	wantCtx, wantProbs := tensor.Attention(a.Query.Forward(x), a.Key.Forward(x), a.Value.Forward(x), 2, 3, 2, mask)
-	if !slices.Equal(ctx.Data, wantCtx.Data) || !slices.Equal(probs.Data, wantProbs.Data) {
-		t.Error("SelfAttention differs from Linear+tensor.Attention")
-	}
-	// Second sequence has one real token: each query puts all mass on key 0.
-	for h := 0; h < 2; h++ {
-		for i := 0; i < 3; i++ {
-			row := probs.Data[((1*2+h)*3+i)*3:][:3]
-			if row[0] != 1 || row[1] != 0 || row[2] != 0 {
-				t.Errorf("masked row %v", row)
-			}
-		}
-	}
-	a.Dropout.SetTraining(true)
-	ctxTrain, _ := a.Forward(x, 2, 3, mask)
-	if slices.Equal(ctxTrain.Data, ctx.Data) {
-		t.Error("training attention dropout changed nothing")
-	}
-}
-
-func TestCrossEntropyIgnore(t *testing.T) {
-	logits := tensor.New([]float32{1, 2, 3, 1, 1, 1}, 2, 3)
-	// Only row 0 counts: log(e+e²+e³) - 3.
-	if got := CrossEntropy(logits, []int{2, IgnoreIndex}, nil).Item(); math.Abs(float64(got)-0.40760596444438013) > 1e-7 {
-		t.Errorf("CE = %v", got)
+	if got := l.Forward(x, true); got == want {
+		t.Error("a forward with grad used the inference-only kernel")
 	}
 }

@@ -38,7 +38,7 @@ func TestQuantLinearMatchesLinear(t *testing.T) {
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64())
 	}
-	want := l.Forward(x)
+	want := l.Forward(x, false)
 	for _, pt := range []bool{false, true} {
 		q := QuantizeLinear(l, pt)
 		got := q.Forward(x)
@@ -81,7 +81,7 @@ func TestQuantEmbedding(t *testing.T) {
 	e := NewEmbedding(10, 8, 0, rand.New(rand.NewPCG(3, 4)))
 	q := QuantizeEmbedding(e)
 	ids := []int{0, 3, 9, 3}
-	got, want := q.Forward(ids), e.Forward(ids)
+	got, want := q.Forward(ids), e.Forward(ids, false)
 	for i := range want.Data {
 		row := ids[i/8]
 		if d := math.Abs(float64(got.Data[i] - want.Data[i])); d > float64(q.Scale[row])/2+1e-8 {

@@ -2,8 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/medbert/medbert/kernels"
 )
@@ -26,36 +24,14 @@ type node struct {
 	saved []*Tensor
 }
 
-// noGradDepth counts active NoGrad scopes across the whole process.
-var noGradDepth atomic.Int32
-
-// NoGrad switches the process into inference mode until the returned restore
-// function is called: ops record nothing, so they keep no activations and
-// build no graph. Scopes nest. Typical use:
-//
-//	defer tensor.NoGrad()()
-//
-// The mode is process-wide (Go has no goroutine-local state): while any
-// goroutine holds a NoGrad scope, no goroutine records a graph. Concurrent
-// inference from many goroutines is therefore safe, but do not run a training
-// step concurrently with a NoGrad scope. A server that never trains can
-// instead call SetRequiresGrad(false) on every parameter: ops then record
-// nothing regardless of the mode. Calling restore more than once is harmless.
-func NoGrad() (restore func()) {
-	noGradDepth.Add(1)
-	var once sync.Once
-	return func() { once.Do(func() { noGradDepth.Add(-1) }) }
-}
-
-// GradEnabled reports whether ops currently record a graph.
-func GradEnabled() bool { return noGradDepth.Load() == 0 }
-
 // tracking reports whether an op over these inputs must record a backward
-// closure: gradients are enabled and at least one input requires a gradient.
+// closure: at least one input requires a gradient. There is no process-wide
+// switch: whether a call builds a graph is decided by what it is given. An
+// inference call hands the ops detached views of the parameters
+// (Tensor.Detach, as nn's layers do when a forward runs without grad), so
+// several goroutines can serve, train and explain at the same time, each
+// recording exactly the graph it asked for.
 func tracking(inputs ...*Tensor) bool {
-	if !GradEnabled() {
-		return false
-	}
 	for _, in := range inputs {
 		if in != nil && in.requiresGrad {
 			return true

@@ -63,29 +63,41 @@ func TestIntermediateGrads(t *testing.T) {
 	}
 }
 
-// TestConcurrentInference runs the same graph-free forward from several
-// goroutines (run with -race to check) and expects identical results.
+// TestConcurrentInference runs the same forward from several goroutines on
+// detached views of shared weights (run with -race to check) while another
+// goroutine backpropagates to its own input leaf through the same weights,
+// as an attribution does, and expects every result to equal a solo run.
 func TestConcurrentInference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
 	x := randTensor(rng, 1, 8, 16)
 	w := randTensor(rng, 1, 16, 16)
 	g, b := randTensor(rng, 1, 16), randTensor(rng, 1, 16)
-	f := func() []float32 {
+	f := func(x *Tensor) *Tensor {
+		w, g, b := w.Detach(), g.Detach(), b.Detach()
 		h := LayerNorm(Linear(x, w, b), g, b, 1e-12)
 		ctx, _ := Attention(h, h, h, 2, 4, 4, nil)
-		return GELU(ctx).Data
+		return GELU(ctx)
 	}
-	defer NoGrad()()
-	want := f()
+	attribute := func() []float32 {
+		in := x.Clone()
+		in.SetRequiresGrad(true)
+		Sum(f(in)).Backward()
+		return in.Grad
+	}
+	want := f(x.Detach()).Data
+	wantGrad := attribute()
 	var wg sync.WaitGroup
 	errs := make(chan string, 8)
-	for range 4 {
+	for i := range 5 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got := f()
-			for i := range got {
-				if got[i] != want[i] {
+			got, ref := f(x.Detach()).Data, want
+			if i == 0 {
+				got, ref = attribute(), wantGrad
+			}
+			for j := range got {
+				if got[j] != ref[j] {
 					errs <- "concurrent result differs"
 					return
 				}
@@ -96,5 +108,8 @@ func TestConcurrentInference(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+	if w.Grad != nil || g.Grad != nil || b.Grad != nil {
+		t.Error("a call on detached weights wrote their gradients")
 	}
 }

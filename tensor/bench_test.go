@@ -25,7 +25,7 @@ func BenchmarkAttention(b *testing.B) {
 	q, k, v := in[0], in[1], in[2]
 	fwdFlop := 2.0 * 2 * benchB * benchS * benchS * benchH
 	b.Run("forward", func(b *testing.B) {
-		defer NoGrad()()
+		q, k, v := q.Detach(), k.Detach(), v.Detach()
 		b.ReportAllocs()
 		for b.Loop() {
 			Attention(q, k, v, benchB, benchS, benchHeads, nil)
@@ -53,7 +53,7 @@ func BenchmarkLinear(b *testing.B) {
 	x, w, bias := in[0], in[1], in[2]
 	flop := 2.0 * benchB * benchS * benchH * 4 * benchH
 	b.Run("forward", func(b *testing.B) {
-		defer NoGrad()()
+		x, w, bias := x.Detach(), w.Detach(), bias.Detach()
 		b.ReportAllocs()
 		for b.Loop() {
 			Linear(x, w, bias)

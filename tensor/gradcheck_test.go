@@ -65,7 +65,6 @@ func gradCheck(t *testing.T, name string, inputs []*Tensor, f func() *Tensor) {
 		}
 		analytic := append([]float32(nil), in.Grad...)
 		numeric := make([]float64, len(in.Data))
-		restore := NoGrad()
 		for i, v := range in.Data {
 			xp, xm := v+h, v-h
 			in.Data[i] = xp
@@ -76,7 +75,6 @@ func gradCheck(t *testing.T, name string, inputs []*Tensor, f func() *Tensor) {
 			// Divide by the step actually taken in float32.
 			numeric[i] = (fp - fm) / (float64(xp) - float64(xm))
 		}
-		restore()
 		var maxabs float64
 		for _, n := range numeric {
 			maxabs = max(maxabs, math.Abs(n))

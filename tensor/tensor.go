@@ -12,8 +12,10 @@
 //
 // Concurrency: forward ops allocate their outputs and never mutate their
 // inputs, so several goroutines may run inference on one model at the same
-// time. NoGrad is process-wide (see autograd.go). Backward on one graph must
-// run on one goroutine.
+// time. Whether an op records is decided per call by its inputs (see
+// tracking in autograd.go), never by a process-wide mode, so a training
+// step and inference calls may also run at the same time. Backward on one
+// graph must run on one goroutine.
 package tensor
 
 import (

@@ -115,10 +115,8 @@ func (t *SeqCls) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 		fs[i] = t.Train[j]
 		labels[i] = t.Train[j].Label
 	}
-	t.Model.SeedDropout(rng.Uint64())
-	t.Model.Train(true)
-	defer t.Model.Train(false)
-	out, err := t.Model.Forward(Collate(fs, t.PadID), nil, bert.Options{})
+	dropout := rand.New(rand.NewPCG(rng.Uint64(), 0xd1b54a32d192ed03))
+	out, err := t.Model.Forward(Collate(fs, t.PadID), nil, bert.Options{Grad: true, Dropout: dropout})
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +126,6 @@ func (t *SeqCls) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 // Logits runs inference (eval mode, no graph) over features in batches of
 // batchSize and returns one row of logits per feature.
 func Logits(ctx context.Context, m *bert.Model, fs []Features, padID, batchSize int) ([][]float32, error) {
-	defer tensor.NoGrad()()
-	m.Train(false)
 	if batchSize < 1 {
 		batchSize = 8
 	}

@@ -75,13 +75,12 @@ func (t *toyTask) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 }
 
 func (t *toyTask) Evaluate(ctx context.Context) (map[string]float64, bool, error) {
-	defer tensor.NoGrad()()
 	all := make([]int, len(t.x))
 	for i := range all {
 		all[i] = i
 	}
 	x, y := t.batch(all)
-	l := tensor.CrossEntropy(tensor.Linear(x, t.w, t.b), y, -100, nil)
+	l := tensor.CrossEntropy(tensor.Linear(x, t.w.Detach(), t.b.Detach()), y, -100, nil)
 	m := map[string]float64{"loss": float64(l.Item()), "num_samples": float64(len(all))}
 	if t.nEval < len(t.evalOut) {
 		m["score"] = t.evalOut[t.nEval]

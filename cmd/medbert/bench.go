@@ -15,7 +15,6 @@ import (
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/kernels"
 	"github.com/medbert/medbert/optim"
-	"github.com/medbert/medbert/tensor"
 )
 
 // benchDefaultConfig is bert-base-cased's config.json (12 layers, hidden 768,
@@ -120,7 +119,6 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		step, err = trainStep(m, in, labels)
 	} else {
 		step = func() error {
-			defer tensor.NoGrad()()
 			_, err := m.Forward(in, nil, bert.Options{})
 			return err
 		}
@@ -290,11 +288,11 @@ func benchInput(m *bert.Model, batch, seq int, rng *rand.Rand) (*bert.Input, *be
 // no-decay groups), zero the gradients. Gradients are allocated by the first
 // backward, so the optimizer is built lazily at the end of the first call.
 func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error, error) {
-	m.Train(true)
+	dropout := rand.New(rand.NewPCG(1, 2))
 	var opt *optim.AdamW
 	var ops []optim.Param
 	return func() error {
-		out, err := m.Forward(in, labels, bert.Options{})
+		out, err := m.Forward(in, labels, bert.Options{Grad: true, Dropout: dropout})
 		if err != nil {
 			return err
 		}

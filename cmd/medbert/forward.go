@@ -78,7 +78,6 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %d parameters of %s are not in the checkpoint and were randomly initialised (%s): %s\n",
 			len(rep.Missing), bert.ClassName(m.Head), strings.Join(rep.Missing, ", "), what)
 	}
-	defer tensor.NoGrad()()
 	out, err := m.Forward(in, nil, bert.Options{HiddenStates: true, Attentions: *attn})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *inputs, err)
