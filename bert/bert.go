@@ -251,8 +251,8 @@ func (m *Model) prepare(in *Input, opt Options) (*run, error) {
 			return nil, fmt.Errorf("input_ids: id %d at [%d, %d] is outside the vocabulary [0, %d)", id, i/in.Seq, i%in.Seq, c.VocabSize)
 		}
 	}
-	if m.quant != nil && (opt.Grad || opt.Dropout != nil) {
-		return nil, fmt.Errorf("an int8 model is for inference only: run it without grad and without dropout")
+	if m.quant != nil && (opt.Grad || opt.Dropout != nil || (in.InputsEmbeds != nil && in.InputsEmbeds.RequiresGrad())) {
+		return nil, fmt.Errorf("an int8 model is for inference only: run it without grad, dropout or gradients to its inputs (use the float32 model)")
 	}
 	r := &run{batch: in.Batch, seq: in.Seq, grad: opt.Grad, rng: opt.Dropout}
 	r.positions = make([]int, in.Seq)

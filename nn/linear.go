@@ -38,9 +38,11 @@ func NewLinear(in, out int, bias bool, rng *rand.Rand) *Linear {
 }
 
 // Forward maps x (..., in) to (..., out); grad records the graph through
-// the weights (see the package doc).
+// the weights (see the package doc). The inference kernel serves only calls
+// that record nothing at all: an input that requires a gradient (an
+// attribution through a served model) takes the float32 path.
 func (l *Linear) Forward(x *tensor.Tensor, grad bool) *tensor.Tensor {
-	if !grad && l.Infer != nil {
+	if !grad && l.Infer != nil && !x.RequiresGrad() {
 		return l.Infer.Forward(x)
 	}
 	return tensor.Linear(x, param(l.Weight, grad), param(l.Bias, grad))

@@ -138,4 +138,9 @@ func TestGradPerCall(t *testing.T) {
 	if got := l.Forward(x, true); got == want {
 		t.Error("a forward with grad used the inference-only kernel")
 	}
+	leaf := x.Clone()
+	leaf.SetRequiresGrad(true)
+	if got := l.Forward(leaf, false); got == want || !got.RequiresGrad() {
+		t.Error("an input that requires grad went through the inference-only kernel")
+	}
 }
