@@ -216,4 +216,3 @@ func ROCAUCOvR(yTrue []int, probs [][]float64, avg Average) (float64, error) {
 func AveragePrecisionOvR(yTrue []int, probs [][]float64, avg Average) (float64, error) {
 	return ovr(yTrue, probs, avg, averagePrecision)
 }
-
