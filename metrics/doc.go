@@ -1,9 +1,11 @@
 // Package metrics computes the evaluation numbers clinicians and ML
 // reviewers ask for — accuracy, precision/recall/F1 (per class, macro,
 // micro, weighted), sensitivity/specificity, AUC-ROC, PR-AUC (average
-// precision), confusion matrix, expected calibration error and entity-level
-// F1 for BIO tags — with scikit-learn / seqeval semantics, so a number
-// printed by medbert means what the same name means in Python.
+// precision), confusion matrix, expected calibration error, entity-level
+// P/R/F1 for IOB1/IOB2/IOE/IOBES tags in seqeval's default and strict modes,
+// SQuAD exact match and token F1, per-subgroup audits and bootstrap
+// confidence intervals — with scikit-learn / seqeval / SQuAD semantics, so a
+// number printed by medbert means what the same name means in Python.
 //
 // It takes plain Go values only: class ids as []int (0..K-1, the id order of
 // the model's id2label), probabilities as [][]float64 (one row per example,
