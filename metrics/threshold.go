@@ -6,9 +6,9 @@ import (
 	"math"
 )
 
-// ErrNoPositives is returned by ThresholdForRecall when no example is
-// positive: recall, and so a threshold for it, is undefined.
-var ErrNoPositives = errors.New("metrics: no positive examples; a threshold for recall is undefined")
+// ErrNoPositives is returned by ThresholdForRecall and PRCurve when no
+// example is positive: recall is undefined.
+var ErrNoPositives = errors.New("metrics: no positive examples; recall is undefined")
 
 // OperatingPoint is a binary decision threshold and what it achieves on the
 // data it was chosen on: predict positive when score >= Threshold.

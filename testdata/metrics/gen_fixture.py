@@ -26,8 +26,9 @@ import sys
 import numpy as np
 import sklearn
 from sklearn.metrics import (accuracy_score, average_precision_score,
-                             confusion_matrix, precision_recall_fscore_support,
-                             roc_auc_score)
+                             confusion_matrix, precision_recall_curve,
+                             precision_recall_fscore_support, roc_auc_score,
+                             roc_curve)
 from sklearn.preprocessing import label_binarize
 
 MIN_GROUP_SIZE = 30
@@ -49,6 +50,22 @@ def ece(y, probs, n_bins=10):
             continue
         total += m.sum() / len(y) * abs(correct[m].mean() - conf[m].mean())
     return float(total)
+
+
+def reliability(y, probs, n_bins=10):
+    """Per-bin count, mean confidence and accuracy, binned as ece() does."""
+    probs = np.asarray(probs, dtype=np.float64)
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == np.asarray(y)).astype(np.float64)
+    edges = np.arange(n_bins + 1) / n_bins
+    out = []
+    for i in range(n_bins):
+        lo = conf >= edges[0] if i == 0 else conf > edges[i]
+        m = lo & (conf <= edges[i + 1])
+        k = int(m.sum())
+        out.append({"count": k, "mean_confidence": float(conf[m].mean()) if k else 0.0,
+                    "accuracy": float(correct[m].mean()) if k else 0.0})
+    return out
 
 
 def prf_block(y, p, labels=None):
@@ -167,6 +184,12 @@ def main():
          "average_precision": float(average_precision_score(y, s)),
          "ece": ece(y, probs)}
     e.update(prf_block(y, p))
+    fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
+    # sklearn 1.2 puts thresholds[1] + 1 first where later versions put inf.
+    e["roc_curve"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr[1:].tolist()}
+    pr, rc, thr = precision_recall_curve(y, s)
+    e["pr_curve"] = {"precision": pr.tolist(), "recall": rc.tolist(), "thresholds": thr.tolist()}
+    e["reliability_bins"] = reliability(y, probs)
     c["expected"] = e
     cases.append(c)
 
