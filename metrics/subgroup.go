@@ -155,7 +155,7 @@ func auditField(f GroupField, yTrue, yPred []int, probs [][]float64, labels []st
 		}
 		fa.Groups = append(fa.Groups, g)
 		if g.TooSmall {
-			fa.Notes = append(fa.Notes, fmt.Sprintf("group %q has %d examples (< %d): too small to judge, left out of the gaps", v, g.Count, minSize))
+			fa.Notes = append(fa.Notes, fmt.Sprintf("group %q (n=%d) is under the minimum of %d examples: too small to judge, left out of the gaps", v, g.Count, minSize))
 		}
 	}
 	for _, m := range gapMetrics {

@@ -3,7 +3,6 @@ package metrics
 import (
 	"errors"
 	"fmt"
-	"math"
 )
 
 // ErrNoPositives is returned by ThresholdForRecall and PRCurve when no
@@ -82,6 +81,3 @@ func ThresholdForRecall(scores []float64, positive []bool, target float64) (Oper
 	// Recall is 1 at the lowest threshold, and target <= 1.
 	return OperatingPoint{}, fmt.Errorf("metrics: internal error: recall never reached %v", target)
 }
-
-// isFinite reports whether v is neither NaN nor infinite.
-func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
