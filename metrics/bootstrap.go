@@ -57,42 +57,146 @@ func (r *splitMix64) intn(n uint64) uint64 {
 // resampled values with linear interpolation (numpy.percentile's default).
 // Resamples where metric returns NaN are skipped and counted.
 func Bootstrap(n int, metric func(idx []int) float64, reps int, alpha float64, seed uint64) (Interval, error) {
+	ivs, err := BootstrapMany(n, 1, func(idx []int, out []float64) { out[0] = metric(idx) }, reps, alpha, seed)
+	if err != nil {
+		return Interval{}, err
+	}
+	return ivs[0], nil
+}
+
+// BootstrapMany is Bootstrap for m metrics computed together on the same
+// resamples: metrics fills out[0..m-1] for the sample idx. The resamples
+// depend only on n and seed, so BootstrapMany's interval for one metric
+// equals Bootstrap's for it with the same seed.
+func BootstrapMany(n, m int, metrics func(idx []int, out []float64), reps int, alpha float64, seed uint64) ([]Interval, error) {
 	if n < 1 {
-		return Interval{}, fmt.Errorf("metrics: bootstrap needs at least 1 example, got %d", n)
+		return nil, fmt.Errorf("metrics: bootstrap needs at least 1 example, got %d", n)
+	}
+	if m < 1 {
+		return nil, fmt.Errorf("metrics: bootstrap needs at least 1 metric, got %d", m)
 	}
 	if reps < 1 {
-		return Interval{}, fmt.Errorf("metrics: bootstrap needs at least 1 resample, got %d", reps)
+		return nil, fmt.Errorf("metrics: bootstrap needs at least 1 resample, got %d", reps)
 	}
 	if !(alpha > 0 && alpha < 1) {
-		return Interval{}, fmt.Errorf("metrics: bootstrap alpha %v outside (0, 1)", alpha)
+		return nil, fmt.Errorf("metrics: bootstrap alpha %v outside (0, 1)", alpha)
 	}
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	out := Interval{Estimate: metric(idx), Level: 1 - alpha, Reps: reps, Seed: seed}
-	if math.IsNaN(out.Estimate) {
-		return Interval{}, fmt.Errorf("metrics: bootstrap: the metric is undefined (NaN) on the whole sample")
+	row := make([]float64, m)
+	metrics(idx, row)
+	out := make([]Interval, m)
+	vals := make([][]float64, m)
+	for k := range out {
+		if math.IsNaN(row[k]) {
+			return nil, fmt.Errorf("metrics: bootstrap: metric %d is undefined (NaN) on the whole sample", k)
+		}
+		out[k] = Interval{Estimate: row[k], Level: 1 - alpha, Reps: reps, Seed: seed}
+		vals[k] = make([]float64, 0, reps)
 	}
 	rng := splitMix64{seed}
-	vals := make([]float64, 0, reps)
 	for r := 0; r < reps; r++ {
 		for i := range idx {
 			idx[i] = int(rng.intn(uint64(n)))
 		}
-		v := metric(idx)
-		if math.IsNaN(v) {
-			out.Skipped++
-			continue
+		metrics(idx, row)
+		for k, v := range row {
+			if math.IsNaN(v) {
+				out[k].Skipped++
+				continue
+			}
+			vals[k] = append(vals[k], v)
 		}
-		vals = append(vals, v)
 	}
-	if len(vals) == 0 {
-		return Interval{}, fmt.Errorf("metrics: bootstrap: the metric was undefined (NaN) on all %d resamples", reps)
+	for k := range out {
+		if len(vals[k]) == 0 {
+			return nil, fmt.Errorf("metrics: bootstrap: metric %d was undefined (NaN) on all %d resamples", k, reps)
+		}
+		sort.Float64s(vals[k])
+		out[k].Lo = quantile(vals[k], alpha/2)
+		out[k].Hi = quantile(vals[k], 1-alpha/2)
 	}
-	sort.Float64s(vals)
-	out.Lo = quantile(vals, alpha/2)
-	out.Hi = quantile(vals, 1-alpha/2)
+	return out, nil
+}
+
+// MetricInterval names the interval of one Report metric.
+type MetricInterval struct {
+	Metric string `json:"metric"`
+	Interval
+}
+
+// ReportIntervals bootstraps the headline metrics of NewReport (accuracy,
+// precision/recall/F1 macro and weighted, and, with probabilities,
+// auc_roc, pr_auc and ece) on the same resamples of the examples; metric
+// names are Report's JSON keys. A metric undefined on the whole sample
+// (AUC with a class absent) is left out; resamples where it is undefined
+// are skipped and counted.
+func ReportIntervals(yTrue, yPred []int, probs [][]float64, labels []string, reps int, alpha float64, seed uint64) ([]MetricInterval, error) {
+	if yPred == nil && probs != nil {
+		yPred = Argmax(probs)
+	}
+	full, err := NewReport(yTrue, yPred, probs, labels)
+	if err != nil {
+		return nil, err
+	}
+	type getter struct {
+		name string
+		get  func(r *Report) float64
+	}
+	nan := math.NaN()
+	optv := func(p *float64) float64 {
+		if p == nil {
+			return nan
+		}
+		return *p
+	}
+	all := []getter{
+		{"accuracy", func(r *Report) float64 { return r.Accuracy }},
+		{"precision_macro", func(r *Report) float64 { return r.PrecisionMacro }},
+		{"recall_macro", func(r *Report) float64 { return r.RecallMacro }},
+		{"f1_macro", func(r *Report) float64 { return r.F1Macro }},
+		{"precision_weighted", func(r *Report) float64 { return r.PrecisionWeighted }},
+		{"recall_weighted", func(r *Report) float64 { return r.RecallWeighted }},
+		{"f1_weighted", func(r *Report) float64 { return r.F1Weighted }},
+		{"auc_roc", func(r *Report) float64 { return optv(r.AUCROC) }},
+		{"pr_auc", func(r *Report) float64 { return optv(r.PRAUC) }},
+		{"ece", func(r *Report) float64 { return optv(r.ECE) }},
+	}
+	var used []getter
+	for _, g := range all {
+		if !math.IsNaN(g.get(full)) {
+			used = append(used, g)
+		}
+	}
+	yt, yp := make([]int, len(yTrue)), make([]int, len(yTrue))
+	var pr [][]float64
+	if probs != nil {
+		pr = make([][]float64, len(yTrue))
+	}
+	ivs, err := BootstrapMany(len(yTrue), len(used), func(idx []int, out []float64) {
+		for k, i := range idx {
+			yt[k], yp[k] = yTrue[i], yPred[i]
+			if pr != nil {
+				pr[k] = probs[i]
+			}
+		}
+		r, err := NewReport(yt, yp, pr, labels)
+		for k, g := range used {
+			out[k] = nan
+			if err == nil {
+				out[k] = g.get(r)
+			}
+		}
+	}, reps, alpha, seed)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MetricInterval, len(used))
+	for k, g := range used {
+		out[k] = MetricInterval{Metric: g.name, Interval: ivs[k]}
+	}
 	return out, nil
 }
 

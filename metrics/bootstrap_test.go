@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +132,59 @@ func TestBootstrapSkipsNaN(t *testing.T) {
 		if _, err := Bootstrap(c.n, func([]int) float64 { return 0 }, c.reps, c.alpha, 1); err == nil {
 			t.Errorf("accepted %+v", c)
 		}
+	}
+}
+
+// ReportIntervals resamples once for all metrics: its accuracy interval is
+// Bootstrap's for accuracy with the same seed, and metrics needing
+// probabilities appear only when they are given.
+func TestReportIntervals(t *testing.T) {
+	f := loadFixture(t)
+	c := f.Cases[0] // binary, 200 examples
+	labels := []string{"no", "yes"}
+	ivs, err := ReportIntervals(c.YTrue, c.YPred, c.Probs, labels, 300, 0.05, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Interval{}
+	var names []string
+	for _, iv := range ivs {
+		byName[iv.Metric] = iv.Interval
+		names = append(names, iv.Metric)
+	}
+	want := "accuracy precision_macro recall_macro f1_macro precision_weighted recall_weighted f1_weighted auc_roc pr_auc ece"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("metrics %q, want %q", got, want)
+	}
+	acc, err := Bootstrap(len(c.YTrue), func(idx []int) float64 {
+		k := 0
+		for _, i := range idx {
+			if c.YTrue[i] == c.YPred[i] {
+				k++
+			}
+		}
+		return float64(k) / float64(len(idx))
+	}, 300, 0.05, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byName["accuracy"] != acc {
+		t.Errorf("accuracy %+v, Bootstrap %+v", byName["accuracy"], acc)
+	}
+	near(t, "auc estimate", byName["auc_roc"].Estimate, *c.Expected.ROCAUC)
+	for _, iv := range ivs {
+		if !(iv.Lo <= iv.Estimate && iv.Estimate <= iv.Hi) || iv.Hi-iv.Lo > 0.3 {
+			t.Errorf("%s: implausible interval %+v", iv.Metric, iv.Interval)
+		}
+	}
+	ivs, err = ReportIntervals(c.YTrue, c.YPred, nil, labels, 50, 0.05, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ivs) != 7 {
+		t.Errorf("%d intervals without probabilities, want 7", len(ivs))
+	}
+	if _, err := BootstrapMany(3, 0, func([]int, []float64) {}, 10, 0.05, 1); err == nil {
+		t.Error("0 metrics accepted")
 	}
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 )
@@ -254,4 +255,37 @@ func sentenceEntities(sents [][]string, opt EntityOptions, side string) ([]Entit
 		off += len(tags) + 1
 	}
 	return out, nil
+}
+
+// WriteText prints the result like seqeval's classification_report: one
+// row per entity type, then micro, macro and weighted averages, then the
+// token accuracy.
+func (r EntityResult) WriteText(w io.Writer) error {
+	var b strings.Builder
+	width := len("weighted avg")
+	for _, t := range r.Types {
+		width = max(width, len([]rune(t)))
+	}
+	row := func(name string, s Scores, support int) {
+		fmt.Fprintf(&b, "%*s  %9.4f %9.4f %9.4f %9d\n", width, name, s.Precision, s.Recall, s.F1, support)
+	}
+	mode := r.Mode
+	if r.Scheme != "" {
+		mode += " " + r.Scheme
+	}
+	fmt.Fprintf(&b, "entity-level scores (seqeval %s mode)\n", mode)
+	fmt.Fprintf(&b, "%*s  %9s %9s %9s %9s\n", width, "", "precision", "recall", "f1", "support")
+	for _, t := range r.PerType {
+		row(t.Type, t.Scores, t.Support)
+	}
+	b.WriteString("\n")
+	row("micro avg", r.Micro, r.TrueEntities)
+	row("macro avg", r.Macro, r.TrueEntities)
+	row("weighted avg", r.Weighted, r.TrueEntities)
+	fmt.Fprintf(&b, "\ntoken accuracy %.4f (%d tokens); %d of %d predicted entities correct\n", r.TokenAccuracy, r.Tokens, r.Correct, r.PredEntities)
+	for _, u := range r.Undefined {
+		fmt.Fprintf(&b, "note: %s\n", u)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -242,3 +242,30 @@ func TestEntityResultJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestEntityResultText(t *testing.T) {
+	yTrue := [][]string{{"O", "O", "O", "B-MISC", "I-MISC", "I-MISC", "O"}, {"B-PER", "I-PER", "O"}}
+	yPred := [][]string{{"O", "O", "B-MISC", "I-MISC", "I-MISC", "I-MISC", "O"}, {"B-PER", "I-PER", "O"}}
+	r, err := EntityScoresWith(yTrue, yPred, EntityOptions{Strict: true, Scheme: IOB2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `entity-level scores (seqeval strict IOB2 mode)
+              precision    recall        f1   support
+        MISC     0.0000    0.0000    0.0000         1
+         PER     1.0000    1.0000    1.0000         1
+
+   micro avg     0.5000    0.5000    0.5000         2
+   macro avg     0.5000    0.5000    0.5000         2
+weighted avg     0.5000    0.5000    0.5000         2
+
+token accuracy 0.8000 (10 tokens); 1 of 2 predicted entities correct
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
