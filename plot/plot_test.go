@@ -352,3 +352,33 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLabels: whatever the labels hold (markup, control characters,
+// invalid UTF-8), every chart is well-formed XML and the label's escaped
+// text survives.
+func FuzzLabels(f *testing.F) {
+	for _, s := range []string{"<&>", "a\x00b", "\xff", `"quoted" 'x'`, "]]>", "<script>alert(1)</script>", "ünïcödé"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		charts := []func() ([]byte, error){
+			ConfusionMatrix{Title: s, Labels: []string{s, "b"}, Counts: [][]int{{1, 2}, {3, 4}}}.SVG,
+			Bars{Title: s, Categories: []string{s}, Series: []Series{{s, []float64{0.5}}}, ValueLabel: s}.SVG,
+			ROC{Title: s, Curves: []Curve{{Name: s, X: []float64{0, 1}, Y: []float64{0, 1}}}}.SVG,
+			Lines{Title: s, XLabel: s, YLabel: s, Series: []Line{{Name: s, X: []float64{0, 1}, Y: []float64{1, 0}}}}.SVG,
+		}
+		for _, c := range charts {
+			svg, err := c()
+			if err != nil {
+				t.Fatal(err)
+			}
+			es := parse(t, svg)
+			if strings.Contains(strings.ToLower(string(svg)), "<script") {
+				t.Fatalf("unescaped markup from %q", s)
+			}
+			if es[1].name != "title" {
+				t.Fatalf("second element %q, want title", es[1].name)
+			}
+		}
+	})
+}
