@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -245,4 +246,68 @@ func SQuAD(preds []QAPrediction, v SQuADVersion) (SQuADResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// NoAnswerThreshold is the outcome of BestNoAnswerThreshold: the best
+// exact match and F1 reachable by answering only questions whose
+// no-answer probability is at most the threshold, and those thresholds.
+type NoAnswerThreshold struct {
+	BestExactMatch      float64 `json:"best_exact_match"`
+	ExactMatchThreshold float64 `json:"best_exact_match_threshold"`
+	BestF1              float64 `json:"best_f1"`
+	F1Threshold         float64 `json:"best_f1_threshold"`
+}
+
+// BestNoAnswerThreshold is the SQuAD v2.0 script's find_all_best_thresh:
+// naProb[i] is the model's probability that question i has no answer.
+// Starting from "abstain everywhere" (threshold 0), questions are taken in
+// ascending naProb (ties in input order); answering one adds its score if
+// it is answerable, and costs 1 if it is not and the prediction is
+// non-empty. The best running total and the naProb where it was reached
+// are reported, as fractions of all questions.
+func BestNoAnswerThreshold(preds []QAPrediction, naProb []float64) (NoAnswerThreshold, error) {
+	if len(preds) != len(naProb) {
+		return NoAnswerThreshold{}, fmt.Errorf("metrics: %d questions but %d no-answer probabilities", len(preds), len(naProb))
+	}
+	if len(preds) == 0 {
+		return NoAnswerThreshold{}, fmt.Errorf("metrics: no questions")
+	}
+	em := make([]float64, len(preds))
+	f1 := make([]float64, len(preds))
+	noAns := 0
+	order := make([]int, len(preds))
+	for i, q := range preds {
+		var err error
+		if em[i], f1[i], err = QuestionScores(q, SQuADv2); err != nil {
+			return NoAnswerThreshold{}, fmt.Errorf("question %d: %w", i, err)
+		}
+		if len(q.Gold) == 0 {
+			noAns++
+		}
+		if naProb[i] != naProb[i] {
+			return NoAnswerThreshold{}, fmt.Errorf("metrics: no-answer probability of question %d is NaN", i)
+		}
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return naProb[order[a]] < naProb[order[b]] })
+	best := func(scores []float64) (float64, float64) {
+		cur := float64(noAns)
+		top, thr := cur, 0.0
+		for _, i := range order {
+			switch {
+			case len(preds[i].Gold) > 0:
+				cur += scores[i]
+			case preds[i].Pred != "":
+				cur--
+			}
+			if cur > top {
+				top, thr = cur, naProb[i]
+			}
+		}
+		return top / float64(len(preds)), thr
+	}
+	var out NoAnswerThreshold
+	out.BestExactMatch, out.ExactMatchThreshold = best(em)
+	out.BestF1, out.F1Threshold = best(f1)
+	return out, nil
 }

@@ -135,3 +135,30 @@ func FuzzNormalizeAnswer(f *testing.F) {
 		}
 	})
 }
+
+// Hand-traced find_best_thresh: start at 1 (the one unanswerable question
+// abstained), then in naProb order q1 (+1 EM, +1 F1), q3 (+0 EM, +2/3 F1),
+// q2 (unanswerable but answered: −1).
+func TestBestNoAnswerThreshold(t *testing.T) {
+	preds := []QAPrediction{
+		{Gold: []string{"pneumonia"}, Pred: "pneumonia"},
+		{Gold: nil, Pred: "fever"},
+		{Gold: []string{"persistent cough"}, Pred: "cough"},
+	}
+	r, err := BestNoAnswerThreshold(preds, []float64{0.1, 0.8, 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "best EM", r.BestExactMatch, 2.0/3)
+	near(t, "EM threshold", r.ExactMatchThreshold, 0.1)
+	near(t, "best F1", r.BestF1, (1+1+2.0/3)/3)
+	near(t, "F1 threshold", r.F1Threshold, 0.5)
+	if _, err := BestNoAnswerThreshold(preds, []float64{0.1}); err == nil {
+		t.Error("length mismatch accepted")
+	}
+	// Nothing beats abstaining: threshold stays 0.
+	r, _ = BestNoAnswerThreshold([]QAPrediction{{Pred: "x"}}, []float64{0.3})
+	if r.BestExactMatch != 1 || r.ExactMatchThreshold != 0 {
+		t.Errorf("abstain: %+v", r)
+	}
+}
