@@ -5,8 +5,8 @@ import "math"
 // ROCCurve returns the points of the ROC curve, like
 // sklearn.metrics.roc_curve(positive, scores, drop_intermediate=False):
 // one point per distinct score from high to low, preceded by (0, 0) whose
-// threshold is +Inf. fpr or tpr is NaN-free only when both classes occur;
-// otherwise it is an error, as the axis would divide by zero.
+// threshold is +Inf. Both classes must occur (one axis would otherwise
+// divide by zero); if not, it is an error.
 func ROCCurve(scores []float64, positive []bool) (fpr, tpr, thresholds []float64, err error) {
 	c, err := binaryCurve(positive, scores)
 	if err != nil {
