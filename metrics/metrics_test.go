@@ -55,33 +55,6 @@ func TestRankingErrors(t *testing.T) {
 	}
 }
 
-func TestThresholdForRecall(t *testing.T) {
-	y := []int{1, 0, 1, 0, 1, 0}
-	s := []float64{0.9, 0.8, 0.7, 0.4, 0.3, 0.1}
-	// recall 2/3 first reached at 0.7 (tp 2, fp 1).
-	op, err := ThresholdForRecall(y, s, 0.6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if op.Threshold != 0.7 {
-		t.Errorf("threshold %v, want 0.7", op.Threshold)
-	}
-	near(t, "recall", op.Recall, 2.0/3)
-	near(t, "precision", op.Precision, 2.0/3)
-	near(t, "specificity", op.Specificity, 2.0/3)
-	op, _ = ThresholdForRecall(y, s, 1)
-	if op.Threshold != 0.3 || op.Recall != 1 {
-		t.Errorf("full recall at %v (recall %v), want 0.3", op.Threshold, op.Recall)
-	}
-	if _, err := ThresholdForRecall(y, s, 0); err == nil {
-		t.Error("target 0 accepted")
-	}
-	// The one-class error names this function's quantity, not AUC.
-	if _, err := ThresholdForRecall([]int{1, 1}, []float64{0.4, 0.6}, 0.5); err == nil || !strings.Contains(err.Error(), "threshold for recall") {
-		t.Errorf("one class: %v", err)
-	}
-}
-
 func TestSensitivitySpecificity(t *testing.T) {
 	// rows true, cols predicted. Class 0: tp 5, fn 1, fp 2, tn 3+1+0+4 = 8.
 	cm := [][]int{{5, 1, 0}, {2, 3, 1}, {0, 0, 4}}

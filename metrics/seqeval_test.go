@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +32,20 @@ func TestEntitiesSeqevalRules(t *testing.T) {
 		{[]string{"S-X", "B-Y", "E-Y", "O"}, []Entity{{"X", 0, 1}, {"Y", 1, 3}}},
 		{[]string{"O", "O"}, nil},
 		{nil, nil},
+		// Nested-looking runs are flat: each B- starts a new entity.
+		{[]string{"B-D", "I-D", "B-D", "I-D"}, []Entity{{"D", 0, 2}, {"D", 2, 4}}},
+		{[]string{"B-D", "I-C", "I-D"}, []Entity{{"D", 0, 1}, {"C", 1, 2}, {"D", 2, 3}}},
+		// IOBES read leniently: a lone E- is an entity, E- closes and a
+		// following I- opens a new one, S- then I- is two entities, and a
+		// B- closed by an E- of another type splits at the type change.
+		{[]string{"E-X"}, []Entity{{"X", 0, 1}}},
+		{[]string{"B-X", "I-X", "E-X", "I-X"}, []Entity{{"X", 0, 3}, {"X", 3, 4}}},
+		{[]string{"S-X", "I-X"}, []Entity{{"X", 0, 1}, {"X", 1, 2}}},
+		{[]string{"B-X", "E-Y"}, []Entity{{"X", 0, 1}, {"Y", 1, 2}}},
+		// IOB1 read leniently: B- after I- of the same type splits.
+		{[]string{"I-X", "I-X", "B-X"}, []Entity{{"X", 0, 2}, {"X", 2, 3}}},
+		// Bare prefixes have type "_".
+		{[]string{"B", "I", "O", "I"}, []Entity{{"_", 0, 2}, {"_", 3, 4}}},
 	}
 	for _, c := range cases {
 		got := Entities(c.tags)
@@ -52,7 +68,10 @@ func TestEntityScoresSeqevalReadme(t *testing.T) {
 	if !reflect.DeepEqual(r.Types, []string{"MISC", "PER"}) {
 		t.Fatalf("types %v", r.Types)
 	}
-	want := []ClassScores{{Scores{0, 0, 0}, 1}, {Scores{1, 1, 1}, 1}}
+	want := []EntityTypeScores{
+		{Type: "MISC", ClassScores: ClassScores{Scores{0, 0, 0}, 1}, Predicted: 1, Correct: 0},
+		{Type: "PER", ClassScores: ClassScores{Scores{1, 1, 1}, 1}, Predicted: 1, Correct: 1},
+	}
 	if !reflect.DeepEqual(r.PerType, want) {
 		t.Errorf("per type %+v, want %+v", r.PerType, want)
 	}
@@ -110,5 +129,143 @@ func TestEntityScoresErrors(t *testing.T) {
 	}
 	if r.Micro != (Scores{}) || len(r.Undefined) != 1 {
 		t.Errorf("got %+v undefined %q", r.Micro, r.Undefined)
+	}
+}
+
+// The same predictions scored in default and strict mode: an I- without
+// B- is an entity by default and nothing under strict IOB2.
+func TestEntityScoresStrictVersusDefault(t *testing.T) {
+	yTrue := [][]string{{"B-D", "I-D", "O", "B-C"}}
+	yPred := [][]string{{"I-D", "I-D", "O", "B-C"}}
+	def, err := EntityScores(yTrue, yPred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Micro != (Scores{1, 1, 1}) || def.Macro != (Scores{1, 1, 1}) || def.Mode != "default" {
+		t.Errorf("default: %+v", def)
+	}
+	near(t, "token accuracy", def.TokenAccuracy, 0.75)
+	st, err := EntityScoresWith(yTrue, yPred, EntityOptions{Strict: true, Scheme: IOB2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Predicted {C}, true {D, C}: micro P 1, R 1/2, F1 2/3; D all 0;
+	// macro = weighted (support 1 each) = mean of C (1,1,1) and D (0,0,0).
+	near(t, "strict micro P", st.Micro.Precision, 1)
+	near(t, "strict micro R", st.Micro.Recall, 0.5)
+	near(t, "strict micro F1", st.Micro.F1, 2.0/3)
+	if st.Macro != (Scores{0.5, 0.5, 0.5}) || st.Weighted != (Scores{0.5, 0.5, 0.5}) {
+		t.Errorf("strict macro %+v weighted %+v", st.Macro, st.Weighted)
+	}
+	if st.TrueEntities != 2 || st.PredEntities != 1 || st.Correct != 1 || st.Scheme != "IOB2" || st.Mode != "strict" {
+		t.Errorf("strict counts %+v", st)
+	}
+	if len(st.Undefined) != 1 || !strings.Contains(st.Undefined[0], "precision of entity type D") {
+		t.Errorf("undefined %q", st.Undefined)
+	}
+
+	// IOBES: B- I- without E- is an entity by default, not under strict.
+	yTrue = [][]string{{"S-D", "O", "B-C", "E-C"}}
+	yPred = [][]string{{"S-D", "O", "B-C", "I-C"}}
+	def, _ = EntityScores(yTrue, yPred)
+	st, err = EntityScoresWith(yTrue, yPred, EntityOptions{Strict: true, Scheme: IOBES})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Micro != (Scores{1, 1, 1}) {
+		t.Errorf("IOBES default micro %+v", def.Micro)
+	}
+	near(t, "IOBES strict micro recall", st.Micro.Recall, 0.5)
+	near(t, "IOBES strict macro f1", st.Macro.F1, 0.5)
+	near(t, "IOBES token accuracy", st.TokenAccuracy, 0.75)
+}
+
+// Adjacent same-type entities (B-X B-X) must match one by one: merging
+// them into one predicted span loses both.
+func TestEntityScoresAdjacent(t *testing.T) {
+	yTrue := [][]string{{"B-X", "B-X", "O"}}
+	yPred := [][]string{{"B-X", "I-X", "O"}}
+	r, err := EntityScores(yTrue, yPred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TrueEntities != 2 || r.PredEntities != 1 || r.Correct != 0 || r.Micro != (Scores{}) {
+		t.Errorf("adjacent: %+v", r)
+	}
+	near(t, "token accuracy", r.TokenAccuracy, 2.0/3)
+}
+
+// Empty input: no tokens, no entities, every score 0 (seqeval returns NaN
+// or divides by zero here).
+func TestEntityScoresEmpty(t *testing.T) {
+	for _, in := range [][][]string{nil, {{}, {}}, {{"O", "O"}}} {
+		r, err := EntityScoresWith(in, in, EntityOptions{Strict: true, Scheme: IOB2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.PerType) != 0 || r.Micro != (Scores{}) || r.Macro != (Scores{}) || r.Weighted != (Scores{}) {
+			t.Errorf("%q: %+v", in, r)
+		}
+		if wantAcc := map[bool]float64{true: 1, false: 0}[r.Tokens > 0]; r.TokenAccuracy != wantAcc {
+			t.Errorf("%q: token accuracy %v", in, r.TokenAccuracy)
+		}
+	}
+}
+
+func TestEntityScoresInvalidTags(t *testing.T) {
+	for _, tag := range []string{"X-PER", "PER", "", "O-PER", "L-PER"} {
+		if _, err := EntityScores([][]string{{"O", tag}}, [][]string{{"O", "O"}}); err == nil || !strings.Contains(err.Error(), "true sentence 0 token 1") {
+			t.Errorf("tag %q: err %v", tag, err)
+		}
+	}
+	if _, err := EntityScoresWith([][]string{{"O"}}, [][]string{{"S-X"}}, EntityOptions{Strict: true, Scheme: IOB2}); err == nil || !strings.Contains(err.Error(), "predicted sentence 0") {
+		t.Errorf("S- under strict IOB2: %v", err)
+	}
+	if _, err := EntityScoresWith([][]string{{"O"}}, [][]string{{"O"}}, EntityOptions{Strict: true}); err == nil {
+		t.Error("strict without scheme accepted")
+	}
+}
+
+func TestEntityResultJSON(t *testing.T) {
+	r, err := EntityScores([][]string{{"B-Disease", "I-Disease", "O"}}, [][]string{{"B-Disease", "I-Disease", "O"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"mode":"default"`, `"per_type":[{"type":"Disease","precision":1,"recall":1,"f1":1,"support":1,"predicted":1,"correct":1}]`,
+		`"micro":{"precision":1,"recall":1,"f1":1}`, `"token_accuracy":1`, `"tokens":3`, `"true_entities":1`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+func TestEntityResultText(t *testing.T) {
+	yTrue := [][]string{{"O", "O", "O", "B-MISC", "I-MISC", "I-MISC", "O"}, {"B-PER", "I-PER", "O"}}
+	yPred := [][]string{{"O", "O", "B-MISC", "I-MISC", "I-MISC", "I-MISC", "O"}, {"B-PER", "I-PER", "O"}}
+	r, err := EntityScoresWith(yTrue, yPred, EntityOptions{Strict: true, Scheme: IOB2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `entity-level scores (seqeval strict IOB2 mode)
+              precision    recall        f1   support
+        MISC     0.0000    0.0000    0.0000         1
+         PER     1.0000    1.0000    1.0000         1
+
+   micro avg     0.5000    0.5000    0.5000         2
+   macro avg     0.5000    0.5000    0.5000         2
+weighted avg     0.5000    0.5000    0.5000         2
+
+token accuracy 0.8000 (10 tokens); 1 of 2 predicted entities correct
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }

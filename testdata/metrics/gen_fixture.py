@@ -12,6 +12,13 @@ usual definition (10 equal-width bins (i/10, (i+1)/10] on the max
 probability; a confidence of exactly 0 goes to the first bin).
 Entity-level (seqeval) cases are hand-checked in metrics/seqeval_test.go
 because seqeval is not packaged in Debian.
+
+"subgroup_cases" hold examples with group fields and, per field and group,
+scikit-learn's metrics on that group's examples, TPR/FPR for binary tasks,
+the largest gap per metric over groups with at least min_group_size
+examples and the equalised-odds gap (max of the TPR and FPR gaps, as
+fairlearn's equalized_odds_difference); metrics/subgroup_test.go checks
+metrics.AuditSubgroups against them.
 """
 import json
 import sys
@@ -19,9 +26,12 @@ import sys
 import numpy as np
 import sklearn
 from sklearn.metrics import (accuracy_score, average_precision_score,
-                             confusion_matrix, precision_recall_fscore_support,
-                             roc_auc_score)
+                             confusion_matrix, precision_recall_curve,
+                             precision_recall_fscore_support, roc_auc_score,
+                             roc_curve)
 from sklearn.preprocessing import label_binarize
+
+MIN_GROUP_SIZE = 30
 
 
 def ece(y, probs, n_bins=10):
@@ -42,6 +52,22 @@ def ece(y, probs, n_bins=10):
     return float(total)
 
 
+def reliability(y, probs, n_bins=10):
+    """Per-bin count, mean confidence and accuracy, binned as ece() does."""
+    probs = np.asarray(probs, dtype=np.float64)
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == np.asarray(y)).astype(np.float64)
+    edges = np.arange(n_bins + 1) / n_bins
+    out = []
+    for i in range(n_bins):
+        lo = conf >= edges[0] if i == 0 else conf > edges[i]
+        m = lo & (conf <= edges[i + 1])
+        k = int(m.sum())
+        out.append({"count": k, "mean_confidence": float(conf[m].mean()) if k else 0.0,
+                    "accuracy": float(correct[m].mean()) if k else 0.0})
+    return out
+
+
 def prf_block(y, p, labels=None):
     out = {}
     per = precision_recall_fscore_support(y, p, labels=labels, average=None, zero_division=0)
@@ -52,6 +78,91 @@ def prf_block(y, p, labels=None):
     for avg in ("macro", "micro", "weighted"):
         r = precision_recall_fscore_support(y, p, labels=labels, average=avg, zero_division=0)
         out[avg] = {"precision": float(r[0]), "recall": float(r[1]), "f1": float(r[2])}
+    return out
+
+
+def group_metrics(y, p, probs, k):
+    """Everything metrics.Report holds for one group, the sklearn way;
+    None where sklearn raises or the value is undefined."""
+    y, p, probs = np.asarray(y), np.asarray(p), np.asarray(probs)
+    out = {"count": int(len(y)), "accuracy": float(accuracy_score(y, p))}
+    for avg in ("macro", "weighted", "micro"):
+        r = precision_recall_fscore_support(y, p, average=avg, zero_division=0)
+        out["precision_" + avg], out["recall_" + avg], out["f1_" + avg] = map(float, r[:3])
+    per = precision_recall_fscore_support(y, p, labels=list(range(k)), average=None, zero_division=0)
+    out["per_class"] = {"precision": per[0].tolist(), "recall": per[1].tolist(),
+                        "f1": per[2].tolist(), "support": [int(v) for v in per[3]]}
+    out["confusion_matrix"] = confusion_matrix(y, p, labels=list(range(k))).tolist()
+    out["ece"] = ece(y, probs)
+    present = set(y.tolist())
+    if k == 2:
+        both = present == {0, 1}
+        out["auc_roc"] = float(roc_auc_score(y, probs[:, 1])) if both else None
+        out["pr_auc"] = float(average_precision_score(y, probs[:, 1])) if 1 in present else None
+        cm = out["confusion_matrix"]
+        out["tpr"] = cm[1][1] / (cm[1][0] + cm[1][1]) if 1 in present else None
+        out["fpr"] = cm[0][1] / (cm[0][0] + cm[0][1]) if 0 in present else None
+    else:
+        full = present == set(range(k))
+        out["auc_roc"] = float(roc_auc_score(y, probs, multi_class="ovr", average="macro")) if full else None
+        out["pr_auc"] = float(average_precision_score(label_binarize(y, classes=list(range(k))), probs, average="macro")) if full else None
+    return out
+
+
+GAP_METRICS = ["accuracy", "precision_macro", "recall_macro", "f1_macro",
+               "precision_weighted", "recall_weighted", "f1_weighted",
+               "auc_roc", "pr_auc", "ece", "tpr", "fpr"]
+
+
+def subgroup_case(name, y, p, probs, k, fields):
+    case = {"name": name, "y_true": y.tolist(), "y_pred": p.tolist(),
+            "probs": probs.tolist(), "n_classes": k, "min_group_size": MIN_GROUP_SIZE,
+            "fields": {f: v.tolist() for f, v in fields.items()}, "expected": {}}
+    for f, vals in fields.items():
+        groups = {}
+        for g in sorted(set(vals.tolist())):
+            m = vals == g
+            groups[g] = group_metrics(y[m], p[m], probs[m], k)
+        judged = {g: r for g, r in groups.items() if r["count"] >= MIN_GROUP_SIZE}
+        gaps = {}
+        for metric in GAP_METRICS:
+            v = [r[metric] for r in judged.values() if r.get(metric) is not None]
+            if len(v) >= 2:
+                gaps[metric] = max(v) - min(v)
+        e = {"groups": groups, "gaps": gaps}
+        if k == 2 and "tpr" in gaps and "fpr" in gaps:
+            e["equalized_odds_gap"] = max(gaps["tpr"], gaps["fpr"])
+        case["expected"][f] = e
+    return case
+
+
+def subgroup_cases():
+    # A separate generator, so the cases above stay as they were.
+    rng = np.random.default_rng(20261203)
+    out = []
+
+    # Binary: the score carries less signal for older patients, and sex
+    # "X" is a group too small to judge.
+    n = 320
+    sex = rng.choice(np.array(["F", "M", "X"]), n, p=[0.5, 0.46, 0.04])
+    age = rng.choice(np.array(["18-39", "40-64", "65+"]), n, p=[0.3, 0.4, 0.3])
+    y = rng.integers(0, 2, n)
+    signal = np.where(age == "65+", 0.12, 0.35)
+    s = np.clip(signal * y + rng.normal(0.35, 0.2, n), 0, 1).round(2)
+    p = (s >= 0.5).astype(int)
+    probs = np.stack([1 - s, s], axis=1)
+    out.append(subgroup_case("binary_sex_age", y, p, probs, 2, {"sex": sex, "age_band": age}))
+
+    # Three classes, one field; site "D" is small and misses a class.
+    n, k = 260, 3
+    site = rng.choice(np.array(["A", "B", "C", "D"]), n, p=[0.4, 0.3, 0.25, 0.05])
+    y = rng.integers(0, k, n)
+    y[site == "D"] = rng.integers(0, 2, int((site == "D").sum()))
+    w = rng.integers(1, 5, (n, k)).astype(np.float64)
+    w[np.arange(n), y] += np.where(site == "C", 0, rng.integers(0, 4, n))
+    probs = w / w.sum(axis=1, keepdims=True)
+    p = probs.argmax(axis=1)
+    out.append(subgroup_case("multiclass_site", y, p, probs, k, {"site": site}))
     return out
 
 
@@ -73,6 +184,12 @@ def main():
          "average_precision": float(average_precision_score(y, s)),
          "ece": ece(y, probs)}
     e.update(prf_block(y, p))
+    fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
+    # sklearn 1.2 puts thresholds[1] + 1 first where later versions put inf.
+    e["roc_curve"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr[1:].tolist()}
+    pr, rc, thr = precision_recall_curve(y, s)
+    e["pr_curve"] = {"precision": pr.tolist(), "recall": rc.tolist(), "thresholds": thr.tolist()}
+    e["reliability_bins"] = reliability(y, probs)
     c["expected"] = e
     cases.append(c)
 
@@ -123,7 +240,7 @@ def main():
 
     json.dump({"generator": "testdata/metrics/gen_fixture.py",
                "sklearn": sklearn.__version__, "numpy": np.__version__,
-               "cases": cases}, sys.stdout, indent=1)
+               "cases": cases, "subgroup_cases": subgroup_cases()}, sys.stdout, indent=1)
     sys.stdout.write("\n")
 
 
