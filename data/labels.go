@@ -73,6 +73,27 @@ func BuildLabels(train []Example) (*Labels, error) {
 	return NewLabels(names)
 }
 
+// CheckClasses refuses a training set whose examples all carry one label:
+// a classifier trained on it learns nothing and predicts that class for
+// every input. The message counts the examples, never names the label.
+func CheckClasses(train []Example) error {
+	first, n := "", 0
+	for _, e := range train {
+		if e.Label == "" {
+			continue
+		}
+		if n > 0 && e.Label != first {
+			return nil
+		}
+		first = e.Label
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("training data has no labels")
+	}
+	return fmt.Errorf("training data has one class: all %d examples carry the same label, so there is nothing to learn (check --label-column, or the file's labels)", n)
+}
+
 // BuildTagLabels collects the distinct tags of NER sentences (sorted, so
 // B-Disease, I-Disease, O), like HF run_ner's get_label_list.
 func BuildTagLabels(train []Sentence) (*Labels, error) {
@@ -148,7 +169,7 @@ func (l *Labels) Encode(ex []Example) ([]int, error) {
 	for i, e := range ex {
 		id, ok := l.index[e.Label]
 		if !ok {
-			return nil, &RowError{e.Pos, "label", fmt.Errorf("%q is not one of the training labels %q", e.Label, l.names)}
+			return nil, &RowError{e.Pos, "label", fmt.Errorf("not one of the %d training labels (a class that occurs only in this file?)", len(l.names))}
 		}
 		ids[i] = id
 	}
