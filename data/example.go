@@ -170,14 +170,21 @@ type Skipped struct {
 // Summary is a one-line account of a read: lines in, rows out, skipped
 // and blank lines, e.g. for --skip-bad-rows to print.
 func (s Skipped) Summary() string {
-	msg := fmt.Sprintf("read %d lines: %d rows", s.Lines, s.Rows)
+	msg := fmt.Sprintf("read %s: %s", plural(s.Lines, "line"), plural(s.Rows, "row"))
 	if s.Count > 0 {
-		msg += fmt.Sprintf(", %d bad rows skipped", s.Count)
+		msg += fmt.Sprintf(", %s skipped", plural(s.Count, "bad row"))
 	}
 	if s.Blank > 0 {
-		msg += fmt.Sprintf(", %d blank lines", s.Blank)
+		msg += ", " + plural(s.Blank, "blank line")
 	}
 	return msg
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (s Skipped) String() string {

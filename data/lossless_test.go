@@ -300,3 +300,18 @@ func TestCounts(t *testing.T) {
 		t.Errorf("summary %q", sk.Summary())
 	}
 }
+
+func ExampleParseExamples_tsv() {
+	// A TSV is read without quote processing: the lone `"` is a text.
+	in := strings.NewReader("text\tlabel\nchest pain\turgent\n\"\tpunct\n\nfever\troutine\n")
+	ex, sk, err := ParseExamples(in, "notes.tsv", Options{Format: FormatTSV})
+	for _, e := range ex {
+		fmt.Printf("%s %q %s\n", e.Pos, e.Text, e.Label)
+	}
+	fmt.Println(sk.Summary(), err)
+	// Output:
+	// notes.tsv:2 "chest pain" urgent
+	// notes.tsv:3 "\"" punct
+	// notes.tsv:5 "fever" routine
+	// read 5 lines: 3 rows, 1 blank line <nil>
+}
