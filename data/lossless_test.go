@@ -200,9 +200,14 @@ func TestNoDataInErrors(t *testing.T) {
 			t.Errorf("%s: error does not name the file and line: %v", c.name, err)
 		}
 	}
-	// Unknown labels at encoding time.
+	// Unknown labels at encoding time: a class name is shown (as reports
+	// show it), a value too long to be one (text in the wrong column) is not.
 	l, _ := NewLabels([]string{"a", "b"})
-	if _, err := l.Encode([]Example{{Label: m, Pos: Pos{"v.csv", 7}}}); err == nil || strings.Contains(err.Error(), m) || !strings.Contains(err.Error(), "v.csv:7") {
+	long := "Patient " + m + " presents with chest pain"
+	if _, err := l.Encode([]Example{{Label: long, Pos: Pos{"v.csv", 7}}}); err == nil || strings.Contains(err.Error(), m) || !strings.Contains(err.Error(), "v.csv:7") {
+		t.Errorf("Encode: %v", err)
+	}
+	if _, err := l.Encode([]Example{{Label: "ortho", Pos: Pos{"v.csv", 8}}}); err == nil || !strings.Contains(err.Error(), `"ortho" is not one of the 2 training labels ["a" "b"]`) {
 		t.Errorf("Encode: %v", err)
 	}
 }
