@@ -1,10 +1,10 @@
 package data
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // ReadSentences reads a CoNLL-style BIO file (token<TAB>tag per line, a
@@ -41,8 +41,7 @@ func validTag(t string) bool {
 // whole sentence: under SkipBadRows the sentence is skipped and counted
 // (a sentence with a hole would mislabel its neighbours).
 func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	lr := newLineReader(r, opt.maxRow())
 	var out []Sentence
 	var sk Skipped
 	var cur Sentence
@@ -59,11 +58,19 @@ func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped,
 		cur = Sentence{}
 		return nil
 	}
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "-DOCSTART-") {
+	for {
+		b, tooLong, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, sk, fmt.Errorf("%s:%d: %w", name, lr.line+1, err)
+		}
+		sk.Lines++
+		line := lr.line
+		text := string(b)
+		if !tooLong && (strings.TrimSpace(text) == "" || strings.HasPrefix(text, "-DOCSTART-")) {
+			sk.Blank++
 			if err := flush(); err != nil {
 				return nil, sk, err
 			}
@@ -71,6 +78,17 @@ func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped,
 		}
 		if curErr != nil {
 			continue // rest of a bad sentence
+		}
+		if tooLong || !utf8.ValidString(text) {
+			if len(cur.Tokens) == 0 {
+				cur.Pos = Pos{name, line}
+			}
+			if tooLong {
+				curErr = &RowError{Pos{name, line}, "", tooLongErr(opt)}
+			} else {
+				curErr = &RowError{Pos{name, line}, "token", errInvalidUTF8(text, "line")}
+			}
+			continue
 		}
 		var cols []string
 		if strings.Contains(text, "\t") {
@@ -91,7 +109,7 @@ func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped,
 		case len(cols) >= 2:
 			tag := strings.TrimSpace(cols[len(cols)-1])
 			if !validTag(tag) {
-				curErr = &RowError{pos, "tag", fmt.Errorf("%q is not O, B-TYPE or I-TYPE", abbreviate(tag))}
+				curErr = &RowError{pos, "tag", fmt.Errorf("not O, B-TYPE or I-TYPE (a %d-byte value in the last column)", len(tag))}
 				break
 			}
 			cur.Tags = append(cur.Tags, tag)
@@ -101,11 +119,9 @@ func ParseSentences(r io.Reader, name string, opt Options) ([]Sentence, Skipped,
 			curErr = &RowError{pos, "tag", fmt.Errorf("tagged and untagged tokens mixed in one sentence")}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, sk, fmt.Errorf("%s:%d: %w", name, line+1, err)
-	}
 	if err := flush(); err != nil {
 		return nil, sk, err
 	}
+	sk.Rows = len(out)
 	return out, sk, nil
 }

@@ -12,6 +12,22 @@
 // keeps the first errors so the caller can show them; the caller must
 // report Skipped.Count (String gives a one-line summary).
 //
+// Every reader also counts lines in and rows out (Skipped.Lines, Rows,
+// Blank; Summary prints them), so nothing vanishes unaccounted. TSV is
+// read without quote processing (one line, one row: a lone `"` token is
+// text) unless Options.Quoting asks for CSV quoting; a quoted field that
+// would swallow following lines is an error naming its line even when
+// skipping bad rows. A CoNLL token/tag file given to ParseExamples is
+// recognised and refused with the NER suggestion. Rows longer than
+// Options.MaxRowBytes, invalid UTF-8 and JSON labels of mixed kinds (1
+// and "1") or booleans are bad rows.
+//
+// # No data in messages
+//
+// Errors name the file, line, field and what is wrong, never a value of
+// the data (a note, an identifier, a label, a header cell of a file that
+// has no header): messages end up in logs.
+//
 // The package stands alone: it imports nothing from the engine, and length
 // statistics take a length function so the trainer can pass a tokenizer.
 package data

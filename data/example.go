@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is where a row starts in its file, for error messages.
@@ -47,7 +48,7 @@ const (
 	FormatAuto     Format = ""         // by file extension
 	FormatJSONL    Format = "jsonl"    // one JSON object per line
 	FormatCSV      Format = "csv"      // RFC 4180, comma
-	FormatTSV      Format = "tsv"      // tab-separated table (quotes tolerated)
+	FormatTSV      Format = "tsv"      // tab-separated table, one row per line (quotes are data unless Quoting is "csv")
 	FormatJSON     Format = "json"     // PubMedQA object keyed by id, or an array of records
 	FormatPubMedQA Format = "pubmedqa" // alias of json, for clarity on the command line
 	FormatCoNLL    Format = "conll"    // token<TAB>tag lines, blank line between sentences
@@ -83,6 +84,46 @@ type Options struct {
 	SkipBadRows bool
 	// KeepWhitespace disables NormalizeSpace on text fields.
 	KeepWhitespace bool
+	// Quoting selects how CSV/TSV fields are quoted: QuotingCSV (RFC 4180
+	// quotes, the default for CSV) or QuotingNone (quotes are ordinary
+	// characters and every line is one row, the default for TSV: NER and
+	// clinical TSV files hold lone `"` tokens that a CSV reader would take
+	// for an opening quote, swallowing the lines after it).
+	Quoting Quoting
+	// MaxRowBytes bounds one line (a JSONL row, a CSV/TSV line, a CoNLL
+	// line) or one JSON record; 0 means DefaultMaxRowBytes. A longer row is
+	// a bad row naming its line and the limit, read in bounded memory.
+	MaxRowBytes int
+}
+
+// DefaultMaxRowBytes is the default Options.MaxRowBytes. The longest
+// clinical notes (discharge summaries) are tens of KB; a model reads at
+// most 512 tokens (~2 KB) of a text.
+const DefaultMaxRowBytes = 2 << 20
+
+func (o Options) maxRow() int {
+	if o.MaxRowBytes > 0 {
+		return o.MaxRowBytes
+	}
+	return DefaultMaxRowBytes
+}
+
+// Quoting is how a table's fields are quoted (Options.Quoting).
+type Quoting string
+
+const (
+	QuotingAuto Quoting = ""     // csv for CSV, none for TSV
+	QuotingNone Quoting = "none" // quotes are data; one row per line
+	QuotingCSV  Quoting = "csv"  // RFC 4180 quoting (fields may span lines)
+)
+
+// ParseQuoting checks a --quoting value.
+func ParseQuoting(s string) (Quoting, error) {
+	switch q := Quoting(strings.ToLower(s)); q {
+	case QuotingAuto, QuotingNone, QuotingCSV:
+		return q, nil
+	}
+	return "", fmt.Errorf("unknown quoting %q (want none or csv)", s)
 }
 
 func (o Options) textField() string  { return def(o.TextField, "text") }
@@ -115,10 +156,35 @@ func (e *RowError) Unwrap() error { return e.Err }
 const maxKept = 20
 
 // Skipped counts rows skipped under Options.SkipBadRows and keeps the
-// first few reasons.
+// first few reasons. It also accounts for every line read, so a caller
+// can show that nothing was lost: Lines in, Rows out, Count skipped,
+// Blank ignored (and, for CSV/TSV, one header line).
 type Skipped struct {
 	Count int
 	First []*RowError
+	Lines int // lines read
+	Rows  int // examples (or sentences) returned
+	Blank int // blank lines ignored (CoNLL: sentence separators and -DOCSTART-)
+}
+
+// Summary is a one-line account of a read: lines in, rows out, skipped
+// and blank lines, e.g. for --skip-bad-rows to print.
+func (s Skipped) Summary() string {
+	msg := fmt.Sprintf("read %s: %s", plural(s.Lines, "line"), plural(s.Rows, "row"))
+	if s.Count > 0 {
+		msg += fmt.Sprintf(", %s skipped", plural(s.Count, "bad row"))
+	}
+	if s.Blank > 0 {
+		msg += ", " + plural(s.Blank, "blank line")
+	}
+	return msg
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (s Skipped) String() string {
@@ -203,7 +269,7 @@ func ReadExamples(path string, opt Options) ([]Example, Skipped, error) {
 	if f == FormatCoNLL {
 		// A user-facing message: the CLI passes this through unchanged.
 		return nil, Skipped{}, fmt.Errorf("%s: read as a CoNLL token/tag file (by its extension or format), which text classification cannot use; "+
-			"for one text and label per row name the format (--format tsv, csv, jsonl or json)", path)
+			"for NER train with --task ner; for one text and label per row name the format (--format tsv, csv, jsonl or json)", path)
 	}
 	r, closeFn, err := openData(path)
 	if err != nil {
@@ -220,10 +286,17 @@ func ParseExamples(r io.Reader, name string, opt Options) ([]Example, Skipped, e
 	switch opt.Format {
 	case FormatJSONL:
 		return parseJSONL(r, name, opt)
-	case FormatCSV:
-		return parseTable(r, name, ',', opt)
-	case FormatTSV:
-		return parseTable(r, name, '\t', opt)
+	case FormatCSV, FormatTSV:
+		br := bufReader(r)
+		if looksCoNLL(br) {
+			return nil, Skipped{}, fmt.Errorf("%s:1: this looks like a CoNLL token/tag file (one token and a BIO tag per line, blank lines between sentences), "+
+				"which text classification cannot use: for NER use --task ner (or --format conll)", name)
+		}
+		sep := ','
+		if opt.Format == FormatTSV {
+			sep = '\t'
+		}
+		return parseTable(br, name, sep, opt)
 	case FormatJSON, FormatPubMedQA:
 		return parseJSON(r, name, opt)
 	}
@@ -235,9 +308,30 @@ var (
 	errEmpty   = errors.New("empty")
 )
 
+// errInvalidUTF8 says where in a field the first invalid byte is (never
+// what the field holds).
+func errInvalidUTF8(s, what string) error {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		i += size
+	}
+	return fmt.Errorf("not valid UTF-8 (first invalid byte at offset %d of the %s): re-save the file as UTF-8", i, what)
+}
+
 // finish normalises an example's text and checks required fields; it
 // returns a RowError for the first problem.
 func finish(ex *Example, opt Options) *RowError {
+	for _, f := range []struct {
+		name, v string
+	}{{opt.textField(), ex.Text}, {opt.TextPairField, ex.TextPair}, {opt.labelField(), ex.Label}} {
+		if !utf8.ValidString(f.v) {
+			return &RowError{ex.Pos, f.name, errInvalidUTF8(f.v, "field")}
+		}
+	}
 	if !opt.KeepWhitespace {
 		ex.Text = NormalizeSpace(ex.Text)
 		ex.TextPair = NormalizeSpace(ex.TextPair)

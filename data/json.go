@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // parseJSON reads a whole-file JSON document: either the PubMedQA layout
@@ -44,7 +45,7 @@ func syntaxErr(data []byte, name string, dec *json.Decoder, err error) error {
 	if errors.As(err, &se) {
 		off = se.Offset
 	}
-	return fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, off), err)
+	return fmt.Errorf("%s:%d: invalid JSON: %s", name, lineAt(data, off), jsonErrText(err))
 }
 
 // skipSpace returns the offset of the next token after off.
@@ -57,7 +58,8 @@ func skipSpace(data []byte, off int64) int64 {
 
 func parseRecords(data []byte, name string, opt Options) ([]Example, Skipped, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var sk Skipped
+	sk := Skipped{Lines: lineAt(data, int64(len(bytes.TrimRight(data, "\n"))))}
+	var kinds labelKinds
 	if _, err := dec.Token(); err != nil { // '['
 		return nil, sk, syntaxErr(data, name, dec, err)
 	}
@@ -68,7 +70,13 @@ func parseRecords(data []byte, name string, opt Options) ([]Example, Skipped, er
 		if err := dec.Decode(&raw); err != nil {
 			return nil, sk, syntaxErr(data, name, dec, err)
 		}
-		ex, re := record(raw, Pos{name, line}, opt)
+		var ex Example
+		var re *RowError
+		if len(raw) > opt.maxRow() {
+			re = &RowError{Pos{name, line}, "", tooLongErr(opt)}
+		} else {
+			ex, re = record(raw, Pos{name, line}, opt, &kinds)
+		}
 		if re != nil {
 			if e := sk.bad(opt, re); e != nil {
 				return nil, sk, e
@@ -77,6 +85,7 @@ func parseRecords(data []byte, name string, opt Options) ([]Example, Skipped, er
 		}
 		out = append(out, ex)
 	}
+	sk.Rows = len(out)
 	return out, sk, nil
 }
 
@@ -94,7 +103,7 @@ type pubmedQA struct {
 // label yes/no/maybe, ID = PMID, in file order.
 func parsePubMedQA(data []byte, name string, opt Options) ([]Example, Skipped, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var sk Skipped
+	sk := Skipped{Lines: lineAt(data, int64(len(bytes.TrimRight(data, "\n"))))}
 	if _, err := dec.Token(); err != nil { // '{'
 		return nil, sk, syntaxErr(data, name, dec, err)
 	}
@@ -113,7 +122,13 @@ func parsePubMedQA(data []byte, name string, opt Options) ([]Example, Skipped, e
 		if err := dec.Decode(&raw); err != nil {
 			return nil, sk, syntaxErr(data, name, dec, err)
 		}
-		ex, re := pubmedQAExample(raw, id, pos, popt)
+		var ex Example
+		var re *RowError
+		if len(raw) > opt.maxRow() {
+			re = &RowError{pos, "", tooLongErr(opt)}
+		} else {
+			ex, re = pubmedQAExample(raw, id, pos, popt)
+		}
 		if re != nil {
 			if e := sk.bad(opt, re); e != nil {
 				return nil, sk, e
@@ -122,13 +137,23 @@ func parsePubMedQA(data []byte, name string, opt Options) ([]Example, Skipped, e
 		}
 		out = append(out, ex)
 	}
+	sk.Rows = len(out)
 	return out, sk, nil
 }
 
+// pubmedQAExample decodes one entry. Errors name the field, never its
+// value or the entry's id.
 func pubmedQAExample(raw json.RawMessage, id string, pos Pos, opt Options) (Example, *RowError) {
+	if !utf8.Valid(raw) {
+		return Example{}, &RowError{pos, "", errInvalidUTF8(string(raw), "entry")}
+	}
 	var q pubmedQA
 	if err := json.Unmarshal(raw, &q); err != nil {
-		return Example{}, &RowError{pos, "", fmt.Errorf("PubMedQA entry %q: %v", id, err)}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Example{}, &RowError{pos, te.Field, fmt.Errorf("want %s, got a JSON %s", te.Type, strings.Fields(te.Value + " ?")[0])}
+		}
+		return Example{}, &RowError{pos, "", fmt.Errorf("PubMedQA entry is not an object of QUESTION, CONTEXTS and final_decision")}
 	}
 	if q.Question == nil {
 		return Example{}, &RowError{pos, "QUESTION", errMissing}
@@ -142,7 +167,7 @@ func pubmedQAExample(raw json.RawMessage, id string, pos Pos, opt Options) (Exam
 		switch ex.Label {
 		case "yes", "no", "maybe":
 		default:
-			return Example{}, &RowError{pos, "final_decision", fmt.Errorf("%q is not yes, no or maybe", *q.FinalDecision)}
+			return Example{}, &RowError{pos, "final_decision", fmt.Errorf("not yes, no or maybe")}
 		}
 	}
 	if re := finish(&ex, opt); re != nil {

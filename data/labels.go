@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Labels is a label vocabulary: class id i ↔ name Names()[i]. It becomes
@@ -71,6 +72,56 @@ func BuildLabels(train []Example) (*Labels, error) {
 	}
 	SortLabels(names)
 	return NewLabels(names)
+}
+
+// maxShownLabel is the longest label value an error message shows. Class
+// names are shown as reports and config.json show them; a longer value is
+// most likely text read from the wrong column and is not shown.
+const maxShownLabel = 40
+
+// className quotes a label for a message, or describes it when it is too
+// long to be a class name.
+func className(s string) string {
+	if len(s) > maxShownLabel || strings.ContainsAny(s, "\n\r\t") {
+		return fmt.Sprintf("a %d-byte label", len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// listed is " (a, b, c)" for up to 20 short class names, else "".
+func (l *Labels) listed() string {
+	if len(l.names) > 20 {
+		return ""
+	}
+	parts := make([]string, len(l.names))
+	for i, n := range l.names {
+		if len(n) > maxShownLabel {
+			return ""
+		}
+		parts[i] = fmt.Sprintf("%q", n)
+	}
+	return " [" + strings.Join(parts, " ") + "]"
+}
+
+// CheckClasses refuses a training set whose examples all carry one label:
+// a classifier trained on it learns nothing and predicts that class for
+// every input. The message counts the examples, never names the label.
+func CheckClasses(train []Example) error {
+	first, n := "", 0
+	for _, e := range train {
+		if e.Label == "" {
+			continue
+		}
+		if n > 0 && e.Label != first {
+			return nil
+		}
+		first = e.Label
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("training data has no labels")
+	}
+	return fmt.Errorf("training data has one class: all %d examples carry the same label, so there is nothing to learn (check --label-column, or the file's labels)", n)
 }
 
 // BuildTagLabels collects the distinct tags of NER sentences (sorted, so
@@ -148,7 +199,7 @@ func (l *Labels) Encode(ex []Example) ([]int, error) {
 	for i, e := range ex {
 		id, ok := l.index[e.Label]
 		if !ok {
-			return nil, &RowError{e.Pos, "label", fmt.Errorf("%q is not one of the training labels %q", e.Label, l.names)}
+			return nil, &RowError{e.Pos, "label", fmt.Errorf("%s is not one of the %d training labels%s (a class that occurs only in this file?)", className(e.Label), len(l.names), l.listed())}
 		}
 		ids[i] = id
 	}

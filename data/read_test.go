@@ -27,26 +27,31 @@ func wantErr(t *testing.T, err error, pos string, field string) {
 func TestJSONLErrorsAndSkip(t *testing.T) {
 	path := td + "bad.jsonl"
 	_, _, err := ReadExamples(path, Options{})
-	wantErr(t, err, path+":4", "label") // line 2 is blank, line 3 has a numeric label
+	// Line 2 is blank; line 3's label is a JSON number after line 1's
+	// string (1 and "1" would become one class).
+	wantErr(t, err, path+":3", "label")
 	ex, sk, err := ReadExamples(path, Options{SkipBadRows: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sk.Count != 4 || len(sk.First) != 4 {
-		t.Fatalf("skipped %d (%v), want 4", sk.Count, sk)
+	if sk.Count != 5 || len(sk.First) != 5 {
+		t.Fatalf("skipped %d (%v), want 5", sk.Count, sk)
 	}
-	wantErr(t, sk.First[1], path+":5", "")
-	wantErr(t, sk.First[2], path+":6", "text")
-	wantErr(t, sk.First[3], path+":7", "text")
+	wantErr(t, sk.First[1], path+":4", "label")
+	wantErr(t, sk.First[2], path+":5", "")
+	wantErr(t, sk.First[3], path+":6", "text")
+	wantErr(t, sk.First[4], path+":7", "text")
 	want := []Example{
 		{Text: "Chest pain radiating to the left arm.", Label: "cardio", Pos: Pos{path, 1}},
-		{Text: "Fever and cough.", Label: "3", Pos: Pos{path, 3}},
 		{Text: "Last good row.", Label: "neuro", Pos: Pos{path, 8}},
 	}
 	if !reflect.DeepEqual(ex, want) {
 		t.Errorf("got %+v\nwant %+v", ex, want)
 	}
-	if !strings.Contains(sk.String(), "skipped 4 bad row(s)") {
+	if sk.Lines != 8 || sk.Rows != 2 || sk.Blank != 1 {
+		t.Errorf("counts %+v: want 8 lines = 2 rows + 5 skipped + 1 blank", sk)
+	}
+	if !strings.Contains(sk.String(), "skipped 5 bad row(s)") {
 		t.Errorf("summary %q", sk.String())
 	}
 }

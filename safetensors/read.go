@@ -272,6 +272,19 @@ func DecodeFloat32(dst []float32, src []byte, dt DType) error {
 	return nil
 }
 
+// DecodeInt64 converts little-endian integer (or BOOL) elements of dtype
+// dt in src into dst (len(dst) elements; src must hold exactly that many).
+// U64 values above math.MaxInt64 are an error.
+func DecodeInt64(dst []int64, src []byte, dt DType) error {
+	if !dt.Known() {
+		return fmt.Errorf("unknown dtype %q", dt)
+	}
+	if len(src) != len(dst)*dt.Size() {
+		return fmt.Errorf("%d bytes of %s for %d elements", len(src), dt, len(dst))
+	}
+	return decodeInt64(dst, src, dt)
+}
+
 func decodeInt64(dst []int64, src []byte, dt DType) error {
 	le := binary.LittleEndian
 	switch dt {

@@ -458,7 +458,8 @@ func TestLFSPointer(t *testing.T) {
 }
 
 // TestWriteAtomicFillError: a failing fill leaves the old file untouched and
-// no temporary file behind; a successful one gives mode 0644.
+// no temporary file behind; a successful one gives 0644 less the umask
+// (umask_unix_test.go checks umask 077): never group- or world-writable.
 func TestWriteAtomicFillError(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.json")
@@ -476,7 +477,7 @@ func TestWriteAtomicFillError(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("leftover temp files: %v", ents)
 	}
-	if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o644 {
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o600 != 0o600 || st.Mode().Perm()&0o022 != 0 {
 		t.Errorf("mode: %v %v", st, err)
 	}
 }

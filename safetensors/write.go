@@ -3,16 +3,14 @@ package safetensors
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"unsafe"
+
+	"github.com/medbert/medbert/internal/atomicfile"
 )
 
 // Tensor is one tensor to write: raw little-endian C-order bytes.
@@ -97,68 +95,15 @@ func Write(path string, tensors []Tensor, metadata map[string]string) error {
 }
 
 // WriteAtomic writes path with fill through a temporary file in the same
-// directory, which is made mode 0644, fsynced and renamed over path; the
-// directory is then fsynced. A crash leaves the old file or the complete
-// new one, never a torn one. Errors name path, never the temporary file,
-// and carry no package prefix: torchfile and optim write their files with
-// it too, so the sequence lives in one place.
-func WriteAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, pathErrCause(err))
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return fmt.Errorf("%s: write: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("%s: %w", path, pathErrCause(err))
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: fsync: %w", path, pathErrCause(err))
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("%s: close: %w", path, pathErrCause(err))
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, pathErrCause(err))
-	}
-	return syncDir(dir)
-}
-
-// pathErrCause strips the operation and path (our temporary file's name)
-// from a *fs.PathError or *os.LinkError, keeping the cause, e.g. "no such
-// file or directory".
-func pathErrCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
-}
-
-// syncDir makes the rename durable. Some platforms cannot fsync a
-// directory; that is not an error there.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !isSyncUnsupported(err) {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
+// directory, fsynced and renamed over path; the directory is then fsynced.
+// A crash leaves the old file or the complete new one, never a torn one.
+// The file is created with mode 0644 and the process umask applies (umask
+// 077 gives 0600); the mode is never forced. Errors name path, never the
+// temporary file, and carry no package prefix: bert, torchfile, optim,
+// train and tokenize write their files with it too, so the sequence lives
+// in one place (internal/atomicfile).
+func WriteAtomic(path string, fill func(io.Writer) error) error {
+	return atomicfile.Write(path, fill)
 }
 
 // Encode writes the file to w (not atomic; see Write).

@@ -83,7 +83,9 @@ func ReadDir(dir string) (Settings, *Vocab, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return s, nil, fmt.Errorf("load vocab: %w", err)
 	}
-	if data, err := os.ReadFile(fastPath); err == nil {
+	// tokenizer.json holds the vocabulary as JSON plus merges and added
+	// tokens: a few times vocab.txt's size.
+	if data, err := readBounded(fastPath, 4*MaxVocabFileBytes); err == nil {
 		f, fv, err := parseFastTokenizer(fastPath, data)
 		if err != nil {
 			// Only fatal when it is the sole vocabulary source.

@@ -2,12 +2,12 @@ package tokenize
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/medbert/medbert/internal/atomicfile"
 )
 
 // SaveDir writes vocab.txt, tokenizer_config.json and
@@ -60,53 +60,14 @@ func (t *Tokenizer) SaveDir(dir string) error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file in the same folder,
-// syncs it and renames it over path, so readers never see a partial file.
-// The file gets mode 0644 like the other writers of a model folder
-// (os.CreateTemp makes 0600), and errors name path, not the temporary file.
+// writeFileAtomic writes data with the module's one atomic writer (temp file,
+// fsync, rename; mode 0644 less the umask). Errors name path, never the
+// temporary file.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, pathErrCause(err))
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save %s: %w", path, pathErrCause(err))
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: makes the rename durable where supported
-		d.Close()
-	}
-	return nil
-}
-
-// pathErrCause strips the operation and (temporary) path from a
-// *fs.PathError or *os.LinkError, keeping the cause.
-func pathErrCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // Decode turns ids back into text the way HF's BertTokenizer.decode does:

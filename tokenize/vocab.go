@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -36,6 +37,16 @@ func (v *Vocab) ID(token string) (int, bool) {
 // Tokens returns the tokens in id order. The caller must not modify it.
 func (v *Vocab) Tokens() []string { return v.tokens }
 
+// Limits on vocabularies, so a small hostile file cannot make the lookup
+// trie (about 100 bytes per token byte in the worst case) take gigabytes.
+// WordPiece never matches a word longer than 100 characters (HF's
+// max_input_chars_per_word), so no useful token is longer than 400 bytes;
+// the largest published BERT vocabularies (250k tokens) are ~3 MB.
+const (
+	MaxTokenBytes     = 1024
+	MaxVocabFileBytes = 16 << 20
+)
+
 // NewVocab builds a vocabulary from tokens in id order. name is used in
 // error messages (a file name or "tokenizer.json").
 func NewVocab(name string, tokens []string) (*Vocab, error) {
@@ -44,6 +55,9 @@ func NewVocab(name string, tokens []string) (*Vocab, error) {
 	}
 	v := &Vocab{tokens: tokens, ids: make(map[string]int, len(tokens))}
 	for i, t := range tokens {
+		if len(t) > MaxTokenBytes {
+			return nil, fmt.Errorf("%s: token at id %d is %d bytes, longer than the limit of %d bytes", name, i, len(t), MaxTokenBytes)
+		}
 		if prev, dup := v.ids[t]; dup {
 			return nil, fmt.Errorf("%s: token %q at id %d duplicates id %d", name, t, i, prev)
 		}
@@ -60,11 +74,36 @@ func NewVocab(name string, tokens []string) (*Vocab, error) {
 // and empty files are errors that name the file and line: HF would silently
 // let a later duplicate win, which shifts every id after it.
 func LoadVocab(path string) (*Vocab, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, MaxVocabFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("load vocab: %w", err)
 	}
 	return ParseVocab(path, data)
+}
+
+// readBounded reads a whole file, refusing one larger than limit before
+// reading it (and one that grows past limit while being read).
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes exceeds the limit of %d bytes", path, st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: exceeds the limit of %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 // ParseVocab parses vocab.txt content; name is used in error messages.
@@ -73,11 +112,22 @@ func ParseVocab(name string, data []byte) (*Vocab, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: vocabulary file is empty", name)
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\r\n"), "\n")
-	v := &Vocab{tokens: make([]string, 0, len(lines)), ids: make(map[string]int, len(lines))}
-	for i, tok := range lines {
-		line := i + 1
-		tok = strings.TrimSuffix(tok, "\r")
+	// Lines are cut from the bytes one at a time and become strings only
+	// once their length is checked: a huge line costs no copy.
+	rest := bytes.TrimRight(data, "\r\n")
+	n := bytes.Count(rest, []byte("\n")) + 1
+	v := &Vocab{tokens: make([]string, 0, n), ids: make(map[string]int, n)}
+	for line := 1; rest != nil; line++ {
+		lb, after, found := bytes.Cut(rest, []byte("\n"))
+		if !found {
+			after = nil
+		}
+		rest = after
+		lb = bytes.TrimSuffix(lb, []byte("\r"))
+		if len(lb) > MaxTokenBytes {
+			return nil, fmt.Errorf("%s:%d: token of %d bytes is longer than the limit of %d bytes", name, line, len(lb), MaxTokenBytes)
+		}
+		tok := string(lb)
 		if tok == "" {
 			return nil, fmt.Errorf("%s:%d: empty token line", name, line)
 		}

@@ -266,6 +266,47 @@ func (f *File) validate() error {
 			return fmt.Errorf("tensor %q: %w", name, err)
 		}
 	}
+	return f.boundCompressed()
+}
+
+// compressedSlack is how much a deflated storage may exceed twice what
+// its views need: room for padding and unused tails, far below any bomb.
+const compressedSlack = 64 << 10
+
+// boundCompressed refuses a deflated storage that expands to more than
+// the tensors viewing it can need (twice their element bytes plus
+// compressedSlack). A few MB of deflated zeros can claim gigabytes, and a
+// strided view would make a reader inflate all of them; torch writes
+// storages uncompressed and exactly as large as their tensors, so an honest
+// re-zipped checkpoint is far inside the bound. It runs before any byte is
+// decompressed.
+func (f *File) boundCompressed() error {
+	need := map[*storage]int64{}
+	first := map[*storage]string{}
+	for _, name := range f.names {
+		t := f.tensors[name]
+		root := t.st.rootStorage()
+		if !root.compressed {
+			continue
+		}
+		if _, ok := first[root]; !ok {
+			first[root] = name
+		}
+		// numel*esize fits the storage (t.validate); the sum saturates.
+		need[root] = min(need[root]+t.numel()*t.st.esize, math.MaxInt64/4)
+	}
+	for _, name := range f.names {
+		root := f.tensors[name].st.rootStorage()
+		n, ok := need[root]
+		if !ok || first[root] != name {
+			continue
+		}
+		if root.nbytes > 2*n+compressedSlack {
+			t := f.tensors[name]
+			return fmt.Errorf("tensor %q (shape %v, %s) and the tensors sharing its storage need %d bytes, but compressed storage %q expands to %d bytes: refusing to decompress it (a zip bomb?)",
+				name, t.shape, t.st.dtype, n, root.key, root.nbytes)
+		}
+	}
 	return nil
 }
 

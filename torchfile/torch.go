@@ -73,7 +73,11 @@ type storage struct {
 	base   int64 // element offset into the root storage (legacy views)
 	root   *storage
 	nbytes int64 // bytes available for the root storage (set when the file layout is known)
-	read   func(p []byte, off int64) error
+	// compressed is set for a deflated zip member: its nbytes are a claim
+	// that costs nothing in the file, so File.validate bounds it by what
+	// the tensors viewing it need.
+	compressed bool
+	read       func(p []byte, off int64) error
 }
 
 // tensor is a strided view of a storage.

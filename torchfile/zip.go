@@ -133,6 +133,7 @@ func attachZipEntry(st *storage, zf *zip.File, r io.ReaderAt, fileSize int64) er
 	if n > zf.CompressedSize64*maxDeflateRatio {
 		return fmt.Errorf("record claims an impossible compression ratio (%d -> %d bytes)", zf.CompressedSize64, n)
 	}
+	st.compressed = true
 	st.read = func(p []byte, at int64) error {
 		if at < 0 || at+int64(len(p)) > st.nbytes {
 			return fmt.Errorf("read of %d bytes at %d outside storage of %d bytes", len(p), at, st.nbytes)

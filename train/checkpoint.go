@@ -97,7 +97,9 @@ func (t *Trainer) evaluate(ctx context.Context, final *map[string]float64) error
 }
 
 // saveCheckpoint writes output_dir/checkpoint-<step> atomically (a
-// temporary folder renamed into place), then rotates old checkpoints.
+// temporary folder renamed into place), then rotates old checkpoints
+// (renamed to a hidden trash name, then deleted): a checkpoint folder is
+// always complete or absent.
 func (t *Trainer) saveCheckpoint() error {
 	a := t.Args
 	gs := t.State.GlobalStep
@@ -110,7 +112,15 @@ func (t *Trainer) saveCheckpoint() error {
 		t.State.BestModelCheckpoint = &p
 		t.newBest = false
 	}
-	tmp := final + ".tmp"
+	// Remains of a killed save or rotation go before this one starts;
+	// Train's caller should also run CleanCheckpointLeftovers before
+	// resolving --resume-from-checkpoint last.
+	if done, err := CleanCheckpointLeftovers(a.OutputDir); err != nil {
+		return fmt.Errorf("save %s: cleaning leftovers: %w", filepath.Base(final), err)
+	} else if len(done) > 0 {
+		t.logf("cleaned checkpoint leftovers: %s", strings.Join(done, ", "))
+	}
+	tmp := final + tmpSuffix
 	os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/optim"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -80,14 +81,68 @@ func ListCheckpoints(outputDir string) ([]string, error) {
 	return out, nil
 }
 
-// LastCheckpoint returns the newest checkpoint folder in outputDir, or ""
-// (HF get_last_checkpoint).
+// LastCheckpoint returns the newest complete checkpoint folder in
+// outputDir, or "" (HF get_last_checkpoint, minus folders that a crash
+// left incomplete). LastCompleteCheckpoint also says which were skipped.
 func LastCheckpoint(outputDir string) (string, error) {
+	last, _, err := LastCompleteCheckpoint(outputDir)
+	return last, err
+}
+
+// Incomplete is a checkpoint folder that lacks files a resume needs.
+type Incomplete struct {
+	Path    string
+	Missing []string // file names, or "model weights"
+}
+
+func (c Incomplete) String() string {
+	return fmt.Sprintf("%s is incomplete (no %s)", filepath.Base(c.Path), strings.Join(c.Missing, ", "))
+}
+
+// LastCompleteCheckpoint is what --resume-from-checkpoint last resolves
+// to: the newest checkpoint folder holding every file a resume reads.
+// Newer incomplete folders (from a version whose rotation could be killed
+// half-way) are returned in skipped, newest first, so the caller can say
+// it skipped them.
+func LastCompleteCheckpoint(outputDir string) (last string, skipped []Incomplete, err error) {
 	cks, err := ListCheckpoints(outputDir)
-	if err != nil || len(cks) == 0 {
-		return "", err
+	if err != nil {
+		return "", nil, err
 	}
-	return cks[len(cks)-1], nil
+	for i := len(cks) - 1; i >= 0; i-- {
+		if missing := MissingCheckpointFiles(cks[i]); len(missing) > 0 {
+			skipped = append(skipped, Incomplete{cks[i], missing})
+			continue
+		}
+		return cks[i], skipped, nil
+	}
+	return "", skipped, nil
+}
+
+// checkpointFiles are written into every checkpoint by saveCheckpoint
+// (trainer_state.json last); the model files are the task's.
+var checkpointFiles = []string{"config.json", optim.MomentsFile, optim.OptimizerFile, optim.SchedulerFile, ArgsFile, RNGFile, StateFile}
+
+// weightFiles are the model weights a checkpoint may hold.
+var weightFiles = []string{"model.safetensors", "pytorch_model.bin"}
+
+// MissingCheckpointFiles lists what the checkpoint folder dir lacks for a
+// resume; nil means complete.
+func MissingCheckpointFiles(dir string) []string {
+	var missing []string
+	has := func(name string) bool {
+		st, err := os.Stat(filepath.Join(dir, name))
+		return err == nil && st.Mode().IsRegular()
+	}
+	if !has(weightFiles[0]) && !has(weightFiles[1]) {
+		missing = append(missing, "model weights ("+strings.Join(weightFiles, " or ")+")")
+	}
+	for _, f := range checkpointFiles {
+		if !has(f) {
+			missing = append(missing, f)
+		}
+	}
+	return missing
 }
 
 // checkpointsToDelete applies HF's _rotate_checkpoints rule to a sorted
@@ -125,14 +180,49 @@ func indexOf(xs []string, x string) int {
 	return -1
 }
 
-// rotateCheckpoints deletes old checkpoints beyond limit in outputDir.
+// Hidden names for folders on their way out. A folder is renamed to one
+// of them in one step (atomic), then deleted, so a kill during deletion
+// leaves a hidden folder that CleanCheckpointLeftovers removes, never a
+// half-deleted checkpoint-N that looks resumable.
+const (
+	trashSuffix    = ".trash"    // .checkpoint-N.trash: rotated out, being deleted
+	replacedSuffix = ".replaced" // .checkpoint-N.replaced: an older save of the same step
+	tmpSuffix      = ".tmp"      // checkpoint-N.tmp: a save in progress
+)
+
+func hiddenName(final, suffix string) string {
+	return filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+suffix)
+}
+
+// rotationHook, when set (tests only), runs between the steps of rotation
+// and commit; an error from it stops there, as a kill would.
+var rotationHook func(step, path string) error
+
+func hook(step, path string) error {
+	if rotationHook == nil {
+		return nil
+	}
+	return rotationHook(step, path)
+}
+
+// rotateCheckpoints deletes old checkpoints beyond limit in outputDir:
+// each is first renamed to a hidden trash name, then deleted.
 func rotateCheckpoints(outputDir string, limit int, best string) error {
 	cks, err := ListCheckpoints(outputDir)
 	if err != nil {
 		return err
 	}
 	for _, d := range checkpointsToDelete(cks, limit, best) {
-		if err := os.RemoveAll(d); err != nil {
+		trash := hiddenName(d, trashSuffix)
+		os.RemoveAll(trash) // a leftover of an earlier kill
+		if err := os.Rename(d, trash); err != nil {
+			return fmt.Errorf("rotate checkpoints: %w", err)
+		}
+		syncDir(outputDir)
+		if err := hook("trashed", trash); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(trash); err != nil {
 			return fmt.Errorf("rotate checkpoints: %w", err)
 		}
 	}
@@ -141,12 +231,17 @@ func rotateCheckpoints(outputDir string, limit int, best string) error {
 
 // commitDir makes a fully written temporary folder visible under its final
 // name in one rename, replacing an older folder of that name (a re-save of
-// the same step after resume).
+// the same step after resume): the older one is first renamed to a hidden
+// name, which CleanCheckpointLeftovers restores if a kill came before the
+// new folder was in place.
 func commitDir(tmp, final string) error {
+	old := hiddenName(final, replacedSuffix)
 	if _, err := os.Stat(final); err == nil {
-		old := final + ".old"
 		os.RemoveAll(old)
 		if err := os.Rename(final, old); err != nil {
+			return err
+		}
+		if err := hook("replaced", old); err != nil {
 			return err
 		}
 		defer os.RemoveAll(old)
@@ -156,4 +251,69 @@ func commitDir(tmp, final string) error {
 	}
 	syncDir(filepath.Dir(final))
 	return nil
+}
+
+// CleanCheckpointLeftovers removes what killed saves and rotations left
+// in outputDir: checkpoint-N.tmp folders (a save that did not finish),
+// hidden .checkpoint-N.trash folders (a rotation that did not finish) and
+// the legacy checkpoint-N.old. A hidden .checkpoint-N.replaced whose
+// checkpoint-N is missing is a complete older save of that step (the kill
+// came between moving it aside and committing its replacement) and is
+// renamed back. It returns the names it removed or restored, for the log.
+// Call it once at the start of training, before the first save.
+func CleanCheckpointLeftovers(outputDir string) ([]string, error) {
+	ents, err := os.ReadDir(outputDir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var done []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		path := filepath.Join(outputDir, name)
+		if base, ok := strings.CutPrefix(name, "."); ok {
+			if ck, ok := strings.CutSuffix(base, replacedSuffix); ok {
+				if _, isCk := checkpointStep(ck); isCk {
+					final := filepath.Join(outputDir, ck)
+					if _, err := os.Stat(final); os.IsNotExist(err) && MissingCheckpointFiles(path) == nil {
+						if err := os.Rename(path, final); err != nil {
+							return done, fmt.Errorf("restore %s: %w", ck, err)
+						}
+						done = append(done, name+" (restored as "+ck+")")
+						continue
+					}
+				}
+			}
+			for _, suf := range []string{trashSuffix, replacedSuffix} {
+				if ck, ok := strings.CutSuffix(base, suf); ok {
+					if _, isCk := checkpointStep(ck); isCk {
+						if err := os.RemoveAll(path); err != nil {
+							return done, err
+						}
+						done = append(done, name)
+					}
+				}
+			}
+			continue
+		}
+		for _, suf := range []string{tmpSuffix, ".old"} {
+			if ck, ok := strings.CutSuffix(name, suf); ok {
+				if _, isCk := checkpointStep(ck); isCk {
+					if err := os.RemoveAll(path); err != nil {
+						return done, err
+					}
+					done = append(done, name)
+				}
+			}
+		}
+	}
+	if len(done) > 0 {
+		syncDir(outputDir)
+	}
+	return done, nil
 }

@@ -49,6 +49,7 @@ func TestListAndRotateCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	fakeCheckpoint(t, dir, 100) // LastCheckpoint wants a complete one
 	got, err := ListCheckpoints(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 //go:build windows || plan9
 
-package safetensors
+package atomicfile
 
 // isSyncUnsupported: directories cannot be fsynced here.
 func isSyncUnsupported(error) bool { return true }
