@@ -48,7 +48,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.MinDF, "min-df", 2, "keep n-grams found in at least this many training texts")
 	fs.Float64Var(&opts.C, "c", 30, "inverse L2 strength, as scikit-learn's LogisticRegression C")
 	fs.IntVar(&opts.MaxIter, "max-iter", 500, "L-BFGS iterations")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -69,7 +69,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
 	seed := fs.Uint64("seed", 1, "seed of the random weights and input ids")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -27,7 +27,7 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	vocab := fs.String("vocab", "", "WordPiece vocab.txt to copy into the folder (must fit vocab_size)")
 	head := fs.String("head", "", "head to build: base, seqcls, tokencls, qa, mlm (default: the config's architectures, else base)")
 	force := fs.Bool("force", false, "overwrite an existing model in --output")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

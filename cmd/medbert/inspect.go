@@ -26,7 +26,7 @@ func init() {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", "inspect [--no-tensors] DIR", stderr)
 	noTensors := fs.Bool("no-tensors", false, "omit the per-tensor table")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -28,8 +28,8 @@ Prints one JSON object per input text:
 with "type_ids" for pairs, "attention_mask" when padding, and "overflowing"
 (a list of further windows of the same shape) when --stride is given.
 Inputs are the TEXT arguments, or the lines of standard input when there
-are none. Put -- before texts that start with "-"; flags must come before
-the texts.
+are none. Flags may come before or after the texts; put -- before texts
+that start with "-".
 
 Offsets are [start, end) in Unicode code points of the input (HF's
 offset_mapping unit); --offsets=bytes gives UTF-8 byte offsets instead.
@@ -61,7 +61,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	padding := fs.String("padding", "none", "none | max_length | longest (over the inputs)")
 	noSpecial := fs.Bool("no-special", false, "do not add [CLS]/[SEP]")
 	offsets := fs.String("offsets", "chars", "offset unit: chars (code points, like HF) | bytes")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if (*model == "") == (*vocab == "") {

@@ -1,4 +1,4 @@
-package train
+package seqcls
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/train"
 )
 
 // tinyModelNoDropout is the tiny golden model as published (dropout 0).
@@ -48,9 +49,9 @@ func TestGradientAccumulationMatchesBigBatch(t *testing.T) {
 		a.PerDeviceTrainBatchSize, a.GradientAccumulationSteps = batch, accum
 		a.NumTrainEpochs, a.MaxSteps = 3, 3
 		a.WarmupSteps, a.LoggingSteps = 0, 1
-		a.EvalStrategy = StrategyNo
+		a.EvalStrategy = train.StrategyNo
 		a.MaxGradNorm = 0.1 // below the ~0.2 norms: clipping is part of the check
-		tr := &Trainer{Args: &a, Task: task}
+		tr := &train.Trainer{Args: &a, Task: task}
 		if _, err := tr.Train(context.Background()); err != nil {
 			t.Fatal(err)
 		}
