@@ -57,27 +57,7 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range m.Config.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
-	if len(rep.Unused) > 0 {
-		// As HF's from_pretrained logs it: expected for a checkpoint holding
-		// other heads (e.g. cls.seq_relationship of a pre-training one).
-		fmt.Fprintf(stderr, "note: %d checkpoint tensors are not used by %s (%s)\n", len(rep.Unused), bert.ClassName(m.Head), strings.Join(rep.Unused, ", "))
-	}
-	if len(rep.Missing) > 0 {
-		// Say which outputs are affected: a missing pooler or head leaves
-		// the hidden states valid; a missing encoder weight spoils them all.
-		what := "pooled_output and the head's logits are random; the hidden states come from the checkpoint"
-		for _, k := range rep.Missing {
-			if strings.HasPrefix(k, "bert.embeddings.") || strings.HasPrefix(k, "bert.encoder.") {
-				what = "every output, hidden states included, is meaningless"
-				break
-			}
-		}
-		fmt.Fprintf(stderr, "warning: %d parameters of %s are not in the checkpoint and were randomly initialised (%s): %s\n",
-			len(rep.Missing), bert.ClassName(m.Head), strings.Join(rep.Missing, ", "), what)
-	}
+	forwardLoadWarnings(stderr, m, rep)
 	out, err := m.Forward(in, nil, bert.Options{HiddenStates: true, Attentions: *attn})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *inputs, err)
@@ -111,6 +91,32 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
 		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
 	return nil
+}
+
+// forwardLoadWarnings says what the checkpoint lacked or did not use,
+// and what that means for the written outputs.
+func forwardLoadWarnings(stderr io.Writer, m *bert.Model, rep *bert.LoadReport) {
+	for _, w := range m.Config.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if len(rep.Unused) > 0 {
+		// As HF's from_pretrained logs it: expected for a checkpoint holding
+		// other heads (e.g. cls.seq_relationship of a pre-training one).
+		fmt.Fprintf(stderr, "note: %d checkpoint tensors are not used by %s (%s)\n", len(rep.Unused), bert.ClassName(m.Head), strings.Join(rep.Unused, ", "))
+	}
+	if len(rep.Missing) > 0 {
+		// Say which outputs are affected: a missing pooler or head leaves
+		// the hidden states valid; a missing encoder weight spoils them all.
+		what := "pooled_output and the head's logits are random; the hidden states come from the checkpoint"
+		for _, k := range rep.Missing {
+			if strings.HasPrefix(k, "bert.embeddings.") || strings.HasPrefix(k, "bert.encoder.") {
+				what = "every output, hidden states included, is meaningless"
+				break
+			}
+		}
+		fmt.Fprintf(stderr, "warning: %d parameters of %s are not in the checkpoint and were randomly initialised (%s): %s\n",
+			len(rep.Missing), bert.ClassName(m.Head), strings.Join(rep.Missing, ", "), what)
+	}
 }
 
 // checkForwardOutput refuses an --output that would replace the inputs
