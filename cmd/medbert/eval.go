@@ -180,17 +180,10 @@ func (c *evalCmd) operatingPoint(stdout io.Writer, p *pipeline.Pipeline, exs []d
 			return nil, err
 		}
 	}
-	yPred := make([]int, len(yTrue))
-	for i, pr := range r.Probs {
-		yPred[i] = 1 - pos
-		if pr[pos] >= threshold {
-			yPred[i] = pos
-		}
-	}
 	extra["threshold"] = threshold
 	extra["positive_label"] = labels[pos]
 	fmt.Fprintf(stdout, "decision threshold %.6g on P(%s)\n", threshold, labels[pos])
-	return metrics.NewReport(yTrue, yPred, r.Probs, labels)
+	return seqcls.ThresholdReport(yTrue, r.Probs, labels, pos, threshold)
 }
 
 // reportJSON is the report's JSON object with extra top-level keys.

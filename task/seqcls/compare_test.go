@@ -39,3 +39,20 @@ func TestBalancedWeights(t *testing.T) {
 		}
 	}
 }
+
+func TestThresholdReport(t *testing.T) {
+	y := []int{1, 1, 0, 0}
+	p := [][]float64{{.2, .8}, {.6, .4}, {.7, .3}, {.9, .1}}
+	// threshold 0.3 on label 1: predictions 1, 1, 1, 0 -> accuracy 3/4.
+	r, err := ThresholdReport(y, p, []string{"neg", "pos"}, 1, 0.3)
+	if err != nil || r.Accuracy != 0.75 {
+		t.Fatalf("accuracy %v (%v), want 0.75", r.Accuracy, err)
+	}
+	// Label 0 positive at 0.65: P(0) = .2 .6 .7 .9 gives 1, 1, 0, 0 -> all right.
+	if r, _ := ThresholdReport(y, p, []string{"neg", "pos"}, 0, 0.65); r.Accuracy != 1 {
+		t.Errorf("positive 0: accuracy %v", r.Accuracy)
+	}
+	if _, err := ThresholdReport(y, p, []string{"a", "b", "c"}, 1, 0.5); err == nil {
+		t.Error("three labels accepted")
+	}
+}

@@ -3,6 +3,7 @@ package seqcls
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/medbert/medbert/bert"
@@ -90,4 +91,21 @@ func BalancedWeights(exs []data.Example, labels *data.Labels) []float64 {
 		w[c] = float64(len(exs)) / float64(k*n)
 	}
 	return w
+}
+
+// ThresholdReport is the report of a binary classifier that predicts the
+// positive label pos when its probability is >= threshold (instead of the
+// argmax): an operating point chosen for recall or precision.
+func ThresholdReport(yTrue []int, probs [][]float64, labels []string, pos int, threshold float64) (*metrics.Report, error) {
+	if len(labels) != 2 || pos < 0 || pos > 1 {
+		return nil, fmt.Errorf("a decision threshold needs a binary model and a positive label id 0 or 1 (labels %v, positive %d)", labels, pos)
+	}
+	yPred := make([]int, len(probs))
+	for i, p := range probs {
+		yPred[i] = 1 - pos
+		if p[pos] >= threshold {
+			yPred[i] = pos
+		}
+	}
+	return metrics.NewReport(yTrue, yPred, probs, labels)
 }
