@@ -57,6 +57,9 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	if opts.MaxNGram < 1 || opts.MinDF < 1 || opts.C <= 0 || opts.MaxIter < 1 {
 		return errors.New("--ngram, --min-df, --max-iter must be >= 1 and --c > 0")
 	}
+	if err := checkBaselineFlags(&df, trainFile, valFile, testFile, evalSplit, jsonOut); err != nil {
+		return err
+	}
 
 	bd, err := loadBaselineData(stdout, stderr, &df, trainFile, valFile, testFile, evalSplit, seed)
 	if err != nil {
@@ -163,4 +166,24 @@ func writeBaselineJSON(path string, res *baseline.Result, maj *metrics.Report, o
 		return err
 	}
 	return train.WriteFileAtomic(path, b)
+}
+
+// checkBaselineFlags checks the split and path flags before any data is
+// read.
+func checkBaselineFlags(df *dataFlags, trainFile, valFile, testFile, evalSplit, jsonOut string) error {
+	if evalSplit != "test" && evalSplit != "validation" {
+		return fmt.Errorf("--eval-split %q: want test or validation", evalSplit)
+	}
+	if trainFile == "" && (valFile != "" || testFile != "") {
+		return errors.New("--validation-file/--test-file need --train-file")
+	}
+	if trainFile != "" && valFile == "" && testFile == "" {
+		return errors.New("give --test-file or --validation-file to evaluate on")
+	}
+	if jsonOut != "" {
+		if err := checkNewFile("json", jsonOut); err != nil {
+			return err
+		}
+	}
+	return df.check(map[string]string{"train-file": trainFile, "validation-file": valFile, "test-file": testFile})
 }

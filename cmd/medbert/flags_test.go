@@ -110,3 +110,25 @@ func TestHelpUnknownAndVersion(t *testing.T) {
 		t.Errorf("--version: exit %d, %q", code, stdout)
 	}
 }
+
+// Bad flag values are reported before any file is opened, in every
+// command that reads data or a model.
+func TestFlagValuesCheckedBeforeWork(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"baseline", "--eval-split", "dev"}, "--eval-split"},
+		{[]string{"baseline", "--train-file", missing + ".jsonl", "--test-file", missing + ".jsonl", "--format", "xml"}, "unknown data format"},
+		{[]string{"tokenize", "--vocab", missing, "--padding", "maybe", "text"}, "maybe"},
+		{[]string{"eval", "--model", missing, "--data", missing, "--threshold", "2"}, "[0, 1]"},
+		{[]string{"eval", "--model", missing, "--data", missing, "--json", filepath.Join(missing, "r.json")}, "--json"},
+		{[]string{"predict", "--model", missing, "--batch-size", "0", "x"}, "--batch-size"},
+	} {
+		_, stderr, code := runCLI(t, c.args...)
+		if code == 0 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "no such file") {
+			t.Errorf("%v: exit %d, stderr %q, want %q first", c.args, code, stderr, c.want)
+		}
+	}
+}

@@ -62,6 +62,24 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *inputs, err)
 	}
+	ts := forwardTensors(out)
+	meta := map[string]string{"format": "pt", "head": m.Head, "architecture": bert.ClassName(m.Head)}
+	if err := safetensors.Write(*output, ts, meta); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if !strings.HasPrefix(t.Name, "hidden_states.") && !strings.HasPrefix(t.Name, "attentions.") {
+			names = append(names, fmt.Sprintf("%s %v", t.Name, t.Shape))
+		}
+	}
+	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
+		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
+	return nil
+}
+
+// forwardTensors names the outputs as the parity scripts do.
+func forwardTensors(out *bert.Output) []safetensors.Tensor {
 	var ts []safetensors.Tensor
 	add := func(name string, t *tensor.Tensor) {
 		if t != nil {
@@ -78,19 +96,7 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	add("logits", out.Logits)
 	add("start_logits", out.StartLogits)
 	add("end_logits", out.EndLogits)
-	meta := map[string]string{"format": "pt", "head": m.Head, "architecture": bert.ClassName(m.Head)}
-	if err := safetensors.Write(*output, ts, meta); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(ts))
-	for _, t := range ts {
-		if !strings.HasPrefix(t.Name, "hidden_states.") && !strings.HasPrefix(t.Name, "attentions.") {
-			names = append(names, fmt.Sprintf("%s %v", t.Name, t.Shape))
-		}
-	}
-	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
-		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
-	return nil
+	return ts
 }
 
 // forwardLoadWarnings says what the checkpoint lacked or did not use,

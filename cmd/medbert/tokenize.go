@@ -77,6 +77,12 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if *offsets != "chars" && *offsets != "bytes" {
 		return fmt.Errorf("--offsets %q: want chars or bytes", *offsets)
 	}
+	if _, err := tokenize.ParsePadding(*padding); err != nil {
+		return err
+	}
+	if _, err := tokenize.ParseTruncation(*trunc); err != nil {
+		return err
+	}
 	var override *bool
 	if *lower || *noLower {
 		override = lower
