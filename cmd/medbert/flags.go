@@ -90,28 +90,21 @@ func unknownFlag(fs *flag.FlagSet, name string) error {
 
 // checkDir checks that a flag names an existing folder; want says what
 // belongs there, for the error ("a model folder (or use --config)").
-func checkDir(flagName, path, want string) error {
-	st, err := os.Stat(path)
-	switch {
-	case err != nil && errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("--%s %s does not exist; --%s wants %s", flagName, path, flagName, want)
-	case err != nil:
-		return fmt.Errorf("--%s %s: %w", flagName, path, err)
-	case !st.IsDir():
-		return fmt.Errorf("--%s %s is a file; --%s wants %s", flagName, path, flagName, want)
-	}
-	return nil
-}
+func checkDir(flagName, path, want string) error { return checkPath(flagName, path, true, want) }
 
-// checkFile checks that a flag names an existing regular file.
-func checkFile(flagName, path, want string) error {
+// checkFile checks that a flag names an existing file (not a folder).
+func checkFile(flagName, path, want string) error { return checkPath(flagName, path, false, want) }
+
+func checkPath(flagName, path string, dir bool, want string) error {
 	st, err := os.Stat(path)
 	switch {
 	case err != nil && errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("--%s %s does not exist; --%s wants %s", flagName, path, flagName, want)
 	case err != nil:
 		return fmt.Errorf("--%s %s: %w", flagName, path, err)
-	case st.IsDir():
+	case dir && !st.IsDir():
+		return fmt.Errorf("--%s %s is a file; --%s wants %s", flagName, path, flagName, want)
+	case !dir && st.IsDir():
 		return fmt.Errorf("--%s %s is a folder; --%s wants %s", flagName, path, flagName, want)
 	}
 	return nil

@@ -12,12 +12,16 @@ import (
 )
 
 // tinyModelNoDropout is the tiny golden model as published (dropout 0).
-func tinyModelNoDropout(t *testing.T) *bert.Model {
+func tinyModelNoDropout(t *testing.T) *bert.Model { return tinyModel(t, 0) }
+
+// tinyModel is the tiny golden model with the given dropout.
+func tinyModel(t *testing.T, dropout float64) *bert.Model {
 	t.Helper()
 	cfg, err := bert.LoadConfig(filepath.Join(tinyDir, "config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb = dropout, dropout
 	m, err := bert.New(cfg, bert.HeadSeqCls, 1)
 	if err != nil {
 		t.Fatal(err)

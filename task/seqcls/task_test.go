@@ -24,23 +24,8 @@ const tinyDir = "../../testdata/golden/tiny"
 // stream, and random features over its 512-id vocabulary.
 func tinySeqCls(t *testing.T, n int) *Task {
 	t.Helper()
-	cfg, err := bert.LoadConfig(filepath.Join(tinyDir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb = 0.1, 0.1
-	m, err := bert.New(cfg, bert.HeadSeqCls, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := safetensors.Open(filepath.Join(tinyDir, "model.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	if _, err := m.LoadWeights(src, "model.safetensors", 1); err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t, 0.1)
+	cfg := m.Config
 	r := rand.New(rand.NewPCG(5, 5))
 	feats := func(k int) []Features {
 		fs := make([]Features, k)
@@ -105,10 +90,10 @@ func TestTinyGoldenSeededAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := paramBits(ref)
-	if equalBits(init, want) {
+	if slices.Equal(init, want) {
 		t.Fatal("weights unchanged by training")
 	}
-	if !equalBits(want, paramBits(again)) {
+	if !slices.Equal(want, paramBits(again)) {
 		t.Fatal("seeded run twice: weights differ")
 	}
 
@@ -130,7 +115,7 @@ func TestTinyGoldenSeededAndResume(t *testing.T) {
 	if _, err := runTrain(a, resumed, nil, context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !equalBits(want, paramBits(resumed)) {
+	if !slices.Equal(want, paramBits(resumed)) {
 		t.Fatal("stop after 4 steps + resume: final weights differ from the uninterrupted run")
 	}
 }
@@ -207,18 +192,6 @@ func TestClassWeightedLossTrainAndEvalAgree(t *testing.T) {
 	if math.Abs(unweighted.Loss-want) < 1e-4 {
 		t.Error("class weights had no effect")
 	}
-}
-
-func equalBits(a, b []uint32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // The unweighted training loss is the head's own loss: on the golden batch
