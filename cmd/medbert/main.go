@@ -122,8 +122,14 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 // "+dirty" for uncommitted changes), and the Go version and platform, for
 // bug reports.
 func version() string {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(bi)
+}
+
+// versionOf formats the version line of a build (nil: no build info).
+func versionOf(bi *debug.BuildInfo) string {
 	v, rev, when, dirty := "", "", "", false
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if bi != nil {
 		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
