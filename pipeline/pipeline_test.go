@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"math"
 	"os"
@@ -198,5 +200,33 @@ func TestTaskKindFromConfig(t *testing.T) {
 	}
 	if _, err := p.Classify(context.Background(), inputs); err == nil {
 		t.Error("a ner pipeline classified")
+	}
+}
+
+// A sharded folder's identity covers the index and every shard, in name
+// order, whatever order the index lists them in.
+func TestIdentityShards(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := `{"weight_map": {"a": "model-00002-of-00002.safetensors", "b": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"}}`
+	write("config.json", "{}")
+	write("model.safetensors.index.json", index)
+	write("model-00001-of-00002.safetensors", "one")
+	write("model-00002-of-00002.safetensors", "two")
+	got, err := Identity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256([]byte("{}" + index + "one" + "two"))
+	if got != hex.EncodeToString(h[:]) {
+		t.Errorf("identity %s, want sha256(config + index + shard 1 + shard 2)", got)
+	}
+	os.Remove(filepath.Join(dir, "model-00002-of-00002.safetensors"))
+	if _, err := Identity(dir); err == nil {
+		t.Error("a missing shard gave an identity")
 	}
 }

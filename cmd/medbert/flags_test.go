@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +133,45 @@ func TestFlagValuesCheckedBeforeWork(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, want %q first", c.args, code, stderr, c.want)
 		}
 	}
+}
+
+// parseFlags never panics, keeps every positional argument in order, and
+// treats everything after "--" as positional.
+func FuzzParseFlags(f *testing.F) {
+	f.Add("--model\x00m\x00text\x00--batch-size\x004")
+	f.Add("a\x00--\x00--model\x00-x")
+	f.Add("--batch-size=3\x00--lower\x00b\x00--model")
+	f.Add("-\x00--nosuch\x00c")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		fs := newFlags("fuzz", "fuzz", io.Discard)
+		fs.String("model", "", "")
+		fs.Int("batch-size", 8, "")
+		fs.Bool("lower", false, "")
+		err := parseFlags(fs, args)
+		if err != nil {
+			return
+		}
+		// Expected positionals: non-flag args outside flag values, plus
+		// all after the first "--".
+		var want []string
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			if a == "--" {
+				want = append(want, args[i+1:]...)
+				break
+			}
+			if len(a) < 2 || a[0] != '-' {
+				want = append(want, a)
+				continue
+			}
+			name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if !hasValue && name != "lower" && name != "h" && name != "help" {
+				i++
+			}
+		}
+		if got := fs.Args(); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("args %q: positional %q, want %q", args, got, want)
+		}
+	})
 }
