@@ -14,8 +14,9 @@ import (
 
 // NewClassifier builds a randomly initialised sequence classifier for
 // labels (id order) from a config and a vocabulary: a model trained from
-// scratch. The tokenizer's casing is opts.Lower when given, else
-// tokenize.InferLowerCase's decision from the vocabulary.
+// scratch. cfg is modified (labels, architectures). The tokenizer's casing
+// is opts.Lower when given, else tokenize.InferLowerCase's decision from
+// the vocabulary.
 func NewClassifier(cfg *bert.Config, v *tokenize.Vocab, labels []string, opts Options) (*Pipeline, error) {
 	if v.Len() > cfg.VocabSize {
 		return nil, fmt.Errorf("the vocabulary has %d tokens but the config says vocab_size %d", v.Len(), cfg.VocabSize)

@@ -53,8 +53,10 @@ type Options struct {
 }
 
 // Pipeline is a model with everything needed to turn text into answers.
-// Its fields are set by Load or New and must not change afterwards:
-// prediction methods read them from many goroutines.
+// Its fields are set by Load or New; a caller may adjust MaxLength or
+// BatchSize before first use, but nothing may change them (nor call Save,
+// which sets ID) while prediction methods run: those read the fields from
+// many goroutines.
 type Pipeline struct {
 	Model     *bert.Model
 	Tokenizer *tokenize.Tokenizer

@@ -175,3 +175,11 @@ func FuzzParseFlags(f *testing.F) {
 		}
 	})
 }
+
+func TestMaxSeqLengthCheckedAgainstConfig(t *testing.T) {
+	model := tinyModelDir(t)
+	_, stderr, code := runCLI(t, "predict", "--model", model, "--max-seq-length", "65", "x")
+	if code == 0 || !strings.Contains(stderr, "--max-seq-length: max length 65 must be in [2, 64]") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/pipeline"
 )
 
@@ -29,6 +31,14 @@ func loadClassifier(flagName, dir string, opts pipeline.Options) (*pipeline.Pipe
 	}
 	if err := checkDir(flagName, dir, "a model folder (config.json, weights, vocab.txt) from medbert train"); err != nil {
 		return nil, err
+	}
+	// The length limit needs only the config: check it before the weights.
+	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pipeline.MaxLength(cfg, opts.MaxLength); err != nil {
+		return nil, fmt.Errorf("--max-seq-length: %w", err)
 	}
 	p, err := pipeline.Load(dir, opts)
 	if err != nil {
