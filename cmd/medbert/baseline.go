@@ -48,11 +48,8 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.MinDF, "min-df", 2, "keep n-grams found in at least this many training texts")
 	fs.Float64Var(&opts.C, "c", 30, "inverse L2 strength, as scikit-learn's LogisticRegression C")
 	fs.IntVar(&opts.MaxIter, "max-iter", 500, "L-BFGS iterations")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if opts.MaxNGram < 1 || opts.MinDF < 1 || opts.C <= 0 || opts.MaxIter < 1 {
 		return errors.New("--ngram, --min-df, --max-iter must be >= 1 and --c > 0")

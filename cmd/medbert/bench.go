@@ -109,11 +109,8 @@ func (c *benchCmd) check() error {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	c := &benchCmd{}
 	fs := c.flags(stderr)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if err := c.check(); err != nil {
 		return err

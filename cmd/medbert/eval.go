@@ -88,7 +88,7 @@ func (c *evalCmd) check(fs *flag.FlagSet) error {
 func runEval(args []string, stdout, stderr io.Writer) error {
 	c := &evalCmd{}
 	fs := c.flags(stderr)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	if err := c.check(fs); err != nil {

@@ -122,6 +122,7 @@ func TestFlagValuesCheckedBeforeWork(t *testing.T) {
 		want string
 	}{
 		{[]string{"baseline", "--eval-split", "dev"}, "--eval-split"},
+		{[]string{"train", "--train-file", missing, "stray"}, `unexpected argument "stray"`},
 		{[]string{"baseline", "--train-file", missing + ".jsonl", "--test-file", missing + ".jsonl", "--format", "xml"}, "unknown data format"},
 		{[]string{"tokenize", "--vocab", missing, "--padding", "maybe", "text"}, "maybe"},
 		{[]string{"eval", "--model", missing, "--data", missing, "--threshold", "2"}, "[0, 1]"},

@@ -31,11 +31,8 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	output := fs.String("output", "", "safetensors file to write (F32): hidden_states.0..L (0 = embedding output), pooled_output (base and seqcls: HF builds the other heads without a pooler), logits or start_logits/end_logits")
 	head := fs.String("head", "", "head to run: base, seqcls, tokencls, qa, mlm (default: the checkpoint's architectures, else base)")
 	attn := fs.Bool("attentions", false, "also write attentions.0..L-1 ([batch, heads, seq, seq] probabilities)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if *model == "" || *inputs == "" || *output == "" {
 		fs.Usage()

@@ -91,11 +91,8 @@ func (c *quickstartCmd) flags(stderr io.Writer) *flag.FlagSet {
 func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	c := &quickstartCmd{}
 	fs := c.flags(stderr)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := c.check(); err != nil {
 		return err

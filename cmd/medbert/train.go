@@ -43,7 +43,7 @@ type splits struct{ train, val, test []data.Example }
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	c := &trainCmd{a: train.Defaults()}
 	c.a.OutputDir = ""
-	if err := parseFlags(c.flags(stderr), args); err != nil {
+	if err := parseFlagsOnly(c.flags(stderr), args); err != nil {
 		return err
 	}
 	if err := c.check(); err != nil {
