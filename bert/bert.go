@@ -25,10 +25,6 @@ type Model struct {
 	QA       *BertForQuestionAnswering
 	MLM      *BertForMaskedLM
 
-	// TokenizerFiles are vocab.txt and friends found next to the loaded
-	// weights; Save copies them so a saved folder is self-contained.
-	TokenizerFiles []string
-
 	quant *QuantConfig // non-nil once Quantize (or loading an int8 folder) ran
 }
 

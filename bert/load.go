@@ -29,15 +29,7 @@ const (
 	FileTorch            = "pytorch_model.bin"
 	FileSafetensorsIndex = "model.safetensors.index.json"
 	FileTorchIndex       = "pytorch_model.bin.index.json"
-	fileVocab            = "vocab.txt"
-	fileTokenizerConfig  = "tokenizer_config.json"
-	fileSpecialTokensMap = "special_tokens_map.json"
-	fileTokenizerJSON    = "tokenizer.json"
-	fileAddedTokens      = "added_tokens.json"
 )
-
-// tokenizerFiles are copied along when a loaded model is saved elsewhere.
-var tokenizerFiles = []string{fileVocab, fileTokenizerConfig, fileSpecialTokensMap, fileTokenizerJSON, fileAddedTokens}
 
 // LoadOptions tune Load.
 type LoadOptions struct {
@@ -93,12 +85,6 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	for _, f := range tokenizerFiles {
-		p := filepath.Join(dir, f)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			m.TokenizerFiles = append(m.TokenizerFiles, p)
-		}
 	}
 	return m, rep, nil
 }
@@ -212,4 +198,35 @@ func firstOr(s []string) string {
 		return "none"
 	}
 	return s[0]
+}
+
+// CopyWeightsFrom reads the weights of the model folder dir and copies them
+// into m's existing parameter tensors (same names and shapes required), so
+// slices held elsewhere (an optimizer's views of Data) stay valid: resume
+// and load_best_model_at_end reload a checkpoint this way.
+func (m *Model) CopyWeightsFrom(dir string) error {
+	src, name, err := OpenWeights(dir)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	byCanon := map[string]string{}
+	for _, n := range src.Names() {
+		byCanon[CanonicalKey(n)] = n
+	}
+	for _, p := range m.Params() {
+		n, ok := byCanon[p.Name]
+		if !ok {
+			return fmt.Errorf("%s: parameter %s is missing", filepath.Base(name), p.Name)
+		}
+		data, shape, err := src.Float32(n)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", filepath.Base(name), n, err)
+		}
+		if len(data) != len(p.T.Data) || len(shape) != len(p.T.Shape) {
+			return fmt.Errorf("%s: %s has shape %v, the model wants %v", filepath.Base(name), n, shape, p.T.Shape)
+		}
+		copy(p.T.Data, data)
+	}
+	return nil
 }

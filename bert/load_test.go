@@ -218,8 +218,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				t.Fatalf("round trip report: missing %v unused %v", rep.Missing, rep.Unused)
 			}
 			sameParams(t, m, m2)
-			if _, err := os.Stat(filepath.Join(dir, "vocab.txt")); err != nil {
-				t.Fatal("vocab.txt not copied")
+			// Tokenizer files have one writer, tokenize.(*Tokenizer).SaveDir
+			// (pipeline.Save calls both; its round-trip test checks the
+			// folder is self-contained): Save writes only the model's files.
+			if _, err := os.Stat(filepath.Join(dir, "vocab.txt")); err == nil {
+				t.Fatal("Save wrote vocab.txt")
 			}
 			f, err := safetensors.Open(filepath.Join(dir, FileSafetensors))
 			if err != nil {

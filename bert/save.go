@@ -14,8 +14,9 @@ import (
 // AutoModelForXxx.from_pretrained loads: config.json (architectures set to
 // the head's class) and model.safetensors with HF key names — "bert."
 // prefixed for heads, unprefixed for a bare BertModel, the tied MLM decoder
-// aliases omitted as save_pretrained does — plus the tokenizer files the
-// model was loaded with. Every file is written atomically.
+// aliases omitted as save_pretrained does. Every file is written
+// atomically. The tokenizer files are not the model's: their one writer is
+// tokenize.(*Tokenizer).SaveDir (pipeline.Save calls both).
 func (m *Model) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save: %w", err)
@@ -39,15 +40,6 @@ func (m *Model) Save(dir string) error {
 	if err := safetensors.Write(filepath.Join(dir, FileSafetensors), ts, map[string]string{"format": "pt"}); err != nil {
 		return fmt.Errorf("save weights: %w", err)
 	}
-	for _, src := range m.TokenizerFiles {
-		dst := filepath.Join(dir, filepath.Base(src))
-		if same(src, dst) {
-			continue
-		}
-		if err := copyFileAtomic(src, dst); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -67,30 +59,12 @@ func (m *Model) SaveConfig() *Config {
 	return cfg
 }
 
-func same(a, b string) bool {
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
-}
-
 // WriteFileAtomic writes data to path via a temporary file in the same
 // folder, fsync and rename, so readers never see a partial file (the one
 // implementation lives in safetensors.WriteAtomic).
 func WriteFileAtomic(path string, data []byte) error {
 	return safetensors.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
-		return err
-	})
-}
-
-func copyFileAtomic(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", filepath.Base(src), err)
-	}
-	defer in.Close()
-	return safetensors.WriteAtomic(dst, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
 		return err
 	})
 }

@@ -26,6 +26,9 @@ func blocksOf(sizes func(i int) int, n int) []block {
 }
 
 // forBlocks runs fn on every block, in parallel when there is enough work.
+// It uses GOMAXPROCS workers and so ignores kernels.SetMaxThreads (--threads);
+// it is to become a call of the kernels package's parallel-for, which obeys
+// the cap, once that exists (tensor has the same kind of loop).
 func forBlocks(bs []block, fn func(k int, b block)) {
 	workers := min(runtime.GOMAXPROCS(0), len(bs))
 	if workers <= 1 {

@@ -15,7 +15,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/medbert/medbert/internal/suggest"
 )
 
 // Strategy values for eval/save/logging strategies, as in HF IntervalStrategy.
@@ -207,6 +210,24 @@ func (a *Args) Validate() error {
 		bad("max_seq_length", "must be >= 2 (got %d)", a.MaxSeqLength)
 	}
 	return errors.Join(errs...)
+}
+
+// CheckMetric checks metric_for_best_model against the metric names the
+// task's Evaluate reports (without "eval_"), so a typo fails before any
+// training instead of at the first evaluation.
+func (a *Args) CheckMetric(known []string) error {
+	if a.MetricForBestModel == "" {
+		return nil
+	}
+	m := strings.TrimPrefix(a.MetricForBestModel, "eval_")
+	if slices.Contains(known, m) {
+		return nil
+	}
+	msg := fmt.Sprintf("metric_for_best_model: %q is not a metric of this task", a.MetricForBestModel)
+	if s, ok := suggest.Closest(m, known); ok {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return fmt.Errorf("%s (metrics: %s)", msg, strings.Join(known, ", "))
 }
 
 func isLossMetric(m string) bool {

@@ -131,3 +131,19 @@ func TestEpochOrderPure(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckMetricSuggests(t *testing.T) {
+	known := []string{"loss", "accuracy", "f1_macro"}
+	a := Defaults()
+	a.MetricForBestModel = "f1-macro"
+	err := a.CheckMetric(known)
+	if err == nil || !strings.Contains(err.Error(), "did you mean f1_macro?") {
+		t.Fatalf("f1-macro: %v", err)
+	}
+	for _, ok := range []string{"", "f1_macro", "eval_loss"} {
+		a.MetricForBestModel = ok
+		if err := a.CheckMetric(known); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}

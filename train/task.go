@@ -14,19 +14,23 @@ type NamedParam struct {
 }
 
 // Task is everything model- and data-specific the Trainer needs. The
-// Trainer owns the optimisation (order of examples, accumulation, clipping,
-// AdamW, schedule), logging, evaluation timing and checkpoints; a Task owns
-// the model, the tokenized data, the loss and the metrics. Sequence
-// classification is SeqCls; token classification and QA implement the same
-// five methods.
+// Trainer owns the optimisation (order of feature rows, accumulation,
+// clipping, AdamW, schedule), logging, evaluation timing and checkpoints; a
+// Task owns the model, the featurized data, the loss and the metrics.
+// Sequence classification is task/seqcls.Task; token classification and QA
+// implement the same six methods in their own task packages.
 type Task interface {
 	// Params lists the trainable parameters with HF names, in a fixed order.
 	Params() []NamedParam
-	// NumTrain is the number of training examples; the Trainer hands out
-	// indexes in [0, NumTrain).
+	// NumTrain is the number of training feature rows, which may exceed
+	// the number of examples (a long QA context gives several windows);
+	// the Trainer hands out row indexes in [0, NumTrain).
 	NumTrain() int
-	// Loss runs a training-mode forward over the examples idx and returns
-	// the mean loss as a scalar tensor connected to the parameters. rng
+	// Loss runs a training-mode forward (bert.Options{Grad: true, Dropout:
+	// ...}) over the feature rows idx and returns the mean loss as a scalar
+	// tensor connected to the parameters: the head's own loss (pass
+	// bert.Labels to Forward), so training matches HF's model classes;
+	// a task that needs more (class weights) says why in its doc. rng
 	// drives dropout; the Trainer derives it from (seed, step) so a resumed
 	// run draws the same masks.
 	Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error)

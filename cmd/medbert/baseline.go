@@ -48,63 +48,21 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.MinDF, "min-df", 2, "keep n-grams found in at least this many training texts")
 	fs.Float64Var(&opts.C, "c", 30, "inverse L2 strength, as scikit-learn's LogisticRegression C")
 	fs.IntVar(&opts.MaxIter, "max-iter", 500, "L-BFGS iterations")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if opts.MaxNGram < 1 || opts.MinDF < 1 || opts.C <= 0 || opts.MaxIter < 1 {
 		return errors.New("--ngram, --min-df, --max-iter must be >= 1 and --c > 0")
 	}
-
-	var trainEx, evalEx []data.Example
-	var labels []string
-	var evalName string
-	if trainFile == "" {
-		if valFile != "" || testFile != "" {
-			return errors.New("--validation-file/--test-file need --train-file")
-		}
-		sp, err := medabstracts.Split(seed)
-		if err != nil {
-			return err
-		}
-		trainEx, labels = sp.Train, sp.Labels
-		switch evalSplit {
-		case "test":
-			evalEx = sp.Test
-		case "validation":
-			evalEx = sp.Validation
-		default:
-			return fmt.Errorf("--eval-split %q: want test or validation", evalSplit)
-		}
-		evalName = "Medical Abstracts " + evalSplit + " split"
-		fmt.Fprintf(stdout, "Medical Abstracts (CC BY-SA 3.0): %d train / %d validation / %d test abstracts (seeded stratified 70/10/20 split, seed %d)\n",
-			len(sp.Train), len(sp.Validation), len(sp.Test), seed)
-	} else {
-		var err error
-		if trainEx, err = df.read(trainFile, stderr); err != nil {
-			return err
-		}
-		evalFile := testFile
-		if evalFile == "" {
-			evalFile = valFile
-		}
-		if evalFile == "" {
-			return errors.New("give --test-file or --validation-file to evaluate on")
-		}
-		if evalEx, err = df.read(evalFile, stderr); err != nil {
-			return err
-		}
-		vocab, err := data.BuildLabels(trainEx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", trainFile, err)
-		}
-		labels = vocab.Names()
-		evalName = evalFile
-		fmt.Fprintf(stdout, "%d training and %d evaluation examples, %d labels\n", len(trainEx), len(evalEx), len(labels))
+	if err := checkBaselineFlags(&df, trainFile, valFile, testFile, evalSplit, jsonOut); err != nil {
+		return err
 	}
 
+	bd, err := loadBaselineData(stdout, stderr, &df, trainFile, valFile, testFile, evalSplit, seed)
+	if err != nil {
+		return err
+	}
+	trainEx, evalEx, labels := bd.train, bd.eval, bd.labels
 	start := time.Now()
 	res, err := baseline.Evaluate(trainEx, evalEx, labels, opts)
 	if err != nil {
@@ -116,7 +74,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "bag-of-words logistic regression: %d features, C=%g, %d L-BFGS iterations, %s\n",
 		res.Model.Features(), opts.C, res.Model.Iterations, time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "\n== %s: bag-of-words logistic regression (%d examples) ==\n", evalName, len(evalEx))
+	fmt.Fprintf(stdout, "\n== %s: bag-of-words logistic regression (%d examples) ==\n", bd.name, len(evalEx))
 	if err := res.Report.WriteText(stdout); err != nil {
 		return err
 	}
@@ -127,23 +85,102 @@ func runBaseline(args []string, stdout, stderr io.Writer) error {
 	}{{"bag-of-words logistic regression", res.Report}, {"majority class", maj}} {
 		fmt.Fprintf(stdout, "%-34s %9.4f %9.4f %9.4f\n", r.name, r.rep.Accuracy, r.rep.F1Macro, r.rep.F1Weighted)
 	}
-	if jsonOut != "" {
-		b, err := reportJSON(res.Report, map[string]any{
-			"model":                "tfidf-logreg",
-			"features":             res.Model.Features(),
-			"majority_accuracy":    maj.Accuracy,
-			"majority_f1_macro":    maj.F1Macro,
-			"baseline_c":           opts.C,
-			"baseline_ngram":       opts.MaxNGram,
-			"baseline_min_df":      opts.MinDF,
-			"baseline_lbfgs_iters": res.Model.Iterations,
-		})
-		if err != nil {
-			return err
+	if jsonOut == "" {
+		return nil
+	}
+	return writeBaselineJSON(jsonOut, res, maj, opts)
+}
+
+// baselineData is what the baseline trains and evaluates on.
+type baselineData struct {
+	train, eval []data.Example
+	labels      []string
+	name        string // of the evaluation split, for the report title
+}
+
+// loadBaselineData reads the files, or splits the embedded corpus when no
+// --train-file is given.
+func loadBaselineData(stdout, stderr io.Writer, df *dataFlags, trainFile, valFile, testFile, evalSplit string, seed uint64) (*baselineData, error) {
+	bd := &baselineData{}
+	if trainFile == "" {
+		if valFile != "" || testFile != "" {
+			return nil, errors.New("--validation-file/--test-file need --train-file")
 		}
-		if err := train.WriteFileAtomic(jsonOut, b); err != nil {
+		sp, err := medabstracts.Split(seed)
+		if err != nil {
+			return nil, err
+		}
+		bd.train, bd.labels = sp.Train, sp.Labels
+		switch evalSplit {
+		case "test":
+			bd.eval = sp.Test
+		case "validation":
+			bd.eval = sp.Validation
+		default:
+			return nil, fmt.Errorf("--eval-split %q: want test or validation", evalSplit)
+		}
+		bd.name = "Medical Abstracts " + evalSplit + " split"
+		fmt.Fprintf(stdout, "Medical Abstracts (CC BY-SA 3.0): %d train / %d validation / %d test abstracts (seeded stratified 70/10/20 split, seed %d)\n",
+			len(sp.Train), len(sp.Validation), len(sp.Test), seed)
+	} else {
+		var err error
+		if bd.train, err = df.read(trainFile, stderr); err != nil {
+			return nil, err
+		}
+		evalFile := testFile
+		if evalFile == "" {
+			evalFile = valFile
+		}
+		if evalFile == "" {
+			return nil, errors.New("give --test-file or --validation-file to evaluate on")
+		}
+		if bd.eval, err = df.read(evalFile, stderr); err != nil {
+			return nil, err
+		}
+		vocab, err := data.BuildLabels(bd.train)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", trainFile, err)
+		}
+		bd.labels = vocab.Names()
+		bd.name = evalFile
+		fmt.Fprintf(stdout, "%d training and %d evaluation examples, %d labels\n", len(bd.train), len(bd.eval), len(bd.labels))
+	}
+	return bd, nil
+}
+
+func writeBaselineJSON(path string, res *baseline.Result, maj *metrics.Report, opts baseline.Options) error {
+	b, err := reportJSON(res.Report, map[string]any{
+		"model":                "tfidf-logreg",
+		"features":             res.Model.Features(),
+		"majority_accuracy":    maj.Accuracy,
+		"majority_f1_macro":    maj.F1Macro,
+		"baseline_c":           opts.C,
+		"baseline_ngram":       opts.MaxNGram,
+		"baseline_min_df":      opts.MinDF,
+		"baseline_lbfgs_iters": res.Model.Iterations,
+	})
+	if err != nil {
+		return err
+	}
+	return train.WriteFileAtomic(path, b)
+}
+
+// checkBaselineFlags checks the split and path flags before any data is
+// read.
+func checkBaselineFlags(df *dataFlags, trainFile, valFile, testFile, evalSplit, jsonOut string) error {
+	if evalSplit != "test" && evalSplit != "validation" {
+		return fmt.Errorf("--eval-split %q: want test or validation", evalSplit)
+	}
+	if trainFile == "" && (valFile != "" || testFile != "") {
+		return errors.New("--validation-file/--test-file need --train-file")
+	}
+	if trainFile != "" && valFile == "" && testFile == "" {
+		return errors.New("give --test-file or --validation-file to evaluate on")
+	}
+	if jsonOut != "" {
+		if err := checkNewFile("json", jsonOut); err != nil {
 			return err
 		}
 	}
-	return nil
+	return df.check(map[string]string{"train-file": trainFile, "validation-file": valFile, "test-file": testFile})
 }

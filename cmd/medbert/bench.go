@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -56,98 +57,128 @@ type benchResult struct {
 	GFLOPPerCPUSec float64 `json:"gflop_per_cpu_s"`
 }
 
-func runBench(args []string, stdout, stderr io.Writer) error {
+// benchCmd holds the bench flags.
+type benchCmd struct {
+	config, model, head                string
+	batch, seq, threads, iters, warmup int
+	train, asJSON                      bool
+	seed                               uint64
+}
+
+func (c *benchCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("bench", "bench [--config CONFIG.json | --model DIR] [--batch 8] [--seq 128] [--threads N] [--train] [--iters N] [--warmup N] [--json]", stderr)
-	config := fs.String("config", "", "HF config.json giving the model shape (random weights); default: embedded bert-base-cased")
-	model := fs.String("model", "", "model folder to load instead of --config")
-	head := fs.String("head", "", "head: base, seqcls, tokencls, qa, mlm (default: base for forward, seqcls for --train; with --model, the checkpoint's)")
-	batch := fs.Int("batch", 8, "sequences per batch")
-	seq := fs.Int("seq", 128, "tokens per sequence")
-	threads := fs.Int("threads", runtime.NumCPU(), "threads: sets GOMAXPROCS and the kernels' worker cap")
-	train := fs.Bool("train", false, "time a training step (forward + loss + backward + clip + AdamW) instead of a no-grad forward")
-	iters := fs.Int("iters", 10, "timed iterations (the median is reported)")
-	warmup := fs.Int("warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
-	seed := fs.Uint64("seed", 1, "seed of the random weights and input ids")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
-	}
+	fs.StringVar(&c.config, "config", "", "HF config.json giving the model shape (random weights); default: embedded bert-base-cased")
+	fs.StringVar(&c.model, "model", "", "model folder to load instead of --config")
+	fs.StringVar(&c.head, "head", "", "head: base, seqcls, tokencls, qa, mlm (default: base for forward, seqcls for --train; with --model, the checkpoint's)")
+	fs.IntVar(&c.batch, "batch", 8, "sequences per batch")
+	fs.IntVar(&c.seq, "seq", 128, "tokens per sequence")
+	fs.IntVar(&c.threads, "threads", runtime.NumCPU(), "threads: sets GOMAXPROCS and the kernels' worker cap")
+	fs.BoolVar(&c.train, "train", false, "time a training step (forward + loss + backward + clip + AdamW) instead of a no-grad forward")
+	fs.IntVar(&c.iters, "iters", 10, "timed iterations (the median is reported)")
+	fs.IntVar(&c.warmup, "warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the random weights and input ids")
+	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object instead of text")
+	return fs
+}
+
+func (c *benchCmd) check() error {
 	switch {
-	case *config != "" && *model != "":
+	case c.config != "" && c.model != "":
 		return errors.New("give --config or --model, not both")
-	case *batch <= 0 || *seq <= 0:
-		return fmt.Errorf("--batch %d and --seq %d must be positive", *batch, *seq)
-	case *threads <= 0:
-		return fmt.Errorf("--threads %d must be positive", *threads)
-	case *iters <= 0 || *warmup < 0:
-		return fmt.Errorf("--iters %d must be positive and --warmup %d not negative", *iters, *warmup)
+	case c.batch <= 0 || c.seq <= 0:
+		return fmt.Errorf("--batch %d and --seq %d must be positive", c.batch, c.seq)
+	case c.threads <= 0:
+		return fmt.Errorf("--threads %d must be positive", c.threads)
+	case c.iters <= 0 || c.warmup < 0:
+		return fmt.Errorf("--iters %d must be positive and --warmup %d not negative", c.iters, c.warmup)
 	}
-	if *head != "" {
-		if err := bert.CheckHead(*head); err != nil {
+	if c.head != "" {
+		if err := bert.CheckHead(c.head); err != nil {
 			return err
 		}
 	}
-	if *train && *head == bert.HeadBase {
+	if c.train && c.head == bert.HeadBase {
 		return errors.New("--train needs a head with a loss (seqcls, tokencls, qa or mlm), not base")
 	}
-	if *train {
-		*warmup = max(*warmup, 1)
+	if c.train {
+		c.warmup = max(c.warmup, 1)
 	}
+	return nil
+}
 
-	prevProcs := runtime.GOMAXPROCS(*threads)
-	prevMax := kernels.SetMaxThreads(*threads)
+func runBench(args []string, stdout, stderr io.Writer) error {
+	c := &benchCmd{}
+	fs := c.flags(stderr)
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	prevProcs := runtime.GOMAXPROCS(c.threads)
+	prevMax := kernels.SetMaxThreads(c.threads)
 	defer func() { runtime.GOMAXPROCS(prevProcs); kernels.SetMaxThreads(prevMax) }()
 
-	m, err := benchModel(*config, *model, *head, *train, *seed, stderr)
+	m, err := benchModel(c.config, c.model, c.head, c.train, c.seed, stderr)
 	if err != nil {
 		return err
 	}
-	if *train && m.Quantized() {
-		return fmt.Errorf("--train needs a float32 model: %s is int8 (int8 models are for inference only)", filepath.Base(*model))
+	if c.train && m.Quantized() {
+		return fmt.Errorf("--train needs a float32 model: %s is int8 (int8 models are for inference only)", filepath.Base(c.model))
 	}
-	if *seq > m.Config.MaxPositionEmbeddings {
-		return fmt.Errorf("--seq %d exceeds the model's max_position_embeddings %d", *seq, m.Config.MaxPositionEmbeddings)
+	if c.seq > m.Config.MaxPositionEmbeddings {
+		return fmt.Errorf("--seq %d exceeds the model's max_position_embeddings %d", c.seq, m.Config.MaxPositionEmbeddings)
 	}
-	rng := rand.New(rand.NewPCG(*seed, 0x6265_6e63_68))
-	in, labels := benchInput(m, *batch, *seq, rng)
+	rng := rand.New(rand.NewPCG(c.seed, 0x6265_6e63_68))
+	in, labels := benchInput(m, c.batch, c.seq, rng)
+	step := func() error {
+		_, err := m.Forward(in, nil, bert.Options{})
+		return err
+	}
+	if c.train {
+		step = trainStep(m, in, labels)
+	}
+	times, cpu, err := timeSteps(step, c.warmup, c.iters)
+	if err != nil {
+		return err
+	}
+	res := c.result(m, labels, times, cpu)
+	if c.asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	res.writeText(stdout)
+	return nil
+}
 
-	var step func() error
-	if *train {
-		step, err = trainStep(m, in, labels)
-	} else {
-		step = func() error {
-			_, err := m.Forward(in, nil, bert.Options{})
-			return err
-		}
-	}
-	if err != nil {
-		return err
-	}
-	for range *warmup {
+// timeSteps runs warmup untimed steps, then iters timed ones; it returns
+// the sorted wall times and the mean CPU seconds per timed step.
+func timeSteps(step func() error, warmup, iters int) ([]float64, float64, error) {
+	for range warmup {
 		if err := step(); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
-	times := make([]float64, 0, *iters)
+	times := make([]float64, 0, iters)
 	cpu0 := cpuSeconds()
-	for range *iters {
+	for range iters {
 		start := time.Now()
 		if err := step(); err != nil {
-			return err
+			return nil, 0, err
 		}
 		times = append(times, time.Since(start).Seconds())
 	}
-	cpu := (cpuSeconds() - cpu0) / float64(*iters)
+	cpu := (cpuSeconds() - cpu0) / float64(iters)
 	slices.Sort(times)
-	med := median(times)
+	return times, cpu, nil
+}
 
+// result turns sorted step times into the reported numbers.
+func (c *benchCmd) result(m *bert.Model, labels *bert.Labels, times []float64, cpu float64) benchResult {
+	med := median(times)
 	// The MLM decoder runs on every position in a forward pass, but in
 	// training only on the labelled ones (bert skips the rest).
-	decoded := *batch * *seq
-	if *train && m.Head == bert.HeadMLM {
+	decoded := c.batch * c.seq
+	if c.train && m.Head == bert.HeadMLM {
 		decoded = 0
 		for _, l := range labels.Class {
 			if l != bert.IgnoreIndex {
@@ -155,15 +186,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	flops := forwardFLOPs(m.Config, m.Head, *batch, *seq, decoded)
+	flops := forwardFLOPs(m.Config, m.Head, c.batch, c.seq, decoded)
 	mode := "forward"
-	if *train {
+	if c.train {
 		flops *= 3 // backward ≈ two GEMMs per forward GEMM
 		mode = "train"
 	}
 	res := benchResult{
-		Mode: mode, Head: m.Head, Kernels: kernels.Active(), Threads: *threads, Batch: *batch, Seq: *seq, Iters: *iters,
-		SequencesPerS: float64(*batch) / med, MsPerBatch: med * 1e3, MsMin: times[0] * 1e3,
+		Mode: mode, Head: m.Head, Kernels: kernels.Active(), Threads: c.threads, Batch: c.batch, Seq: c.seq, Iters: c.iters,
+		SequencesPerS: float64(c.batch) / med, MsPerBatch: med * 1e3, MsMin: times[0] * 1e3,
 		GFLOPs: flops / med / 1e9, GFLOPPerBatch: flops / 1e9,
 		PeakRSSBytes: peakRSS(), NumParams: m.NumParams(), GoMaxProcs: runtime.GOMAXPROCS(0),
 		CPUSecPerBatch: cpu,
@@ -171,19 +202,18 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if cpu > 0 {
 		res.GFLOPPerCPUSec = flops / cpu / 1e9
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		return enc.Encode(res)
-	}
-	fmt.Fprintf(stdout, "%s, head %s, %.1fM params, batch %d × seq %d, %d threads, kernels %s\n",
-		mode, res.Head, float64(res.NumParams)/1e6, res.Batch, res.Seq, res.Threads, res.Kernels)
-	fmt.Fprintf(stdout, "  %.2f sequences/s   %.1f ms per batch (median of %d, min %.1f)\n",
+	return res
+}
+
+func (res *benchResult) writeText(w io.Writer) {
+	fmt.Fprintf(w, "%s, head %s, %.1fM params, batch %d × seq %d, %d threads, kernels %s\n",
+		res.Mode, res.Head, float64(res.NumParams)/1e6, res.Batch, res.Seq, res.Threads, res.Kernels)
+	fmt.Fprintf(w, "  %.2f sequences/s   %.1f ms per batch (median of %d, min %.1f)\n",
 		res.SequencesPerS, res.MsPerBatch, res.Iters, res.MsMin)
-	fmt.Fprintf(stdout, "  %.1f GFLOP/s (%.1f GFLOP per batch)   peak RSS %.0f MiB\n",
+	fmt.Fprintf(w, "  %.1f GFLOP/s (%.1f GFLOP per batch)   peak RSS %.0f MiB\n",
 		res.GFLOPs, res.GFLOPPerBatch, float64(res.PeakRSSBytes)/(1<<20))
-	fmt.Fprintf(stdout, "  %.2f CPU-s per batch (%.1f GFLOP per CPU-second; < threads × wall time means the cores were shared)\n",
+	fmt.Fprintf(w, "  %.2f CPU-s per batch (%.1f GFLOP per CPU-second; < threads × wall time means the cores were shared)\n",
 		res.CPUSecPerBatch, res.GFLOPPerCPUSec)
-	return nil
 }
 
 // benchModel builds a random model from a config (the embedded bert-base
@@ -287,7 +317,7 @@ func benchInput(m *bert.Model, batch, seq int, rng *rand.Rand) (*bert.Input, *be
 // loss, backward, clip the global grad norm to 1.0, AdamW (lr 2e-5, HF
 // no-decay groups), zero the gradients. Gradients are allocated by the first
 // backward, so the optimizer is built lazily at the end of the first call.
-func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error, error) {
+func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) func() error {
 	dropout := rand.New(rand.NewPCG(1, 2))
 	var opt *optim.AdamW
 	var ops []optim.Param
@@ -315,7 +345,7 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) (func() error
 		}
 		m.ZeroGrad()
 		return nil
-	}, nil
+	}
 }
 
 // forwardFLOPs counts 2·M·N·K for every GEMM of one forward pass (the

@@ -59,7 +59,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	output := fs.String("output", "", "output folder, created if missing; must differ from --model (required)")
 	dtype := fs.String("dtype", "f32", "dtype of floating-point tensors in the output: f32, f16 or bf16")
 	force := fs.Bool("force", false, "replace an existing OUT/model.safetensors")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || *model == "" || *output == "" {

@@ -12,7 +12,10 @@ import (
 	"os/signal"
 	"sort"
 
+	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/metrics"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/task/seqcls"
 	"github.com/medbert/medbert/train"
 )
 
@@ -24,137 +27,163 @@ func init() {
 	})
 }
 
-func runEval(args []string, stdout, stderr io.Writer) error {
+// evalCmd holds the eval command's flags.
+type evalCmd struct {
+	modelDir, dataFile, jsonOut, posLabel, compareDir string
+	maxLen, batch                                     int
+	threshold, targetRecall                           float64
+	useThreshold, useRecall                           bool
+	df                                                dataFlags
+}
+
+func (c *evalCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("eval", "eval --model DIR --data FILE [--json OUT] [--threshold P | --target-recall R] [--compare REF_DIR] [flags]", stderr)
-	var modelDir, dataFile, jsonOut, posLabel, compareDir string
-	var maxLen, batch int
-	var threshold, targetRecall float64
-	fs.StringVar(&modelDir, "model", "", "fine-tuned model folder")
-	fs.StringVar(&dataFile, "data", "", "labelled data (.jsonl, .csv, .tsv, PubMedQA .json)")
-	fs.StringVar(&jsonOut, "json", "", "also write the report as JSON to this file")
-	fs.IntVar(&maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
-	fs.IntVar(&batch, "batch-size", 8, "inputs per forward pass")
-	fs.IntVar(&batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
-	fs.Float64Var(&threshold, "threshold", 0, "binary tasks: predict the positive label when its probability >= P (default argmax)")
-	fs.Float64Var(&targetRecall, "target-recall", 0, "binary tasks: pick the highest threshold whose recall of the positive label is >= R on --data (choose it on validation data, then pass that --threshold when evaluating the test set)")
-	fs.StringVar(&posLabel, "positive-label", "", "binary tasks: the positive label (default: id 1)")
-	fs.StringVar(&compareDir, "compare", "", "also evaluate this reference model folder (e.g. the float32 original of an int8 --model) and report label agreement and logit differences")
-	var df dataFlags
-	df.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if dataFile == "" {
+	fs.StringVar(&c.modelDir, "model", "", "fine-tuned model folder")
+	fs.StringVar(&c.dataFile, "data", "", "labelled data (.jsonl, .csv, .tsv, PubMedQA .json)")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the report as JSON to this file")
+	fs.IntVar(&c.maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
+	fs.IntVar(&c.batch, "batch-size", 8, "inputs per forward pass")
+	fs.IntVar(&c.batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
+	fs.Float64Var(&c.threshold, "threshold", 0, "binary tasks: predict the positive label when its probability >= P (default argmax)")
+	fs.Float64Var(&c.targetRecall, "target-recall", 0, "binary tasks: pick the highest threshold whose recall of the positive label is >= R on --data (choose it on validation data, then pass that --threshold when evaluating the test set)")
+	fs.StringVar(&c.posLabel, "positive-label", "", "binary tasks: the positive label (default: id 1)")
+	fs.StringVar(&c.compareDir, "compare", "", "also evaluate this reference model folder (e.g. the float32 original of an int8 --model) and report label agreement and logit differences")
+	c.df.bind(fs)
+	return fs
+}
+
+// check validates the flags and paths before any model is loaded.
+func (c *evalCmd) check(fs *flag.FlagSet) error {
+	if c.dataFile == "" {
 		return errors.New("--data is required")
 	}
 	// An explicit 0 is meaningful (--threshold 0 calls every case positive),
 	// so "set" means given on the command line, not non-zero.
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	useThreshold, useRecall := set["threshold"], set["target-recall"]
-	if useThreshold && useRecall {
+	fs.Visit(func(f *flag.Flag) {
+		c.useThreshold = c.useThreshold || f.Name == "threshold"
+		c.useRecall = c.useRecall || f.Name == "target-recall"
+	})
+	if c.useThreshold && c.useRecall {
 		return errors.New("give --threshold or --target-recall, not both")
 	}
-	if threshold < 0 || threshold > 1 || targetRecall < 0 || targetRecall > 1 {
+	if c.threshold < 0 || c.threshold > 1 || c.targetRecall < 0 || c.targetRecall > 1 {
 		return errors.New("--threshold and --target-recall must be in [0, 1]")
 	}
-	ms, err := loadClassifier(modelDir, 42)
+	if c.batch < 1 {
+		return fmt.Errorf("--batch-size must be >= 1, got %d", c.batch)
+	}
+	if c.jsonOut != "" {
+		if err := checkNewFile("json", c.jsonOut); err != nil {
+			return err
+		}
+	}
+	if c.compareDir != "" {
+		if err := checkDir("compare", c.compareDir, "a reference model folder"); err != nil {
+			return err
+		}
+	}
+	return c.df.check(map[string]string{"data": c.dataFile})
+}
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	c := &evalCmd{}
+	fs := c.flags(stderr)
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	if err := c.check(fs); err != nil {
+		return err
+	}
+	opts := pipeline.Options{MaxLength: c.maxLen, BatchSize: c.batch}
+	p, err := loadClassifier("model", c.modelDir, opts)
 	if err != nil {
 		return err
 	}
-	if maxLen, err = ms.maxSeqLength(maxLen); err != nil {
-		return err
-	}
-	exs, err := df.read(dataFile, stderr)
-	if err != nil {
-		return err
-	}
-	feats, err := ms.featurize(exs, maxLen)
+	exs, err := c.df.read(c.dataFile, stderr)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	labels := ms.model.Config.Labels()
-	r, err := train.EvaluateFeatures(ctx, ms.model, feats, labels, ms.tok.padID, batch, nil)
+	r, err := p.Evaluate(ctx, exs)
 	if err != nil {
 		return err
 	}
 	extra := map[string]any{"loss": r.Loss}
-	var cmp *quantComparison
-	if compareDir != "" {
-		ref, err := loadClassifier(compareDir, 42)
-		if err != nil {
-			return fmt.Errorf("--compare: %w", err)
-		}
-		refFeats, err := ref.featurize(exs, maxLen)
-		if err != nil {
-			return fmt.Errorf("--compare: %w", err)
-		}
-		rr, err := train.EvaluateFeatures(ctx, ref.model, refFeats, ref.model.Config.Labels(), ref.tok.padID, batch, nil)
-		if err != nil {
-			return fmt.Errorf("--compare: %w", err)
-		}
-		if cmp, err = compareEval(r, rr); err != nil {
+	var cmp *seqcls.Comparison
+	if c.compareDir != "" {
+		if cmp, err = compareWith(ctx, c.compareDir, opts, exs, r); err != nil {
 			return err
 		}
 		extra["compare"] = cmp
 	}
 	rep := r.Report
-	if useThreshold || useRecall {
-		if len(labels) != 2 {
-			return fmt.Errorf("--threshold/--target-recall need a binary model; this one has %d labels", len(labels))
-		}
-		pos := 1
-		if posLabel != "" {
-			id, ok := ms.labelID[posLabel]
-			if !ok {
-				return fmt.Errorf("--positive-label %q is not one of %v", posLabel, labels)
-			}
-			pos = id
-		}
-		yTrue := make([]int, len(feats))
-		for i, f := range feats {
-			yTrue[i] = f.Label
-		}
-		if useRecall {
-			threshold, err = thresholdForRecall(yTrue, r.Probs, pos, targetRecall)
-			if err != nil {
-				return err
-			}
-		}
-		yPred := make([]int, len(feats))
-		for i, p := range r.Probs {
-			yPred[i] = 1 - pos
-			if p[pos] >= threshold {
-				yPred[i] = pos
-			}
-		}
-		if rep, err = metrics.NewReport(yTrue, yPred, r.Probs, labels); err != nil {
+	if c.useThreshold || c.useRecall {
+		if rep, err = c.operatingPoint(stdout, p, exs, r, extra); err != nil {
 			return err
 		}
-		extra["threshold"] = threshold
-		extra["positive_label"] = labels[pos]
-		fmt.Fprintf(stdout, "decision threshold %.6g on P(%s)\n", threshold, labels[pos])
 	}
-	fmt.Fprintf(stdout, "%d examples, loss %.4f\n", len(feats), r.Loss)
+	fmt.Fprintf(stdout, "%d examples, loss %.4f\n", len(exs), r.Loss)
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
 	if cmp != nil {
 		fmt.Fprintln(stdout)
-		cmp.write(stdout)
+		cmp.WriteText(stdout)
 	}
-	if jsonOut != "" {
-		b, err := reportJSON(rep, extra)
-		if err != nil {
-			return err
+	if c.jsonOut == "" {
+		return nil
+	}
+	b, err := reportJSON(rep, extra)
+	if err != nil {
+		return err
+	}
+	return train.WriteFileAtomic(c.jsonOut, b)
+}
+
+// compareWith evaluates the reference model folder on the same examples
+// and compares it with r.
+func compareWith(ctx context.Context, dir string, opts pipeline.Options, exs []data.Example, r *seqcls.EvalResult) (*seqcls.Comparison, error) {
+	ref, err := loadClassifier("compare", dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--compare: %w", err)
+	}
+	rr, err := ref.Evaluate(ctx, exs)
+	if err != nil {
+		return nil, fmt.Errorf("--compare: %w", err)
+	}
+	return seqcls.Compare(r, rr)
+}
+
+// operatingPoint applies --threshold or --target-recall to a binary
+// model's probabilities and returns the report at that threshold.
+func (c *evalCmd) operatingPoint(stdout io.Writer, p *pipeline.Pipeline, exs []data.Example, r *seqcls.EvalResult, extra map[string]any) (*metrics.Report, error) {
+	labels := p.Labels.Names()
+	if len(labels) != 2 {
+		return nil, fmt.Errorf("--threshold/--target-recall need a binary model; this one has %d labels", len(labels))
+	}
+	pos := 1
+	if c.posLabel != "" {
+		id, ok := p.Labels.ID(c.posLabel)
+		if !ok {
+			return nil, fmt.Errorf("--positive-label %q is not one of %v", c.posLabel, labels)
 		}
-		if err := train.WriteFileAtomic(jsonOut, b); err != nil {
-			return err
+		pos = id
+	}
+	yTrue, err := p.Labels.Encode(exs)
+	if err != nil {
+		return nil, err
+	}
+	threshold := c.threshold
+	if c.useRecall {
+		if threshold, err = thresholdForRecall(yTrue, r.Probs, pos, c.targetRecall); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	extra["threshold"] = threshold
+	extra["positive_label"] = labels[pos]
+	fmt.Fprintf(stdout, "decision threshold %.6g on P(%s)\n", threshold, labels[pos])
+	return seqcls.ThresholdReport(yTrue, r.Probs, labels, pos, threshold)
 }
 
 // reportJSON is the report's JSON object with extra top-level keys.

@@ -31,11 +31,8 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	output := fs.String("output", "", "safetensors file to write (F32): hidden_states.0..L (0 = embedding output), pooled_output (base and seqcls: HF builds the other heads without a pooler), logits or start_logits/end_logits")
 	head := fs.String("head", "", "head to run: base, seqcls, tokencls, qa, mlm (default: the checkpoint's architectures, else base)")
 	attn := fs.Bool("attentions", false, "also write attentions.0..L-1 ([batch, heads, seq, seq] probabilities)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if *model == "" || *inputs == "" || *output == "" {
 		fs.Usage()
@@ -57,6 +54,51 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	forwardLoadWarnings(stderr, m, rep)
+	out, err := m.Forward(in, nil, bert.Options{HiddenStates: true, Attentions: *attn})
+	if err != nil {
+		return fmt.Errorf("%s: %w", *inputs, err)
+	}
+	ts := forwardTensors(out)
+	meta := map[string]string{"format": "pt", "head": m.Head, "architecture": bert.ClassName(m.Head)}
+	if err := safetensors.Write(*output, ts, meta); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if !strings.HasPrefix(t.Name, "hidden_states.") && !strings.HasPrefix(t.Name, "attentions.") {
+			names = append(names, fmt.Sprintf("%s %v", t.Name, t.Shape))
+		}
+	}
+	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
+		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
+	return nil
+}
+
+// forwardTensors names the outputs as the parity scripts do.
+func forwardTensors(out *bert.Output) []safetensors.Tensor {
+	var ts []safetensors.Tensor
+	add := func(name string, t *tensor.Tensor) {
+		if t != nil {
+			ts = append(ts, safetensors.F32(name, t.Shape, t.Data))
+		}
+	}
+	for i, h := range out.HiddenStates {
+		add("hidden_states."+strconv.Itoa(i), h)
+	}
+	for i, a := range out.Attentions {
+		add("attentions."+strconv.Itoa(i), a)
+	}
+	add("pooled_output", out.PooledOutput)
+	add("logits", out.Logits)
+	add("start_logits", out.StartLogits)
+	add("end_logits", out.EndLogits)
+	return ts
+}
+
+// forwardLoadWarnings says what the checkpoint lacked or did not use,
+// and what that means for the written outputs.
+func forwardLoadWarnings(stderr io.Writer, m *bert.Model, rep *bert.LoadReport) {
 	for _, w := range m.Config.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
@@ -78,39 +120,6 @@ func runForward(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %d parameters of %s are not in the checkpoint and were randomly initialised (%s): %s\n",
 			len(rep.Missing), bert.ClassName(m.Head), strings.Join(rep.Missing, ", "), what)
 	}
-	out, err := m.Forward(in, nil, bert.Options{HiddenStates: true, Attentions: *attn})
-	if err != nil {
-		return fmt.Errorf("%s: %w", *inputs, err)
-	}
-	var ts []safetensors.Tensor
-	add := func(name string, t *tensor.Tensor) {
-		if t != nil {
-			ts = append(ts, safetensors.F32(name, t.Shape, t.Data))
-		}
-	}
-	for i, h := range out.HiddenStates {
-		add("hidden_states."+strconv.Itoa(i), h)
-	}
-	for i, a := range out.Attentions {
-		add("attentions."+strconv.Itoa(i), a)
-	}
-	add("pooled_output", out.PooledOutput)
-	add("logits", out.Logits)
-	add("start_logits", out.StartLogits)
-	add("end_logits", out.EndLogits)
-	meta := map[string]string{"format": "pt", "head": m.Head, "architecture": bert.ClassName(m.Head)}
-	if err := safetensors.Write(*output, ts, meta); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(ts))
-	for _, t := range ts {
-		if !strings.HasPrefix(t.Name, "hidden_states.") && !strings.HasPrefix(t.Name, "attentions.") {
-			names = append(names, fmt.Sprintf("%s %v", t.Name, t.Shape))
-		}
-	}
-	fmt.Fprintf(stdout, "%s (head %s): batch %d, seq %d -> hidden_states.0..%d %v, %s\n",
-		bert.ClassName(m.Head), m.Head, in.Batch, in.Seq, len(out.HiddenStates)-1, out.LastHiddenState.Shape, strings.Join(names, ", "))
-	return nil
 }
 
 // checkForwardOutput refuses an --output that would replace the inputs

@@ -27,11 +27,8 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	vocab := fs.String("vocab", "", "WordPiece vocab.txt to copy into the folder (must fit vocab_size)")
 	head := fs.String("head", "", "head to build: base, seqcls, tokencls, qa, mlm (default: the config's architectures, else base)")
 	force := fs.Bool("force", false, "overwrite an existing model in --output")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if *config == "" || *output == "" {
 		fs.Usage()

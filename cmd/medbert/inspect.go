@@ -26,7 +26,7 @@ func init() {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", "inspect [--no-tensors] DIR", stderr)
 	noTensors := fs.Bool("no-tensors", false, "omit the per-tensor table")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -46,8 +46,25 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	writeConfigSummary(stdout, dir, file, cfg)
+	sum, err := summarizeTensors(src, file, cfg)
+	if err != nil {
+		return err
+	}
+	sum.write(stdout, dir)
+	if *noTensors {
+		return nil
+	}
+	fmt.Fprintln(stdout)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDTYPE\tSHAPE\tPARAMS")
+	for _, r := range sum.rows {
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\n", r.name, r.dtype, r.shape, r.n)
+	}
+	return tw.Flush()
+}
 
-	w := stdout
+func writeConfigSummary(w io.Writer, dir, file string, cfg *bert.Config) {
 	fmt.Fprintf(w, "model folder:  %s\n", dir)
 	fmt.Fprintf(w, "weights:       %s\n", filepath.Base(file))
 	arch := strings.Join(cfg.Architectures, ", ")
@@ -71,92 +88,103 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	for _, warn := range cfg.Warnings {
 		fmt.Fprintf(w, "warning:       %s\n", warn)
 	}
+}
 
+// tensorRow is one line of the per-tensor table.
+type tensorRow struct {
+	name, dtype string
+	shape       []int
+	n           int
+}
+
+// tensorSummary is what inspect reports about a checkpoint's tensors.
+type tensorSummary struct {
+	rows       []tensorRow
+	dtypes     map[string]int
+	total      int
+	trunk      int
+	heads      map[string]bool
+	mismatches []string
+}
+
+// summarizeTensors counts parameters by part, dtypes and head weights,
+// and checks every shape against the config: a checkpoint that disagrees
+// fails to load, so say which tensor and why here rather than only at
+// forward time.
+func summarizeTensors(src bert.WeightSource, file string, cfg *bert.Config) (*tensorSummary, error) {
 	names := src.Names()
 	sort.Strings(names)
-	type row struct {
-		name, dtype string
-		shape       []int
-		n           int
-	}
-	rows := make([]row, 0, len(names))
-	dtypes := map[string]int{}
-	var total, trunk int
-	heads := map[string]bool{}
-	// Shapes the config implies: a checkpoint that disagrees fails to load,
-	// so say which tensor and why here rather than only at forward time.
+	s := &tensorSummary{dtypes: map[string]int{}, heads: map[string]bool{}}
 	expect := bert.ExpectedShapes(cfg)
-	var mismatches []string
 	for _, n := range names {
 		dt, shape, ok := bert.TensorInfo(src, n)
 		if !ok {
-			_, s, err := src.Float32(n)
+			_, sh, err := src.Float32(n)
 			if err != nil {
-				return fmt.Errorf("%s: tensor %q: %w", file, n, err)
+				return nil, fmt.Errorf("%s: tensor %q: %w", file, n, err)
 			}
-			dt, shape = "?", s
+			dt, shape = "?", sh
 		}
 		c := 1
 		for _, d := range shape {
 			c *= d
 		}
-		rows = append(rows, row{n, dt, shape, c})
-		dtypes[dt]++
+		s.rows = append(s.rows, tensorRow{n, dt, shape, c})
+		s.dtypes[dt]++
 		k := bert.CanonicalKey(n)
 		if want, ok := expect[k]; ok && !slices.Equal(want, shape) {
-			mismatches = append(mismatches, fmt.Sprintf("tensor %q has shape %v, but config.json needs %v", n, shape, want))
+			s.mismatches = append(s.mismatches, fmt.Sprintf("tensor %q has shape %v, but config.json needs %v", n, shape, want))
 		}
-		switch {
-		case strings.HasSuffix(k, "position_ids"):
-			continue // a buffer, not a parameter
-		case strings.HasPrefix(k, "bert."):
-			trunk += c
-		case strings.HasPrefix(k, "classifier."):
-			heads["classifier (seqcls/tokencls)"] = true
-		case strings.HasPrefix(k, "qa_outputs."):
-			heads["qa_outputs (qa)"] = true
-		case strings.HasPrefix(k, "cls.predictions.decoder."):
-			continue // tied alias of the word embeddings / MLM bias
-		case strings.HasPrefix(k, "cls.predictions."):
-			heads["cls.predictions (mlm)"] = true
-		case strings.HasPrefix(k, "cls.seq_relationship."):
-			heads["cls.seq_relationship (next-sentence, unused)"] = true
-		}
-		total += c
+		s.count(k, c)
 	}
+	return s, nil
+}
+
+// count adds a tensor of c values with canonical key k to the totals.
+func (s *tensorSummary) count(k string, c int) {
+	switch {
+	case strings.HasSuffix(k, "position_ids"):
+		return // a buffer, not a parameter
+	case strings.HasPrefix(k, "bert."):
+		s.trunk += c
+	case strings.HasPrefix(k, "classifier."):
+		s.heads["classifier (seqcls/tokencls)"] = true
+	case strings.HasPrefix(k, "qa_outputs."):
+		s.heads["qa_outputs (qa)"] = true
+	case strings.HasPrefix(k, "cls.predictions.decoder."):
+		return // tied alias of the word embeddings / MLM bias
+	case strings.HasPrefix(k, "cls.predictions."):
+		s.heads["cls.predictions (mlm)"] = true
+	case strings.HasPrefix(k, "cls.seq_relationship."):
+		s.heads["cls.seq_relationship (next-sentence, unused)"] = true
+	}
+	s.total += c
+}
+
+func (s *tensorSummary) write(w io.Writer, dir string) {
 	var dts []string
-	for d, c := range dtypes {
+	for d, c := range s.dtypes {
 		dts = append(dts, fmt.Sprintf("%s ×%d", d, c))
 	}
 	sort.Strings(dts)
 	var hs []string
-	for h := range heads {
+	for h := range s.heads {
 		hs = append(hs, h)
 	}
 	sort.Strings(hs)
 	if len(hs) == 0 {
 		hs = []string{"none (bare BertModel)"}
 	}
-	fmt.Fprintf(w, "parameters:    %d (%s) in %d tensors; trunk %d, heads %d\n", total, humanCount(total), len(names), trunk, total-trunk)
+	fmt.Fprintf(w, "parameters:    %d (%s) in %d tensors; trunk %d, heads %d\n", s.total, humanCount(s.total), len(s.rows), s.trunk, s.total-s.trunk)
 	fmt.Fprintf(w, "dtypes:        %s\n", strings.Join(dts, ", "))
 	fmt.Fprintf(w, "head weights:  %s\n", strings.Join(hs, ", "))
 	fmt.Fprintf(w, "tokenizer:     %s\n", describeTokenizer(dir))
-	for _, m := range mismatches {
+	for _, m := range s.mismatches {
 		fmt.Fprintf(w, "warning:       %s\n", m)
 	}
-	if len(mismatches) > 0 {
-		fmt.Fprintf(w, "warning:       %d tensors disagree with config.json; loading a head that uses them fails\n", len(mismatches))
+	if len(s.mismatches) > 0 {
+		fmt.Fprintf(w, "warning:       %d tensors disagree with config.json; loading a head that uses them fails\n", len(s.mismatches))
 	}
-	if *noTensors {
-		return nil
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tDTYPE\tSHAPE\tPARAMS")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\n", r.name, r.dtype, r.shape, r.n)
-	}
-	return tw.Flush()
 }
 
 // describeTokenizer reports vocab.txt and the casing decision the

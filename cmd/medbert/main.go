@@ -1,6 +1,7 @@
-// Command medbert fine-tunes, evaluates and serves BERT-family models for
-// clinical text on CPUs. Each subcommand lives in its own file and registers
-// itself here; this package holds flags and wiring only.
+// Command medbert fine-tunes, evaluates, quantizes and runs BERT-family
+// models for clinical text on CPUs. Each subcommand lives in its own file
+// and registers itself here; this package holds flags and wiring only, the
+// work is done by library packages (pipeline, train, task/..., bert).
 package main
 
 import (
@@ -12,6 +13,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+
+	"github.com/medbert/medbert/internal/suggest"
 )
 
 // command is one `medbert NAME` subcommand.
@@ -43,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if _, ok := commands[args[1]]; ok {
 				return run([]string{args[1], "--help"}, stdout, stderr)
 			}
+			return unknownCommand(args[1], stderr)
 		}
 		usage(stdout)
 		if len(args) == 0 {
@@ -56,18 +60,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "medbert: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
+		return unknownCommand(args[0], stderr)
 	}
 	if err := c.run(args[1:], stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		fmt.Fprintf(stderr, "medbert %s: %v\n", c.name, err)
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "run 'medbert %s --help' for its flags\n", c.name)
+			return 2
+		}
 		return 1
 	}
 	return 0
+}
+
+// unknownCommand reports a command name that is not registered, with the
+// closest one as a suggestion, and returns exit status 2.
+func unknownCommand(name string, stderr io.Writer) int {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(stderr, "medbert: unknown command %q", name)
+	if s, ok := suggest.Closest(name, names); ok {
+		fmt.Fprintf(stderr, "; did you mean %s?", s)
+	}
+	fmt.Fprintln(stderr, "\nrun 'medbert help' for the list of commands")
+	return 2
 }
 
 func usage(w io.Writer) {
@@ -95,19 +117,44 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// version names the module version (or VCS revision) the binary was built
-// from, the Go version, and the platform, for bug reports.
+// version names the build: the module version (go install module@v),
+// else the VCS revision the binary was built from (with its commit time and
+// "+dirty" for uncommitted changes), and the Go version and platform, for
+// bug reports.
 func version() string {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(bi)
+}
+
+// versionOf formats the version line of a build (nil: no build info).
+func versionOf(bi *debug.BuildInfo) string {
+	v, rev, when, dirty := "", "", "", false
+	if bi != nil {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " " + s.Value[:12]
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
 			}
 		}
 	}
-	return fmt.Sprintf("%s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	switch {
+	case v == "" && rev == "":
+		v = "unknown (built without a module version or VCS stamp: use go install, or go build in a git checkout)"
+	case v == "":
+		v = "revision " + rev[:min(12, len(rev))]
+		if dirty {
+			v += "+dirty"
+		}
+		if when != "" {
+			v += " (" + when + ")"
+		}
+	}
+	return fmt.Sprintf("%s\nbuilt with %s for %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

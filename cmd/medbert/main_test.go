@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -23,5 +24,24 @@ func TestHelpAndVersion(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"nosuchcommand"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "nosuchcommand"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestVersionOf(t *testing.T) {
+	rev := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-12-03T10:00:00Z"},
+		{Key: "vcs.modified", Value: "true"}}}
+	tagged := &debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}
+	for _, c := range []struct {
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{rev, "revision 0123456789ab+dirty (2026-12-03T10:00:00Z)\nbuilt with go1."},
+		{tagged, "v1.2.3\nbuilt with go1."},
+		{nil, "unknown (built without a module version or VCS stamp"},
+	} {
+		if got := versionOf(c.bi); !strings.HasPrefix(got, c.want) {
+			t.Errorf("versionOf: %q, want prefix %q", got, c.want)
+		}
 	}
 }

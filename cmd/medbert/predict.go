@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/bert"
-	"github.com/medbert/medbert/train"
+	"github.com/medbert/medbert/pipeline"
 )
 
 func init() {
@@ -24,40 +23,32 @@ func init() {
 	})
 }
 
-// loadClassifier loads a model folder as a sequence classifier with its
-// tokenizer.
-func loadClassifier(dir string, seed uint64) (*modelSetup, error) {
+// loadClassifier checks --model and loads it as a sequence-classification
+// pipeline.
+func loadClassifier(flagName, dir string, opts pipeline.Options) (*pipeline.Pipeline, error) {
 	if dir == "" {
-		return nil, errors.New("--model is required")
+		return nil, fmt.Errorf("--%s is required", flagName)
 	}
-	m, _, err := bert.Load(dir, bert.LoadOptions{Head: bert.HeadSeqCls, Seed: seed})
+	if err := checkDir(flagName, dir, "a model folder (config.json, weights, vocab.txt) from medbert train"); err != nil {
+		return nil, err
+	}
+	// The length limit needs only the config: check it before the weights.
+	cfg, err := bert.LoadConfig(filepath.Join(dir, bert.FileConfig))
 	if err != nil {
 		return nil, err
 	}
-	if bert.DefaultHead(m.Config) != bert.HeadSeqCls {
-		return nil, fmt.Errorf("%s is not a sequence-classification model (config.json architectures %v); fine-tune it with medbert train first",
-			filepath.Base(dir), m.Config.Architectures)
+	if _, err := pipeline.MaxLength(cfg, opts.MaxLength); err != nil {
+		return nil, fmt.Errorf("--max-seq-length: %w", err)
 	}
-	tok, err := loadTokenizerDir(dir, m.Config)
+	p, err := pipeline.Load(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	ms := &modelSetup{model: m, tok: newTokenizerSetup(tok)}
-	ms.setLabelIDs()
-	return ms, nil
-}
-
-// maxSeqLength resolves --max-seq-length for inference: 0 means the
-// model's max_position_embeddings capped at 512 (BERT's usual limit).
-func (ms *modelSetup) maxSeqLength(requested int) (int, error) {
-	maxPos := ms.model.Config.MaxPositionEmbeddings
-	if requested == 0 {
-		return min(maxPos, 512), nil
+	if p.Task != pipeline.TaskClassification {
+		return nil, fmt.Errorf("%s is a %s model (config.json architectures %v), not a text classifier; fine-tune it with medbert train first",
+			dir, p.Task, p.Model.Config.Architectures)
 	}
-	if requested < 2 || requested > maxPos {
-		return 0, fmt.Errorf("--max-seq-length %d must be in [2, %d] (max_position_embeddings)", requested, maxPos)
-	}
-	return requested, nil
+	return p, nil
 }
 
 // prediction is one output line of medbert predict.
@@ -69,68 +60,68 @@ type prediction struct {
 }
 
 func runPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", "predict --model DIR [--max-seq-length N] [--batch-size N] [TEXT...]   (stdin lines when no TEXT)", stderr)
+	fs := newFlags("predict", "predict --model DIR [--max-seq-length N] [--batch-size N] [--] [TEXT...]   (stdin lines when no TEXT)", stderr)
 	var modelDir string
 	var maxLen, batch int
 	fs.StringVar(&modelDir, "model", "", "fine-tuned model folder")
 	fs.IntVar(&maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
 	fs.IntVar(&batch, "batch-size", 8, "inputs per forward pass")
 	fs.IntVar(&batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	ms, err := loadClassifier(modelDir, 42)
-	if err != nil {
-		return err
-	}
-	if maxLen, err = ms.maxSeqLength(maxLen); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if batch < 1 {
 		return fmt.Errorf("--batch-size must be >= 1, got %d", batch)
 	}
+	if maxLen != 0 && maxLen < 2 {
+		return fmt.Errorf("--max-seq-length %d must be >= 2", maxLen)
+	}
+	p, err := loadClassifier("model", modelDir, pipeline.Options{MaxLength: maxLen, BatchSize: batch})
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	enc := json.NewEncoder(w)
 	emit := func(texts []string) error {
-		exs := make([]train.Example, len(texts))
-		for i, t := range texts {
-			exs[i] = train.Example{Text: t}
-		}
-		feats, err := train.Featurize(ms.tok.encode, exs, maxLen)
-		if err != nil {
+		if err := writePredictions(ctx, json.NewEncoder(w), p, texts); err != nil {
 			return err
-		}
-		lg, err := train.Logits(ctx, ms.model, feats, ms.tok.padID, batch)
-		if err != nil {
-			return err
-		}
-		labels := ms.model.Config.Labels()
-		for _, l := range lg {
-			p := train.Softmax(l)
-			best := 0
-			for c := range p {
-				if p[c] > p[best] {
-					best = c
-				}
-			}
-			pr := prediction{Label: labels[best], Score: p[best], Scores: map[string]float64{}, Logits: l}
-			for c, v := range p {
-				pr.Scores[labels[c]] = v
-			}
-			if err := enc.Encode(pr); err != nil {
-				return err
-			}
 		}
 		return w.Flush()
 	}
 	if fs.NArg() > 0 {
 		return emit(fs.Args())
 	}
-	// Stream stdin in batches so output starts before input ends.
-	sc := bufio.NewScanner(stdin)
+	return streamLines(stdin, batch, emit)
+}
+
+// writePredictions classifies texts and writes one JSON object each.
+func writePredictions(ctx context.Context, enc *json.Encoder, p *pipeline.Pipeline, texts []string) error {
+	in := make([]pipeline.Input, len(texts))
+	for i, t := range texts {
+		in[i] = pipeline.Input{Text: t}
+	}
+	out, err := p.Classify(ctx, in)
+	if err != nil {
+		return err
+	}
+	for _, c := range out {
+		pr := prediction{Label: c.Label, Score: c.Score, Scores: map[string]float64{}, Logits: c.Logits}
+		for i, v := range c.Scores {
+			pr.Scores[c.Labels[i]] = v
+		}
+		if err := enc.Encode(pr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamLines hands the lines of r to emit in groups of batch, so output
+// starts before input ends. An empty line is an error naming it.
+func streamLines(r io.Reader, batch int, emit func([]string) error) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	var pending []string
 	line := 0

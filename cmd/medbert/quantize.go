@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/medbert/medbert/bert"
-	"github.com/medbert/medbert/train"
+	"github.com/medbert/medbert/pipeline"
 )
 
 func init() {
@@ -44,7 +43,7 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	perTensor := fs.Bool("per-tensor", false, "one weight scale per matrix instead of per output channel")
 	embeddings := fs.Bool("quantize-embeddings", false, "also store the word embeddings as int8 rows (not with the mlm head)")
 	force := fs.Bool("force", false, "replace an existing OUT/model.safetensors")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || *model == "" || *output == "" {
@@ -69,6 +68,9 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if err := m.Save(*output); err != nil {
 		return err
 	}
+	if err := copyTokenizer(*model, *output, m.Config); err != nil {
+		return err
+	}
 	qc := m.QuantConfig()
 	fmt.Fprintf(stdout, "quantized %s (%s head): int8 weights %s, activations %s, embeddings %s\n",
 		filepath.Base(*model), m.Head, qc.Granularity, qc.Activations, qc.Embeddings)
@@ -82,72 +84,22 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 
 func quantMiB(n int) float64 { return float64(n) / (1 << 20) }
 
-// quantComparison summarises a model (usually int8) against a reference
-// (usually its float32 original) evaluated on the same examples: what
-// `medbert eval --compare FP32_DIR` prints.
-type quantComparison struct {
-	Examples       int     `json:"examples"`
-	Agree          int     `json:"agree"`           // same argmax label
-	Agreement      float64 `json:"label_agreement"` // Agree / Examples
-	MaxAbsLogit    float64 `json:"max_abs_logit_diff"`
-	MeanAbsLogit   float64 `json:"mean_abs_logit_diff"`
-	Accuracy       float64 `json:"accuracy"`
-	AccuracyRef    float64 `json:"accuracy_reference"`
-	F1Macro        float64 `json:"f1_macro"`
-	F1MacroRef     float64 `json:"f1_macro_reference"`
-	F1MacroDropPts float64 `json:"f1_macro_drop_points"` // 100·(reference − model)
-}
-
-// compareEval compares two evaluations of the same examples in the same
-// order (r: the model, ref: the reference).
-func compareEval(r, ref *train.EvalResult) (*quantComparison, error) {
-	if len(r.Logits) != len(ref.Logits) {
-		return nil, fmt.Errorf("compare: %d vs %d examples", len(r.Logits), len(ref.Logits))
-	}
-	c := &quantComparison{Examples: len(r.Logits)}
-	var sum float64
-	var n int
-	for i, lg := range r.Logits {
-		rl := ref.Logits[i]
-		if len(lg) != len(rl) {
-			return nil, fmt.Errorf("compare: example %d has %d logits vs %d in the reference", i, len(lg), len(rl))
-		}
-		if argmax32(lg) == argmax32(rl) {
-			c.Agree++
-		}
-		for j := range lg {
-			d := math.Abs(float64(lg[j]) - float64(rl[j]))
-			c.MaxAbsLogit = math.Max(c.MaxAbsLogit, d)
-			sum += d
-			n++
+// copyTokenizer writes the tokenizer of the model folder src, if it has
+// one, into dst (tokenize's writer: the one place tokenizer files are
+// written).
+func copyTokenizer(src, dst string, cfg *bert.Config) error {
+	has := false
+	for _, f := range []string{"vocab.txt", "tokenizer.json"} {
+		if _, err := os.Stat(filepath.Join(src, f)); err == nil {
+			has = true
 		}
 	}
-	if c.Examples > 0 {
-		c.Agreement = float64(c.Agree) / float64(c.Examples)
+	if !has {
+		return nil
 	}
-	if n > 0 {
-		c.MeanAbsLogit = sum / float64(n)
+	tok, err := pipeline.LoadTokenizer(src, cfg, nil)
+	if err != nil {
+		return err
 	}
-	c.Accuracy, c.AccuracyRef = r.Report.Accuracy, ref.Report.Accuracy
-	c.F1Macro, c.F1MacroRef = r.Report.F1Macro, ref.Report.F1Macro
-	c.F1MacroDropPts = 100 * (c.F1MacroRef - c.F1Macro)
-	return c, nil
-}
-
-func argmax32(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-func (c *quantComparison) write(w io.Writer) {
-	fmt.Fprintf(w, "compared with the reference model on %d examples:\n", c.Examples)
-	fmt.Fprintf(w, "  label agreement   %d/%d = %.2f%%\n", c.Agree, c.Examples, 100*c.Agreement)
-	fmt.Fprintf(w, "  logit |diff|      max %.4g, mean %.4g\n", c.MaxAbsLogit, c.MeanAbsLogit)
-	fmt.Fprintf(w, "  accuracy          %.4f (reference %.4f)\n", c.Accuracy, c.AccuracyRef)
-	fmt.Fprintf(w, "  f1_macro          %.4f (reference %.4f, drop %.2f points)\n", c.F1Macro, c.F1MacroRef, c.F1MacroDropPts)
+	return tok.SaveDir(dst)
 }

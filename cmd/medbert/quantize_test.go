@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/medbert/medbert/datasets/medabstracts"
-	"github.com/medbert/medbert/metrics"
-	"github.com/medbert/medbert/train"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/task/seqcls"
 )
 
 // quantize the tiny golden model, then run forward on the int8 folder: its
@@ -48,24 +47,6 @@ func TestQuantizeCLI(t *testing.T) {
 	}
 }
 
-func TestCompareEval(t *testing.T) {
-	mk := func(lg [][]float32, acc, f1 float64) *train.EvalResult {
-		return &train.EvalResult{Logits: lg, Report: &metrics.Report{Accuracy: acc, F1Macro: f1}}
-	}
-	q := mk([][]float32{{1, 2}, {3, 0}, {0.5, 0.4}}, 0.5, 0.40)
-	ref := mk([][]float32{{1.1, 2}, {3, 0}, {0.4, 0.5}}, 0.6, 0.425)
-	c, err := compareEval(q, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Agree != 2 || math.Abs(c.MaxAbsLogit-0.1) > 1e-6 || math.Abs(c.MeanAbsLogit-0.3/6) > 1e-6 || math.Abs(c.F1MacroDropPts-2.5) > 1e-9 {
-		t.Errorf("%+v", c)
-	}
-	if _, err := compareEval(q, mk(nil, 0, 0)); err == nil {
-		t.Error("different example counts: no error")
-	}
-}
-
 // The issue's acceptance check on a model fine-tuned on the shipped Medical
 // Abstracts corpus (e.g. the folder `medbert quickstart` writes): its int8
 // version, saved and reloaded like `medbert quantize` does, must agree with
@@ -81,16 +62,12 @@ func TestQuantizedFineTunedAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eval := func(dir string) *train.EvalResult {
-		ms, err := loadClassifier(dir, 42)
+	eval := func(dir string) *seqcls.EvalResult {
+		p, err := loadClassifier("model", dir, pipeline.Options{MaxLength: 128, BatchSize: 32})
 		if err != nil {
 			t.Fatal(err)
 		}
-		feats, err := ms.featurize(sp.Test, 128)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := train.EvaluateFeatures(context.Background(), ms.model, feats, ms.model.Config.Labels(), ms.tok.padID, 32, nil)
+		r, err := p.Evaluate(context.Background(), sp.Test)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,12 +79,12 @@ func TestQuantizedFineTunedAgreement(t *testing.T) {
 		if code, _, stderr := medbert(t, append([]string{"quantize", "--model", dir, "--output", out}, args...)...); code != 0 {
 			t.Fatalf("quantize: %s", stderr)
 		}
-		c, err := compareEval(eval(out), ref)
+		c, err := seqcls.Compare(eval(out), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		c.write(&b)
+		c.WriteText(&b)
 		t.Logf("int8 %v:\n%s", args, b.String())
 		if c.Agreement < 0.99 || c.F1MacroDropPts > 0.5 {
 			t.Errorf("int8 %v: agreement %.4f (want >= 0.99), macro-F1 drop %.2f points (want <= 0.5)", args, c.Agreement, c.F1MacroDropPts)
@@ -134,7 +111,7 @@ func TestEvalCompareCLI(t *testing.T) {
 	if !strings.Contains(stdout, "label agreement") || !strings.Contains(stdout, "f1_macro") {
 		t.Errorf("stdout lacks the comparison:\n%s", stdout)
 	}
-	var m struct{ Compare quantComparison }
+	var m struct{ Compare seqcls.Comparison }
 	b, _ := os.ReadFile(rep)
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)

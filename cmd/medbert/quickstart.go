@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"github.com/medbert/medbert/datasets/medabstracts"
 	"github.com/medbert/medbert/datasets/vocab"
 	"github.com/medbert/medbert/metrics"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/task/seqcls"
 	"github.com/medbert/medbert/tokenize"
 	"github.com/medbert/medbert/train"
 )
@@ -44,7 +48,14 @@ func quickstartConfig(hidden, layers, maxPos int) *bert.Config {
 	return c
 }
 
-func runQuickstart(args []string, stdout, stderr io.Writer) error {
+// quickstartCmd holds the quickstart flags.
+type quickstartCmd struct {
+	a                 train.Args
+	hidden, layers    int
+	overwrite, noTest bool
+}
+
+func (c *quickstartCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("quickstart", "quickstart [--output-dir DIR]", stderr)
 	a := train.Defaults()
 	a.OutputDir = "medbert-quickstart"
@@ -60,35 +71,31 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	a.SaveTotalLimit = 1
 	a.LoadBestModelAtEnd = true
 	a.MetricForBestModel = "f1_macro"
-	var hidden, layers int
-	var overwrite, noTest bool
-	fs.StringVar(&a.OutputDir, "output-dir", a.OutputDir, "where to save the model folder")
-	fs.Float64Var(&a.NumTrainEpochs, "num-train-epochs", a.NumTrainEpochs, "training epochs")
-	fs.IntVar(&a.MaxSeqLength, "max-seq-length", a.MaxSeqLength, "truncate abstracts to N tokens")
-	fs.Float64Var(&a.LearningRate, "learning-rate", a.LearningRate, "peak learning rate")
-	fs.IntVar(&a.PerDeviceTrainBatchSize, "batch-size", a.PerDeviceTrainBatchSize, "training batch size")
-	fs.Int64Var(&a.Seed, "seed", a.Seed, "seed for initialisation, data order and dropout")
-	fs.IntVar(&hidden, "hidden-size", 128, "model width (heads = width/64, intermediate = 4x)")
-	fs.IntVar(&layers, "num-hidden-layers", 2, "encoder layers")
-	fs.BoolVar(&a.DisableProgressBar, "disable-tqdm", false, "no progress bar")
-	fs.BoolVar(&overwrite, "overwrite-output-dir", false, "replace an existing quickstart folder")
+	c.a = a
+	fs.StringVar(&c.a.OutputDir, "output-dir", a.OutputDir, "where to save the model folder")
+	fs.Float64Var(&c.a.NumTrainEpochs, "num-train-epochs", a.NumTrainEpochs, "training epochs")
+	fs.IntVar(&c.a.MaxSeqLength, "max-seq-length", a.MaxSeqLength, "truncate abstracts to N tokens")
+	fs.Float64Var(&c.a.LearningRate, "learning-rate", a.LearningRate, "peak learning rate")
+	fs.IntVar(&c.a.PerDeviceTrainBatchSize, "batch-size", a.PerDeviceTrainBatchSize, "training batch size")
+	fs.Int64Var(&c.a.Seed, "seed", a.Seed, "seed for initialisation, data order and dropout")
+	fs.IntVar(&c.hidden, "hidden-size", 128, "model width (heads = width/64, intermediate = 4x)")
+	fs.IntVar(&c.layers, "num-hidden-layers", 2, "encoder layers")
+	fs.BoolVar(&c.a.DisableProgressBar, "disable-tqdm", false, "no progress bar")
+	fs.BoolVar(&c.overwrite, "overwrite-output-dir", false, "replace an existing quickstart folder")
 	// For choosing sizes and epochs on the validation split without ever
 	// looking at the test split.
-	fs.BoolVar(&noTest, "validation-only", false, "stop after training and validation; do not touch the test split")
-	if err := fs.Parse(args); err != nil {
+	fs.BoolVar(&c.noTest, "validation-only", false, "stop after training and validation; do not touch the test split")
+	return fs
+}
+
+func runQuickstart(args []string, stdout, stderr io.Writer) error {
+	c := &quickstartCmd{}
+	fs := c.flags(stderr)
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if fi, err := os.Stat(filepath.Join(a.OutputDir, "config.json")); err == nil && fi.Mode().IsRegular() && !overwrite {
-		return fmt.Errorf("%s already holds a model; pass --overwrite-output-dir or another --output-dir", a.OutputDir)
-	}
-	if overwrite {
-		cks, _ := train.ListCheckpoints(a.OutputDir)
-		for _, c := range cks {
-			os.RemoveAll(c)
-		}
+	if err := c.check(); err != nil {
+		return err
 	}
 	start := time.Now()
 	sp, err := medabstracts.Split(medabstracts.DefaultSeed)
@@ -98,61 +105,96 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Medical Abstracts (CC BY-SA 3.0): %d train / %d validation / %d test abstracts, %d classes\n",
 		len(sp.Train), len(sp.Validation), len(sp.Test), len(sp.Labels))
 	fmt.Fprintln(stdout, "(a seeded, stratified 70/10/20 split of the corpus's published test file; the test split is used once, at the end)")
-
-	v, err := tokenize.ParseVocab("bert-base-cased vocab.txt", vocab.BertBaseCased())
+	p, task, err := c.setup(stdout, sp)
 	if err != nil {
 		return err
 	}
-	cfg := quickstartConfig(hidden, layers, max(a.MaxSeqLength, 128))
-	ms, err := newModelSetup(cfg, v, sp.Labels, uint64(a.Seed), nil)
-	if err != nil {
-		return err
-	}
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	task, err := ms.task(&a, sp.Train, sp.Validation)
-	if err != nil {
-		return err
-	}
-	if err := ms.writeSummary(stdout, "train split", sp.Train, a.MaxSeqLength); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "model: BERT from scratch (no pre-training), %d layers, hidden %d, %d heads, %.1fM parameters, max %d tokens\n",
-		cfg.NumHiddenLayers, cfg.HiddenSize, cfg.NumAttentionHeads, float64(ms.model.NumParams())/1e6, a.MaxSeqLength)
-
 	ctx, stop := interruptContext(stderr)
 	defer stop()
-	tr := &train.Trainer{Args: &a, Task: task, Log: stderr}
+	tr := &train.Trainer{Args: &c.a, Task: task, Log: stderr}
 	res, err := tr.Train(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %d steps in %s (%.1f sequences/s); best validation f1_macro %.4f\n",
 		res.GlobalStep, res.Runtime.Round(time.Second), res.SamplesPerSecond, deref(res.BestMetric))
-
-	if noTest {
-		fmt.Fprintf(stdout, "model saved in %s; test split not evaluated (--validation-only)\n", a.OutputDir)
+	if c.noTest {
+		fmt.Fprintf(stdout, "model saved in %s; test split not evaluated (--validation-only)\n", c.a.OutputDir)
 		return nil
 	}
-	// The held-out test split, once.
-	testF, err := ms.featurize(sp.Test, a.MaxSeqLength)
+	if err := c.testReport(ctx, stdout, p, sp); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nmodel saved in %s (%s total)\nnext:\n", c.a.OutputDir, time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "  medbert predict --model %s \"Colonoscopy revealed multiple adenomatous polyps in the sigmoid colon.\"\n", c.a.OutputDir)
+	fmt.Fprintf(stdout, "  medbert eval --model %s --data YOUR_LABELLED.jsonl --json report.json\n", c.a.OutputDir)
+	fmt.Fprintf(stdout, "  medbert train --model %s --train-file YOUR_TRAIN.jsonl --output-dir my-model\n", c.a.OutputDir)
+	return nil
+}
+
+// check validates the flags and the output folder before any work.
+func (c *quickstartCmd) check() error {
+	if st, err := os.Stat(c.a.OutputDir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--output-dir %s is a file; --output-dir wants a folder for the model", c.a.OutputDir)
+	}
+	if fi, err := os.Stat(filepath.Join(c.a.OutputDir, "config.json")); err == nil && fi.Mode().IsRegular() && !c.overwrite {
+		return fmt.Errorf("%s already holds a model; pass --overwrite-output-dir or another --output-dir", c.a.OutputDir)
+	}
+	if c.hidden < 1 || c.layers < 1 {
+		return fmt.Errorf("--hidden-size and --num-hidden-layers must be >= 1")
+	}
+	if err := c.a.Validate(); err != nil {
+		return err
+	}
+	if c.overwrite {
+		cks, _ := train.ListCheckpoints(c.a.OutputDir)
+		for _, ck := range cks {
+			os.RemoveAll(ck)
+		}
+	}
+	return nil
+}
+
+// setup builds the from-scratch model and its training task and prints
+// the data summary.
+func (c *quickstartCmd) setup(stdout io.Writer, sp *medabstracts.Splits) (*pipeline.Pipeline, *seqcls.Task, error) {
+	v, err := tokenize.ParseVocab("bert-base-cased vocab.txt", vocab.BertBaseCased())
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := quickstartConfig(c.hidden, c.layers, max(c.a.MaxSeqLength, 128))
+	p, err := pipeline.NewClassifier(cfg, v, sp.Labels, pipeline.Options{Seed: uint64(c.a.Seed), MaxLength: c.a.MaxSeqLength})
+	if err != nil {
+		return nil, nil, err
+	}
+	task, err := p.TrainTask(sp.Train, sp.Validation, c.a.PerDeviceEvalBatchSize, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeSummary(stdout, p.Tokenizer, "train split", sp.Train, c.a.MaxSeqLength); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(stdout, "model: BERT from scratch (no pre-training), %d layers, hidden %d, %d heads, %.1fM parameters, max %d tokens\n",
+		cfg.NumHiddenLayers, cfg.HiddenSize, cfg.NumAttentionHeads, float64(p.Model.NumParams())/1e6, c.a.MaxSeqLength)
+	return p, task, nil
+}
+
+// testReport evaluates the held-out test split once and sets the model
+// beside the baselines.
+func (c *quickstartCmd) testReport(ctx context.Context, stdout io.Writer, p *pipeline.Pipeline, sp *medabstracts.Splits) error {
+	p.BatchSize = c.a.PerDeviceEvalBatchSize
+	r, err := p.Evaluate(ctx, sp.Test)
 	if err != nil {
 		return err
 	}
-	r, err := train.EvaluateFeatures(ctx, ms.model, testF, sp.Labels, ms.tok.padID, a.PerDeviceEvalBatchSize, nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\n== test split: medbert model (%d abstracts) ==\n", len(testF))
+	fmt.Fprintf(stdout, "\n== test split: medbert model (%d abstracts) ==\n", len(sp.Test))
 	if err := r.Report.WriteText(stdout); err != nil {
 		return err
 	}
 	b, _ := reportJSON(r.Report, map[string]any{"loss": r.Loss})
-	if err := train.WriteFileAtomic(filepath.Join(a.OutputDir, "test_results.json"), b); err != nil {
+	if err := train.WriteFileAtomic(filepath.Join(c.a.OutputDir, "test_results.json"), b); err != nil {
 		return err
 	}
-
 	maj, err := majorityReport(sp)
 	if err != nil {
 		return err
@@ -175,10 +217,6 @@ func runQuickstart(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "Fine-tune a pre-trained checkpoint (e.g. BioBERT or Bio_ClinicalBERT) with `medbert train --model DIR`")
 		fmt.Fprintln(stdout, "to get the benefit of BERT.")
 	}
-	fmt.Fprintf(stdout, "\nmodel saved in %s (%s total)\nnext:\n", a.OutputDir, time.Since(start).Round(time.Second))
-	fmt.Fprintf(stdout, "  medbert predict --model %s \"Colonoscopy revealed multiple adenomatous polyps in the sigmoid colon.\"\n", a.OutputDir)
-	fmt.Fprintf(stdout, "  medbert eval --model %s --data YOUR_LABELLED.jsonl --json report.json\n", a.OutputDir)
-	fmt.Fprintf(stdout, "  medbert train --model %s --train-file YOUR_TRAIN.jsonl --output-dir my-model\n", a.OutputDir)
 	return nil
 }
 

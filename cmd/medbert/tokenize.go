@@ -28,8 +28,8 @@ Prints one JSON object per input text:
 with "type_ids" for pairs, "attention_mask" when padding, and "overflowing"
 (a list of further windows of the same shape) when --stride is given.
 Inputs are the TEXT arguments, or the lines of standard input when there
-are none. Put -- before texts that start with "-"; flags must come before
-the texts.
+are none. Flags may come before or after the texts; put -- before texts
+that start with "-".
 
 Offsets are [start, end) in Unicode code points of the input (HF's
 offset_mapping unit); --offsets=bytes gives UTF-8 byte offsets instead.
@@ -61,7 +61,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	padding := fs.String("padding", "none", "none | max_length | longest (over the inputs)")
 	noSpecial := fs.Bool("no-special", false, "do not add [CLS]/[SEP]")
 	offsets := fs.String("offsets", "chars", "offset unit: chars (code points, like HF) | bytes")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if (*model == "") == (*vocab == "") {
@@ -77,6 +77,12 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if *offsets != "chars" && *offsets != "bytes" {
 		return fmt.Errorf("--offsets %q: want chars or bytes", *offsets)
 	}
+	if _, err := tokenize.ParsePadding(*padding); err != nil {
+		return err
+	}
+	if _, err := tokenize.ParseTruncation(*trunc); err != nil {
+		return err
+	}
 	var override *bool
 	if *lower || *noLower {
 		override = lower
@@ -89,26 +95,10 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "medbert tokenize: casing: %s\n", tok.Settings().LowerCaseReason)
 	}
 
-	opts := tokenize.Options{NoSpecialTokens: *noSpecial, MaxLength: *maxLen}
-	if opts.Padding, err = tokenize.ParsePadding(*padding); err != nil {
+	opts, err := tokenizeOptions(tok, *noSpecial, *maxLen, *stride, *padding, *trunc)
+	if err != nil {
 		return err
 	}
-	if *trunc == "" && *maxLen > 0 {
-		*trunc = "longest_first"
-	}
-	if opts.Truncation, err = tokenize.ParseTruncation(*trunc); err != nil {
-		return err
-	}
-	if *stride >= 0 {
-		if *maxLen <= 0 {
-			return errors.New("--stride needs --max-length")
-		}
-		opts.Stride, opts.ReturnOverflowing = *stride, true
-	}
-	if opts.Padding == tokenize.PadMaxLength && *maxLen <= 0 && tok.Settings().ModelMaxLength <= 0 {
-		return errors.New("--padding max_length needs --max-length (the model declares no maximum)")
-	}
-
 	texts := fs.Args()
 	if len(texts) == 0 {
 		if texts, err = readLines(os.Stdin); err != nil {
@@ -134,19 +124,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(stdout)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for i := range encs {
-		out := toOutput(&encs[i], texts[i], *pair, isPair, opts.Padding != tokenize.PadNone, *offsets == "chars")
-		for j := range encs[i].Overflowing {
-			out.Overflowing = append(out.Overflowing, toOutput(&encs[i].Overflowing[j], texts[i], *pair, isPair, opts.Padding != tokenize.PadNone, *offsets == "chars"))
-		}
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+	return writeEncodings(stdout, encs, texts, *pair, isPair, opts.Padding != tokenize.PadNone, *offsets == "chars")
 }
 
 func loadCLITokenizer(model, vocab string, override *bool) (*tokenize.Tokenizer, error) {
@@ -191,4 +169,47 @@ func readLines(r io.Reader) ([]string, error) {
 			return nil, err
 		}
 	}
+}
+
+// tokenizeOptions turns the flags into encoding options.
+func tokenizeOptions(tok *tokenize.Tokenizer, noSpecial bool, maxLen, stride int, padding, trunc string) (tokenize.Options, error) {
+	opts := tokenize.Options{NoSpecialTokens: noSpecial, MaxLength: maxLen}
+	var err error
+	if opts.Padding, err = tokenize.ParsePadding(padding); err != nil {
+		return opts, err
+	}
+	if trunc == "" && maxLen > 0 {
+		trunc = "longest_first"
+	}
+	if opts.Truncation, err = tokenize.ParseTruncation(trunc); err != nil {
+		return opts, err
+	}
+	if stride >= 0 {
+		if maxLen <= 0 {
+			return opts, errors.New("--stride needs --max-length")
+		}
+		opts.Stride, opts.ReturnOverflowing = stride, true
+	}
+	if opts.Padding == tokenize.PadMaxLength && maxLen <= 0 && tok.Settings().ModelMaxLength <= 0 {
+		return opts, errors.New("--padding max_length needs --max-length (the model declares no maximum)")
+	}
+	return opts, nil
+}
+
+// writeEncodings prints one JSON object per encoding, its overflow
+// windows nested.
+func writeEncodings(stdout io.Writer, encs []tokenize.Encoding, texts []string, pair string, isPair, padded, chars bool) error {
+	w := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for i := range encs {
+		out := toOutput(&encs[i], texts[i], pair, isPair, padded, chars)
+		for j := range encs[i].Overflowing {
+			out.Overflowing = append(out.Overflowing, toOutput(&encs[i].Overflowing[j], texts[i], pair, isPair, padded, chars))
+		}
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }

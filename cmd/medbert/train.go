@@ -12,7 +12,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/task/seqcls"
+	"github.com/medbert/medbert/tokenize"
 	"github.com/medbert/medbert/train"
 )
 
@@ -24,98 +28,139 @@ func init() {
 	})
 }
 
-// dataFlags are the run_glue.py data options shared by train and eval.
-type dataFlags struct {
-	textColumn, pairColumn, labelColumn string
-	format                              string
-	noHeader, skipBadRows               bool
+// trainCmd holds the train command's flags.
+type trainCmd struct {
+	a                                                             train.Args
+	cw                                                            classWeightsFlag
+	df                                                            dataFlags
+	modelDir, configPath, vocabPath, trainFile, valFile, testFile string
+	overwrite, lower, noLower                                     bool
 }
 
-func (d *dataFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&d.textColumn, "text-column", "text", "JSON field or CSV/TSV column (name or 0-based index) with the text")
-	fs.StringVar(&d.pairColumn, "text-pair-column", "", "field/column with the second text of pair tasks")
-	fs.StringVar(&d.labelColumn, "label-column", "label", "field/column with the label")
-	fs.StringVar(&d.format, "format", "", "input format: jsonl, csv, tsv, json/pubmedqa (default: by extension)")
-	fs.BoolVar(&d.noHeader, "no-header", false, "CSV/TSV files have no header line (give columns by index)")
-	fs.BoolVar(&d.skipBadRows, "skip-bad-rows", false, "skip and count malformed rows instead of stopping at the first")
-}
-
-func (d *dataFlags) options() (data.Options, error) {
-	f, err := data.ParseFormat(d.format)
-	if err != nil {
-		return data.Options{}, err
-	}
-	return data.Options{Format: f, TextField: d.textColumn, TextPairField: d.pairColumn, LabelField: d.labelColumn,
-		NoHeader: d.noHeader, SkipBadRows: d.skipBadRows}, nil
-}
-
-// read reads one labelled file, reporting skipped rows on w.
-func (d *dataFlags) read(path string, w io.Writer) ([]data.Example, error) {
-	opt, err := d.options()
-	if err != nil {
-		return nil, err
-	}
-	exs, sk, err := data.ReadExamples(path, opt)
-	if err != nil {
-		return nil, err
-	}
-	if sk.Count > 0 {
-		fmt.Fprintf(w, "%s: %s\n", filepath.Base(path), sk)
-	}
-	if len(exs) == 0 {
-		return nil, fmt.Errorf("%s: no examples", path)
-	}
-	return exs, nil
-}
+// splits are the data files of a training run; val and test may be empty.
+type splits struct{ train, val, test []data.Example }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "train (--model DIR | --config CONFIG.json --vocab vocab.txt) --train-file FILE [--validation-file FILE] [--test-file FILE] [flags]", stderr)
-	a := train.Defaults()
-	a.OutputDir = ""
-	var cw classWeightsFlag
-	bindTrainingArgs(fs, &a, &cw)
-	var df dataFlags
-	df.bind(fs)
-	var modelDir, configPath, vocabPath, trainFile, valFile, testFile string
-	var overwrite, lower, noLower bool
-	fs.BoolVar(&lower, "lower", false, "lower-case and strip accents (override the tokenizer casing of --model or --vocab)")
-	fs.BoolVar(&noLower, "no-lower", false, "keep case (override the tokenizer casing of --model or --vocab)")
-	fs.StringVar(&modelDir, "model", "", "model folder to fine-tune (config.json, weights, vocab.txt)")
-	fs.StringVar(&modelDir, "model-name-or-path", "", "alias of --model")
-	fs.StringVar(&configPath, "config", "", "config.json for a model trained from scratch (with --vocab)")
-	fs.StringVar(&vocabPath, "vocab", "", "vocab.txt for a model trained from scratch")
-	fs.StringVar(&trainFile, "train-file", "", "training data (.jsonl, .csv, .tsv, PubMedQA .json)")
-	fs.StringVar(&valFile, "validation-file", "", "validation data, used by --eval-strategy and the best model")
-	fs.StringVar(&testFile, "test-file", "", "test data, evaluated once at the end")
-	fs.BoolVar(&overwrite, "overwrite-output-dir", false, "train even if --output-dir already holds checkpoints")
-	if err := fs.Parse(args); err != nil {
+	c := &trainCmd{a: train.Defaults()}
+	c.a.OutputDir = ""
+	if err := parseFlagsOnly(c.flags(stderr), args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := c.check(); err != nil {
+		return err
 	}
-	if trainFile == "" {
+	sp, err := c.read(stderr)
+	if err != nil {
+		return err
+	}
+	p, err := c.model(sp.train, stderr)
+	if err != nil {
+		return err
+	}
+	task, err := c.task(p, sp, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptContext(stderr)
+	defer stop()
+	fmt.Fprintf(stderr, "model: %d layers, hidden %d, %d parameters; labels %v\n", p.Model.Config.NumHiddenLayers,
+		p.Model.Config.HiddenSize, p.Model.NumParams(), p.Labels.Names())
+	tr := &train.Trainer{Args: &c.a, Task: task, Log: stderr}
+	res, err := tr.Train(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "trained %d steps in %s (%.1f sequences/s), train loss %.4f\n", res.GlobalStep,
+		res.Runtime.Round(time.Second), res.SamplesPerSecond, res.TrainLoss)
+	if res.BestModelCheckpoint != "" {
+		fmt.Fprintf(stdout, "best checkpoint: %s (%s = %.4f)\n", res.BestModelCheckpoint, c.a.BestMetricKey(), *res.BestMetric)
+	}
+	if err := c.report(ctx, stdout, p, task.Eval, sp.test); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "model saved in %s\nnext: medbert predict --model %s \"some text\"\n", c.a.OutputDir, c.a.OutputDir)
+	return nil
+}
+
+func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
+	fs := newFlags("train", "train (--model DIR | --config CONFIG.json --vocab vocab.txt) --train-file FILE [--validation-file FILE] [--test-file FILE] [flags]", stderr)
+	bindTrainingArgs(fs, &c.a, &c.cw)
+	c.df.bind(fs)
+	fs.BoolVar(&c.lower, "lower", false, "lower-case and strip accents (override the tokenizer casing of --model or --vocab)")
+	fs.BoolVar(&c.noLower, "no-lower", false, "keep case (override the tokenizer casing of --model or --vocab)")
+	fs.StringVar(&c.modelDir, "model", "", "model folder to fine-tune (config.json, weights, vocab.txt)")
+	fs.StringVar(&c.modelDir, "model-name-or-path", "", "alias of --model")
+	fs.StringVar(&c.configPath, "config", "", "config.json for a model trained from scratch (with --vocab)")
+	fs.StringVar(&c.vocabPath, "vocab", "", "vocab.txt for a model trained from scratch")
+	fs.StringVar(&c.trainFile, "train-file", "", "training data (.jsonl, .csv, .tsv, PubMedQA .json)")
+	fs.StringVar(&c.valFile, "validation-file", "", "validation data, used by --eval-strategy and the best model")
+	fs.StringVar(&c.testFile, "test-file", "", "test data, evaluated once at the end")
+	fs.BoolVar(&c.overwrite, "overwrite-output-dir", false, "train even if --output-dir already holds checkpoints")
+	return fs
+}
+
+// check validates every flag, then every path and output-folder rule,
+// before any data is read or model loaded.
+func (c *trainCmd) check() error {
+	a := &c.a
+	switch {
+	case c.trainFile == "":
 		return errors.New("--train-file is required")
-	}
-	if a.OutputDir == "" {
+	case a.OutputDir == "":
 		return errors.New("--output-dir is required")
-	}
-	if (modelDir == "") == (configPath == "") {
+	case (c.modelDir == "") == (c.configPath == ""):
 		return errors.New("give either --model DIR or --config CONFIG.json --vocab vocab.txt")
-	}
-	if configPath != "" && vocabPath == "" {
+	case c.configPath != "" && c.vocabPath == "":
 		return errors.New("--config needs --vocab")
-	}
-	if modelDir != "" && vocabPath != "" {
+	case c.modelDir != "" && c.vocabPath != "":
 		return errors.New("--vocab goes with --config; with --model the folder's vocab.txt or tokenizer.json is used")
-	}
-	if lower && noLower {
+	case c.lower && c.noLower:
 		return errors.New("--lower and --no-lower contradict each other")
+	case c.valFile == "" && a.EvalStrategy != train.StrategyNo:
+		return errors.New("--eval-strategy needs --validation-file")
 	}
-	var casing *bool
-	if lower || noLower {
-		casing = &lower
+	// Checked again once the model caps max_seq_length and the labels give
+	// the class weights.
+	if err := a.Validate(); err != nil {
+		return err
 	}
+	if err := a.CheckMetric(seqcls.MetricNames); err != nil {
+		return err
+	}
+	if _, err := c.df.options(); err != nil {
+		return err
+	}
+	if err := c.checkPaths(); err != nil {
+		return err
+	}
+	return c.checkResume()
+}
+
+// checkPaths checks that the model, tokenizer and data paths are what
+// their flags want, and that --output-dir is not a file.
+func (c *trainCmd) checkPaths() error {
+	if c.modelDir != "" {
+		if err := checkDir("model", c.modelDir, "a model folder (or use --config and --vocab for a new model)"); err != nil {
+			return err
+		}
+	} else {
+		if err := checkFile("config", c.configPath, "a config.json file"); err != nil {
+			return err
+		}
+		if err := checkFile("vocab", c.vocabPath, "a vocab.txt file (one WordPiece token per line)"); err != nil {
+			return err
+		}
+	}
+	if st, err := os.Stat(c.a.OutputDir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--output-dir %s is a file; --output-dir wants a folder (created if missing) for checkpoints and the model", c.a.OutputDir)
+	}
+	return c.df.check(map[string]string{"train-file": c.trainFile, "validation-file": c.valFile, "test-file": c.testFile})
+}
+
+// checkResume resolves --resume-from-checkpoint last and refuses to mix a
+// new run into a folder that holds checkpoints.
+func (c *trainCmd) checkResume() error {
+	a := &c.a
 	if a.ResumeFromCheckpoint == "last" || a.ResumeFromCheckpoint == "true" {
 		last, err := train.LastCheckpoint(a.OutputDir)
 		if err != nil {
@@ -126,118 +171,128 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		a.ResumeFromCheckpoint = last
 	}
-	if a.ResumeFromCheckpoint == "" && !overwrite {
+	if a.ResumeFromCheckpoint == "" && !c.overwrite {
 		if cks, _ := train.ListCheckpoints(a.OutputDir); len(cks) > 0 {
 			return fmt.Errorf("%s already holds checkpoints; pass --resume-from-checkpoint last to continue or --overwrite-output-dir to start over", a.OutputDir)
 		}
 	}
-	if valFile == "" && (a.EvalStrategy != train.StrategyNo) {
-		return errors.New("--eval-strategy needs --validation-file")
-	}
-	// Check the flags now, before reading data and loading a model that may
-	// take a while; they are checked again once the model caps
-	// max_seq_length and the labels give the class weights.
-	if err := a.Validate(); err != nil {
-		return err
-	}
+	return nil
+}
 
-	trainEx, err := df.read(trainFile, stderr)
+func (c *trainCmd) read(stderr io.Writer) (sp splits, err error) {
+	if sp.train, err = c.df.read(c.trainFile, stderr); err != nil {
+		return sp, err
+	}
+	if c.valFile != "" {
+		if sp.val, err = c.df.read(c.valFile, stderr); err != nil {
+			return sp, err
+		}
+	}
+	if c.testFile != "" {
+		if sp.test, err = c.df.read(c.testFile, stderr); err != nil {
+			return sp, err
+		}
+	}
+	return sp, nil
+}
+
+// model loads the folder to fine-tune or builds a new model from
+// --config/--vocab; the labels come from the training data.
+func (c *trainCmd) model(trainEx []data.Example, stderr io.Writer) (*pipeline.Pipeline, error) {
+	labels, err := data.BuildLabels(trainEx)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: %w", c.trainFile, err)
 	}
-	var valEx, testEx []data.Example
-	if valFile != "" {
-		if valEx, err = df.read(valFile, stderr); err != nil {
-			return err
+	opts := pipeline.Options{Seed: uint64(c.a.Seed)}
+	if c.lower || c.noLower {
+		opts.Lower = &c.lower
+	}
+	var p *pipeline.Pipeline
+	if c.modelDir != "" {
+		var rep *bert.LoadReport
+		if p, rep, err = pipeline.ForFineTune(c.modelDir, labels.Names(), opts); err != nil {
+			return nil, err
 		}
-	}
-	if testFile != "" {
-		if testEx, err = df.read(testFile, stderr); err != nil {
-			return err
+		for _, w := range rep.Warnings(bert.ClassName(bert.HeadSeqCls)) {
+			fmt.Fprintln(stderr, w)
 		}
-	}
-
-	var ms *modelSetup
-	if modelDir != "" {
-		ms, err = loadForFineTune(modelDir, trainEx, uint64(a.Seed), casing, stderr)
 	} else {
-		ms, err = newFromScratch(configPath, vocabPath, trainEx, uint64(a.Seed), casing)
-	}
-	if err != nil {
-		return err
+		cfg, err := bert.LoadConfig(c.configPath)
+		if err != nil {
+			return nil, err
+		}
+		v, err := tokenize.LoadVocab(c.vocabPath)
+		if err != nil {
+			return nil, err
+		}
+		if p, err = pipeline.NewClassifier(cfg, v, labels.Names(), opts); err != nil {
+			return nil, fmt.Errorf("%s, %s: %w", c.configPath, c.vocabPath, err)
+		}
 	}
 	// Casing silently wrong is the classic BioBERT/ClinicalBERT trap: say
 	// what was decided and why (the saved tokenizer_config.json then makes
 	// it explicit for eval and predict).
-	fmt.Fprintf(stderr, "tokenizer: %s (%s)\n", casingWord(ms.tok.tok.Settings().DoLowerCase), ms.tok.tok.Settings().LowerCaseReason)
-	if mp := ms.model.Config.MaxPositionEmbeddings; a.MaxSeqLength > mp {
+	s := p.Tokenizer.Settings()
+	fmt.Fprintf(stderr, "tokenizer: %s (%s)\n", casingWord(s.DoLowerCase), s.LowerCaseReason)
+	return p, nil
+}
+
+// task caps max_seq_length at the model's positions, resolves the class
+// weights, prints the data summaries and featurizes the splits.
+func (c *trainCmd) task(p *pipeline.Pipeline, sp splits, stderr io.Writer) (*seqcls.Task, error) {
+	a := &c.a
+	if mp := p.Model.Config.MaxPositionEmbeddings; a.MaxSeqLength > mp {
 		// run_glue.py: min(max_seq_length, tokenizer.model_max_length).
 		fmt.Fprintf(stderr, "max_seq_length %d is larger than the model's max_position_embeddings; using %d\n", a.MaxSeqLength, mp)
 		a.MaxSeqLength = mp
 	}
-	labels := ms.model.Config.Labels()
-	if cw.balanced {
-		a.ClassWeights = balancedWeights(trainEx, ms.labelID, len(labels))
-	} else if cw.weights != nil {
-		if len(cw.weights) != len(labels) {
-			return fmt.Errorf("--class-weights: %d weights for %d labels (%v)", len(cw.weights), len(labels), labels)
+	p.MaxLength = a.MaxSeqLength
+	if c.cw.balanced {
+		a.ClassWeights = seqcls.BalancedWeights(sp.train, p.Labels)
+	} else if c.cw.weights != nil {
+		if len(c.cw.weights) != p.Labels.Len() {
+			return nil, fmt.Errorf("--class-weights: %d weights for %d labels (%v)", len(c.cw.weights), p.Labels.Len(), p.Labels.Names())
 		}
-		a.ClassWeights = cw.weights
+		a.ClassWeights = c.cw.weights
 	}
 	if err := a.Validate(); err != nil {
-		return err
+		return nil, err
 	}
-	for _, sp := range []struct {
+	for _, s := range []struct {
 		file string
 		exs  []data.Example
-	}{{trainFile, trainEx}, {valFile, valEx}, {testFile, testEx}} {
-		if len(sp.exs) > 0 {
-			if err := ms.writeSummary(stderr, filepath.Base(sp.file), sp.exs, a.MaxSeqLength); err != nil {
-				return err
+	}{{c.trainFile, sp.train}, {c.valFile, sp.val}, {c.testFile, sp.test}} {
+		if len(s.exs) > 0 {
+			if err := writeSummary(stderr, p.Tokenizer, filepath.Base(s.file), s.exs, a.MaxSeqLength); err != nil {
+				return nil, err
 			}
 		}
 	}
-	task, err := ms.task(&a, trainEx, valEx)
-	if err != nil {
-		return err
-	}
+	return p.TrainTask(sp.train, sp.val, a.PerDeviceEvalBatchSize, a.ClassWeights)
+}
 
-	ctx, stop := interruptContext(stderr)
-	defer stop()
-	fmt.Fprintf(stderr, "model: %d layers, hidden %d, %d parameters; labels %v\n", ms.model.Config.NumHiddenLayers,
-		ms.model.Config.HiddenSize, ms.model.NumParams(), labels)
-	tr := &train.Trainer{Args: &a, Task: task, Log: stderr}
-	res, err := tr.Train(ctx)
+// report evaluates the trained model on the validation features and the
+// test examples, printing tables and writing eval/test_results.json.
+func (c *trainCmd) report(ctx context.Context, w io.Writer, p *pipeline.Pipeline, val []seqcls.Features, test []data.Example) error {
+	if len(val) > 0 {
+		if err := reportSplit(ctx, w, "validation", p, val, c.a.PerDeviceEvalBatchSize, filepath.Join(c.a.OutputDir, "eval_results.json")); err != nil {
+			return err
+		}
+	}
+	if len(test) == 0 {
+		return nil
+	}
+	tf, err := p.Featurize(test)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", c.testFile, err)
 	}
-	fmt.Fprintf(stdout, "trained %d steps in %s (%.1f sequences/s), train loss %.4f\n", res.GlobalStep,
-		res.Runtime.Round(time.Second), res.SamplesPerSecond, res.TrainLoss)
-	if res.BestModelCheckpoint != "" {
-		fmt.Fprintf(stdout, "best checkpoint: %s (%s = %.4f)\n", res.BestModelCheckpoint, a.BestMetricKey(), *res.BestMetric)
-	}
-	if len(valEx) > 0 {
-		if err := reportSplit(ctx, stdout, "validation", &a, ms, task.Eval, filepath.Join(a.OutputDir, "eval_results.json")); err != nil {
-			return err
-		}
-	}
-	if len(testEx) > 0 {
-		tf, err := ms.featurize(testEx, a.MaxSeqLength)
-		if err != nil {
-			return fmt.Errorf("%s: %w", testFile, err)
-		}
-		if err := reportSplit(ctx, stdout, "test", &a, ms, tf, filepath.Join(a.OutputDir, "test_results.json")); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(stdout, "model saved in %s\nnext: medbert predict --model %s \"some text\"\n", a.OutputDir, a.OutputDir)
-	return nil
+	return reportSplit(ctx, w, "test", p, tf, c.a.PerDeviceEvalBatchSize, filepath.Join(c.a.OutputDir, "test_results.json"))
 }
 
 // reportSplit evaluates features, prints the metrics table and writes the
 // report JSON next to the model.
-func reportSplit(ctx context.Context, w io.Writer, name string, a *train.Args, ms *modelSetup, fs []train.Features, jsonPath string) error {
-	r, err := train.EvaluateFeatures(ctx, ms.model, fs, ms.model.Config.Labels(), ms.tok.padID, a.PerDeviceEvalBatchSize, nil)
+func reportSplit(ctx context.Context, w io.Writer, name string, p *pipeline.Pipeline, fs []seqcls.Features, batch int, jsonPath string) error {
+	r, err := seqcls.Evaluate(ctx, p.Model, fs, p.Labels.Names(), p.Tokenizer.PadID(), batch, nil)
 	if err != nil {
 		return err
 	}
@@ -257,40 +312,6 @@ func casingWord(lower bool) string {
 		return "lower-casing"
 	}
 	return "keeping case"
-}
-
-// balancedWeights is sklearn's compute_class_weight("balanced"):
-// n_samples / (n_classes * count_c); classes absent from the data get 1.
-func balancedWeights(exs []data.Example, id map[string]int, k int) []float64 {
-	counts := make([]int, k)
-	for _, e := range exs {
-		counts[id[e.Label]]++
-	}
-	w := make([]float64, k)
-	for c, n := range counts {
-		if n == 0 {
-			w[c] = 1
-			continue
-		}
-		w[c] = float64(len(exs)) / float64(k*n)
-	}
-	return w
-}
-
-// sortedLabels is the label vocabulary of a training set: the distinct
-// labels in data.SortLabels order (numeric when all labels are integers),
-// so ids do not depend on row order.
-func sortedLabels(exs []data.Example) []string {
-	seen := map[string]bool{}
-	var ls []string
-	for _, e := range exs {
-		if !seen[e.Label] {
-			seen[e.Label] = true
-			ls = append(ls, e.Label)
-		}
-	}
-	data.SortLabels(ls)
-	return ls
 }
 
 // interruptContext is cancelled by the first Ctrl-C or SIGTERM, which makes

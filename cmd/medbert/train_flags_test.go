@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"io"
-	"math"
 	"testing"
 
 	"github.com/medbert/medbert/data"
@@ -39,21 +38,13 @@ func TestTrainingFlagsMapToArgs(t *testing.T) {
 	}
 }
 
-func TestBalancedWeights(t *testing.T) {
-	// sklearn compute_class_weight("balanced", classes=[0,1,2], y=[0,0,0,1]):
-	// n/(k*count) = 4/(3*3), 4/(3*1); an absent class gets 1.
-	exs := []data.Example{{Label: "a"}, {Label: "a"}, {Label: "a"}, {Label: "b"}}
-	w := balancedWeights(exs, map[string]int{"a": 0, "b": 1, "c": 2}, 3)
-	want := []float64{4.0 / 9, 4.0 / 3, 1}
-	for i := range want {
-		if math.Abs(w[i]-want[i]) > 1e-15 {
-			t.Fatalf("weights %v, want %v", w, want)
-		}
-	}
-}
-
 func TestSortedLabelsNumericAware(t *testing.T) {
-	got := sortedLabels([]data.Example{{Label: "10"}, {Label: "2"}, {Label: "1"}, {Label: "2"}})
+	// train takes its label vocabulary from data.BuildLabels.
+	l, err := data.BuildLabels([]data.Example{{Label: "10"}, {Label: "2"}, {Label: "1"}, {Label: "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := l.Names()
 	if len(got) != 3 || got[0] != "1" || got[1] != "2" || got[2] != "10" {
 		t.Fatalf("labels %v, want [1 2 10] (data.SortLabels order)", got)
 	}

@@ -1,4 +1,4 @@
-package train
+package seqcls
 
 import (
 	"context"
@@ -6,36 +6,26 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/tokenize"
+	"github.com/medbert/medbert/train"
 )
 
-const tinyDir = "../testdata/golden/tiny"
+const tinyDir = "../../testdata/golden/tiny"
 
 // tinySeqCls loads the tiny golden model with dropout switched on (the
 // golden config has 0.0), so determinism and resume also cover the dropout
 // stream, and random features over its 512-id vocabulary.
-func tinySeqCls(t *testing.T, n int) *SeqCls {
+func tinySeqCls(t *testing.T, n int) *Task {
 	t.Helper()
-	cfg, err := bert.LoadConfig(filepath.Join(tinyDir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb = 0.1, 0.1
-	m, err := bert.New(cfg, bert.HeadSeqCls, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := safetensors.Open(filepath.Join(tinyDir, "model.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	if _, err := m.LoadWeights(src, "model.safetensors", 1); err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t, 0.1)
+	cfg := m.Config
 	r := rand.New(rand.NewPCG(5, 5))
 	feats := func(k int) []Features {
 		fs := make([]Features, k)
@@ -50,11 +40,11 @@ func tinySeqCls(t *testing.T, n int) *SeqCls {
 		}
 		return fs
 	}
-	return &SeqCls{Model: m, Labels: cfg.Labels(), Train: feats(n), Eval: feats(9), PadID: 0, EvalBatchSize: 4,
+	return &Task{Model: m, Labels: cfg.Labels(), Train: feats(n), Eval: feats(9), EvalBatchSize: 4,
 		ClassWeights: []float32{1, 2, 0.5}}
 }
 
-func paramBits(task *SeqCls) []uint32 {
+func paramBits(task *Task) []uint32 {
 	var out []uint32
 	for _, p := range task.Params() {
 		for _, v := range p.T.Data {
@@ -64,8 +54,8 @@ func paramBits(task *SeqCls) []uint32 {
 	return out
 }
 
-func tinyArgs(dir string) Args {
-	a := Defaults()
+func tinyArgs(dir string) train.Args {
+	a := train.Defaults()
 	a.OutputDir = dir
 	a.NumTrainEpochs = 2
 	a.PerDeviceTrainBatchSize = 4
@@ -74,21 +64,21 @@ func tinyArgs(dir string) Args {
 	a.WeightDecay = 0.01
 	a.WarmupSteps = 2
 	a.LoggingSteps = 2
-	a.SaveStrategy = StrategyNo
-	a.EvalStrategy = StrategyEpoch
+	a.SaveStrategy = train.StrategyNo
+	a.EvalStrategy = train.StrategyEpoch
 	a.DisableProgressBar = true
 	return a
 }
 
 func TestTinyGoldenSeededAndResume(t *testing.T) {
 	// 22 examples / batch 4 = 6 batches, 3 steps per epoch, 6 steps.
-	train := func(a Args, task *SeqCls, onStep func(int), ctx context.Context) (*Result, error) {
-		tr := &Trainer{Args: &a, Task: task, OnStep: onStep}
+	runTrain := func(a train.Args, task *Task, onStep func(int), ctx context.Context) (*train.Result, error) {
+		tr := &train.Trainer{Args: &a, Task: task, OnStep: onStep}
 		return tr.Train(ctx)
 	}
 	ref := tinySeqCls(t, 22)
 	init := paramBits(ref)
-	res, err := train(tinyArgs(t.TempDir()), ref, nil, context.Background())
+	res, err := runTrain(tinyArgs(t.TempDir()), ref, nil, context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,36 +86,36 @@ func TestTinyGoldenSeededAndResume(t *testing.T) {
 		t.Fatalf("step %d, final eval %v", res.GlobalStep, res.FinalEval)
 	}
 	again := tinySeqCls(t, 22)
-	if _, err := train(tinyArgs(t.TempDir()), again, nil, context.Background()); err != nil {
+	if _, err := runTrain(tinyArgs(t.TempDir()), again, nil, context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	want := paramBits(ref)
-	if equalBits(init, want) {
+	if slices.Equal(init, want) {
 		t.Fatal("weights unchanged by training")
 	}
-	if !equalBits(want, paramBits(again)) {
+	if !slices.Equal(want, paramBits(again)) {
 		t.Fatal("seeded run twice: weights differ")
 	}
 
 	// Stop after step 4 (Ctrl-C path), resume in a fresh model.
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = train(tinyArgs(dir), tinySeqCls(t, 22), func(s int) {
+	_, err = runTrain(tinyArgs(dir), tinySeqCls(t, 22), func(s int) {
 		if s == 4 {
 			cancel()
 		}
 	}, ctx)
 	cancel()
-	if !errors.Is(err, ErrInterrupted) {
+	if !errors.Is(err, train.ErrInterrupted) {
 		t.Fatalf("want ErrInterrupted, got %v", err)
 	}
 	a := tinyArgs(dir)
-	a.ResumeFromCheckpoint = filepath.Join(dir, CheckpointName(4))
+	a.ResumeFromCheckpoint = filepath.Join(dir, train.CheckpointName(4))
 	resumed := tinySeqCls(t, 22)
-	if _, err := train(a, resumed, nil, context.Background()); err != nil {
+	if _, err := runTrain(a, resumed, nil, context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !equalBits(want, paramBits(resumed)) {
+	if !slices.Equal(want, paramBits(resumed)) {
 		t.Fatal("stop after 4 steps + resume: final weights differ from the uninterrupted run")
 	}
 }
@@ -152,28 +142,8 @@ func TestEvaluateFeaturesLossMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := safetensors.Open(filepath.Join(tinyDir, "inputs.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	ids, _, _ := in.Int64("input_ids")
-	mask, _, _ := in.Int64("attention_mask")
-	tt, _, _ := in.Int64("token_type_ids")
-	lab, _, _ := in.Int64("seqcls_labels")
-	var fs []Features
-	for b := 0; b < 3; b++ {
-		var f Features
-		for s := 0; s < 16; s++ {
-			if mask[b*16+s] == 1 {
-				f.IDs = append(f.IDs, int(ids[b*16+s]))
-				f.TypeIDs = append(f.TypeIDs, int(tt[b*16+s]))
-			}
-		}
-		f.Label = int(lab[b])
-		fs = append(fs, f)
-	}
-	r, err := EvaluateFeatures(context.Background(), m, fs, m.Config.Labels(), 0, 2, nil)
+	fs := goldenFeatures(t)
+	r, err := Evaluate(context.Background(), m, fs, m.Config.Labels(), 0, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +167,11 @@ func TestClassWeightedLossTrainAndEvalAgree(t *testing.T) {
 	task.Model = m
 	w := task.ClassWeights
 	idx := []int{0, 1, 2, 3, 4, 5}
-	l, err := task.Loss(idx, StepRNG(1, 0))
+	l, err := task.Loss(idx, train.StepRNG(1, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := EvaluateFeatures(context.Background(), m, task.Train, task.Labels, 0, 4, w)
+	r, err := Evaluate(context.Background(), m, task.Train, task.Labels, 0, 4, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,8 +188,86 @@ func TestClassWeightedLossTrainAndEvalAgree(t *testing.T) {
 	if math.Abs(float64(l.Item())-want) > 1e-5 {
 		t.Errorf("train loss %v, hand %v", l.Item(), want)
 	}
-	unweighted, _ := EvaluateFeatures(context.Background(), m, task.Train, task.Labels, 0, 4, nil)
+	unweighted, _ := Evaluate(context.Background(), m, task.Train, task.Labels, 0, 4, nil)
 	if math.Abs(unweighted.Loss-want) < 1e-4 {
 		t.Error("class weights had no effect")
 	}
+}
+
+// The unweighted training loss is the head's own loss: on the golden batch
+// (dropout 0 in the tiny config) it must equal the golden seqcls_loss.
+func TestLossIsHeadLossGolden(t *testing.T) {
+	m := tinyModelNoDropout(t)
+	task := &Task{Model: m, Train: goldenFeatures(t)}
+	l, err := task.Loss([]int{0, 1, 2}, train.StepRNG(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(l.Item())-1.09943497) > 2e-6 {
+		t.Errorf("loss %.8f, golden seqcls_loss 1.09943497", l.Item())
+	}
+}
+
+func TestFeaturizeLabelsAndTruncation(t *testing.T) {
+	v, err := tokenize.NewVocab("test", []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "chest", "pain", "fever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenize.New(v, tokenize.DefaultSettings(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, _ := data.NewLabels([]string{"routine", "urgent"})
+	exs := []data.Example{{Text: "chest pain", Label: "urgent"}, {Text: "fever", TextPair: "chest pain fever", Label: "routine"}}
+	fs, err := Featurize(tok, labels, exs, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fs[0]; !slices.Equal(got.IDs, []int{2, 5, 6, 3}) || got.Label != 1 || got.Truncated() {
+		t.Errorf("single: %+v", got)
+	}
+	// [CLS] fever [SEP] chest pain fever [SEP] = 7 tokens, longest-first to 5:
+	// the pair loses two tokens from its longer second text.
+	if got := fs[1]; !slices.Equal(got.IDs, []int{2, 7, 3, 5, 3}) || !slices.Equal(got.TypeIDs, []int{0, 0, 0, 1, 1}) ||
+		got.Label != 0 || got.Tokens != 7 || !got.Truncated() {
+		t.Errorf("pair: %+v", got)
+	}
+	exs[1].Label = "unknown"
+	exs[1].Pos = data.Pos{File: "train.jsonl", Line: 2}
+	if _, err := Featurize(tok, labels, exs, 5); err == nil || !strings.Contains(err.Error(), "train.jsonl:2") {
+		t.Errorf("unknown label: %v", err)
+	}
+}
+
+func TestArgmaxFirstOnTies(t *testing.T) {
+	if Argmax([]float64{0.2, 0.4, 0.4}) != 1 || Argmax([]float32{-1}) != 0 || Argmax([]float64(nil)) != -1 {
+		t.Error("argmax")
+	}
+}
+
+// goldenFeatures are the golden batch's three sequences without padding.
+func goldenFeatures(t *testing.T) []Features {
+	t.Helper()
+	in, err := safetensors.Open(filepath.Join(tinyDir, "inputs.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	ids, _, _ := in.Int64("input_ids")
+	mask, _, _ := in.Int64("attention_mask")
+	tt, _, _ := in.Int64("token_type_ids")
+	lab, _, _ := in.Int64("seqcls_labels")
+	var fs []Features
+	for b := 0; b < 3; b++ {
+		var f Features
+		for s := 0; s < 16; s++ {
+			if mask[b*16+s] == 1 {
+				f.IDs = append(f.IDs, int(ids[b*16+s]))
+				f.TypeIDs = append(f.TypeIDs, int(tt[b*16+s]))
+			}
+		}
+		f.Label = int(lab[b])
+		fs = append(fs, f)
+	}
+	return fs
 }

@@ -1,4 +1,4 @@
-package train
+package seqcls
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/train"
 )
 
 // benchTask builds a seq-cls task with random features: batch 8 x seq
@@ -16,13 +17,13 @@ import (
 // (testdata/golden/bert_base_cased_config.json), =tiny the tiny golden
 // model (use MEDBERT_BENCH_SEQ=64, its max_position_embeddings); the
 // default is the quickstart shape (2 layers, hidden 128).
-func benchTask(b *testing.B, seq, n int) *SeqCls {
+func benchTask(b *testing.B, seq, n int) *Task {
 	var cfg *bert.Config
 	switch os.Getenv("MEDBERT_BENCH_SHAPE") {
 	case "base", "tiny":
-		p := filepath.Join("..", "testdata", "golden", "bert_base_cased_config.json")
+		p := filepath.Join("..", "..", "testdata", "golden", "bert_base_cased_config.json")
 		if os.Getenv("MEDBERT_BENCH_SHAPE") == "tiny" {
-			p = filepath.Join("..", "testdata", "golden", "tiny", "config.json")
+			p = filepath.Join("..", "..", "testdata", "golden", "tiny", "config.json")
 		}
 		c, err := bert.LoadConfig(p)
 		if err != nil {
@@ -48,7 +49,7 @@ func benchTask(b *testing.B, seq, n int) *SeqCls {
 		ids[0], ids[seq-1] = 101, 102
 		fs[i] = Features{IDs: ids, TypeIDs: make([]int, seq), Label: i % 5}
 	}
-	return &SeqCls{Model: m, Labels: cfg.Labels(), Train: fs, PadID: 0}
+	return &Task{Model: m, Labels: cfg.Labels(), Train: fs}
 }
 
 // BenchmarkTrainStep measures full optimizer steps (forward, backward,
@@ -60,14 +61,14 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	const batch = 8
 	task := benchTask(b, seq, batch)
-	a := Defaults()
+	a := train.Defaults()
 	a.OutputDir = b.TempDir()
 	a.PerDeviceTrainBatchSize = batch
 	a.MaxSteps = b.N + 1
-	a.SaveStrategy = StrategyNo
-	a.LoggingStrategy = StrategyNo
+	a.SaveStrategy = train.StrategyNo
+	a.LoggingStrategy = train.StrategyNo
 	a.DisableProgressBar = true
-	tr := &Trainer{Args: &a, Task: task}
+	tr := &train.Trainer{Args: &a, Task: task}
 	// Step 1 warms up buffers; time the rest.
 	tr.OnStep = func(s int) {
 		if s == 1 {

@@ -1,4 +1,4 @@
-package train
+package seqcls
 
 import (
 	"context"
@@ -8,15 +8,20 @@ import (
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/train"
 )
 
 // tinyModelNoDropout is the tiny golden model as published (dropout 0).
-func tinyModelNoDropout(t *testing.T) *bert.Model {
+func tinyModelNoDropout(t *testing.T) *bert.Model { return tinyModel(t, 0) }
+
+// tinyModel is the tiny golden model with the given dropout.
+func tinyModel(t *testing.T, dropout float64) *bert.Model {
 	t.Helper()
 	cfg, err := bert.LoadConfig(filepath.Join(tinyDir, "config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.HiddenDropoutProb, cfg.AttentionProbsDropoutProb = dropout, dropout
 	m, err := bert.New(cfg, bert.HeadSeqCls, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +53,9 @@ func TestGradientAccumulationMatchesBigBatch(t *testing.T) {
 		a.PerDeviceTrainBatchSize, a.GradientAccumulationSteps = batch, accum
 		a.NumTrainEpochs, a.MaxSteps = 3, 3
 		a.WarmupSteps, a.LoggingSteps = 0, 1
-		a.EvalStrategy = StrategyNo
+		a.EvalStrategy = train.StrategyNo
 		a.MaxGradNorm = 0.1 // below the ~0.2 norms: clipping is part of the check
-		tr := &Trainer{Args: &a, Task: task}
+		tr := &train.Trainer{Args: &a, Task: task}
 		if _, err := tr.Train(context.Background()); err != nil {
 			t.Fatal(err)
 		}

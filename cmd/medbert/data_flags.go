@@ -1,0 +1,99 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/tokenize"
+)
+
+// dataFlags are the run_glue.py data options shared by train and eval.
+type dataFlags struct {
+	textColumn, pairColumn, labelColumn string
+	format                              string
+	noHeader, skipBadRows               bool
+}
+
+func (d *dataFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&d.textColumn, "text-column", "text", "JSON field or CSV/TSV column (name or 0-based index) with the text")
+	fs.StringVar(&d.pairColumn, "text-pair-column", "", "field/column with the second text of pair tasks")
+	fs.StringVar(&d.labelColumn, "label-column", "label", "field/column with the label")
+	fs.StringVar(&d.format, "format", "", "input format: jsonl, csv, tsv, json/pubmedqa (default: by extension)")
+	fs.BoolVar(&d.noHeader, "no-header", false, "CSV/TSV files have no header line (give columns by index)")
+	fs.BoolVar(&d.skipBadRows, "skip-bad-rows", false, "skip and count malformed rows instead of stopping at the first")
+}
+
+func (d *dataFlags) options() (data.Options, error) {
+	f, err := data.ParseFormat(d.format)
+	if err != nil {
+		return data.Options{}, err
+	}
+	return data.Options{Format: f, TextField: d.textColumn, TextPairField: d.pairColumn, LabelField: d.labelColumn,
+		NoHeader: d.noHeader, SkipBadRows: d.skipBadRows}, nil
+}
+
+// check validates the options and that each named file exists, before
+// anything is read. files maps a flag name to its path ("" = not given).
+func (d *dataFlags) check(files map[string]string) error {
+	if _, err := d.options(); err != nil {
+		return err
+	}
+	for flagName, path := range files {
+		if path == "" {
+			continue
+		}
+		if err := checkFile(flagName, path, "a data file (.jsonl, .csv, .tsv, PubMedQA .json)"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads one labelled file, reporting skipped rows on w.
+func (d *dataFlags) read(path string, w io.Writer) ([]data.Example, error) {
+	opt, err := d.options()
+	if err != nil {
+		return nil, err
+	}
+	exs, sk, err := data.ReadExamples(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	if sk.Count > 0 {
+		fmt.Fprintf(w, "%s: %s\n", filepath.Base(path), sk)
+	}
+	if len(exs) == 0 {
+		return nil, fmt.Errorf("%s: no examples", path)
+	}
+	return exs, nil
+}
+
+// writeSummary prints the data.Summary of a split: rows, class balance,
+// length percentiles in tokens (with [CLS]/[SEP], before truncation) and
+// how many examples maxLen truncates, so a user sees imbalance or a too
+// short --max-seq-length before spending hours on training.
+func writeSummary(w io.Writer, tok *tokenize.Tokenizer, name string, exs []data.Example, maxLen int) error {
+	length := func(e data.Example) int {
+		var enc tokenize.Encoding
+		var err error
+		if e.TextPair == "" {
+			enc, err = tok.Encode(e.Text, tokenize.Options{})
+		} else {
+			enc, err = tok.EncodePair(e.Text, e.TextPair, tokenize.Options{})
+		}
+		if err != nil { // cannot happen without truncation; count it as empty
+			return 0
+		}
+		return enc.Len()
+	}
+	var b strings.Builder
+	if err := data.Summarize(exs, length, "tokens", maxLen).WriteText(&b); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s: %s", name, strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\n", "\n  ")+"\n")
+	return err
+}

@@ -1,0 +1,173 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/safetensors"
+	"github.com/medbert/medbert/tokenize"
+)
+
+// tinyModelFolder assembles a model folder from the repository's tiny
+// test model (2 layers, hidden 64, three labels) and the first 512 entries
+// of the bert-base-cased vocabulary, which its token ids index.
+func tinyModelFolder() string {
+	dir, err := os.MkdirTemp("", "medbert-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "tiny", f))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	v, err := os.ReadFile(filepath.Join("..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(v), "\n")[:512]
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines, "")), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	return dir
+}
+
+// Load a model folder and classify texts and text pairs. Classify may be
+// called from many goroutines at once.
+func Example() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+
+	p, err := pipeline.Load(dir, pipeline.Options{MaxLength: 32})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("task:", p.Task, "labels:", p.Labels.Names(), "max length:", p.MaxLength)
+	out, err := p.Classify(context.Background(), []pipeline.Input{
+		{Text: "chest pain"},
+		{Text: "Is the pain cardiac?", TextPair: "Troponin was normal."},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range out {
+		top := c.Top(2)
+		fmt.Printf("%d tokens, truncated %v: %s %.2f, then %s %.2f\n", c.Tokens, c.Truncated,
+			top[0].Label, top[0].Score, top[1].Label, top[1].Score)
+	}
+	// Output:
+	// task: classification labels: [NEGATIVE NEUTRAL POSITIVE] max length: 32
+	// 4 tokens, truncated false: NEGATIVE 0.35, then POSITIVE 0.33
+	// 12 tokens, truncated false: NEGATIVE 0.35, then POSITIVE 0.33
+}
+
+// A pipeline's tokenizer gives token offsets into the input text, in
+// code points as Hugging Face's offset_mapping.
+func ExampleLoadTokenizer() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+
+	cfg, err := bert.LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := pipeline.LoadTokenizer(dir, cfg, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	text := "Pain: 7/10"
+	enc, err := tok.Encode(text, tokenize.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, off := range enc.CharOffsets(text, "") {
+		fmt.Printf("%-6s %v %q\n", enc.Tokens[i], off, string([]rune(text)[off[0]:off[1]]))
+	}
+	// Output:
+	// [CLS]  [0 0] ""
+	// [UNK]  [0 4] "Pain"
+	// :      [4 5] ":"
+	// 7      [6 7] "7"
+	// /      [7 8] "/"
+	// [UNK]  [8 10] "10"
+	// [SEP]  [0 0] ""
+}
+
+// Quantize a loaded model to int8 and compare it with the float32 one on
+// the same inputs.
+func Example_quantize() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+
+	fp32, err := pipeline.Load(dir, pipeline.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	int8, err := pipeline.Load(dir, pipeline.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	before := int8.Model.WeightBytes()
+	if err := int8.Model.Quantize(bert.QuantOptions{}); err != nil {
+		log.Fatal(err)
+	}
+	in := []pipeline.Input{{Text: "chest pain"}, {Text: "feels well today"}, {Text: "fever and cough"}}
+	a, _ := fp32.Classify(context.Background(), in)
+	b, err := int8.Classify(context.Background(), in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var maxDiff float64
+	agree := 0
+	for i := range a {
+		if a[i].Label == b[i].Label {
+			agree++
+		}
+		for j := range a[i].Logits {
+			maxDiff = math.Max(maxDiff, math.Abs(float64(a[i].Logits[j]-b[i].Logits[j])))
+		}
+	}
+	fmt.Printf("labels agree: %d/%d\n", agree, len(a))
+	fmt.Printf("max logit difference below 0.01: %v\n", maxDiff < 0.01)
+	fmt.Printf("weights smaller: %v\n", int8.Model.WeightBytes() < before)
+	// Output:
+	// labels agree: 3/3
+	// max logit difference below 0.01: true
+	// weights smaller: true
+}
+
+// Read the tensors of a safetensors weight file (here a model folder's
+// model.safetensors) by name, as float32.
+func Example_readSafetensors() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+
+	f, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Println(len(f.Names()), "tensors")
+	info, _ := f.Info("bert.embeddings.word_embeddings.weight")
+	fmt.Println(info.DType, info.Shape)
+	data, shape, err := f.Float32("classifier.bias")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(shape, len(data))
+	// Output:
+	// 48 tensors
+	// F32 [512 64]
+	// [3] 3
+}
