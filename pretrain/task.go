@@ -27,8 +27,6 @@ type Task struct {
 	EvalSeed uint64
 	// EvalBatchSize bounds memory during evaluation (default 8).
 	EvalBatchSize int
-	// SaveTokenizer writes the tokenizer files into a model folder.
-	SaveTokenizer func(dir string) error
 }
 
 var _ train.Task = (*Task)(nil)
@@ -172,15 +170,12 @@ func (t *Task) SaveModel(dir string) error {
 	if err := t.Model.Save(dir); err != nil {
 		return err
 	}
-	if t.SaveTokenizer != nil {
-		return t.SaveTokenizer(dir)
-	}
-	return nil
+	return t.Tok.SaveDir(dir)
 }
 
 // LoadWeights implements train.Task.
 func (t *Task) LoadWeights(dir string) error {
-	if err := train.CopyWeights(t.Model, dir); err != nil {
+	if err := t.Model.CopyWeightsFrom(dir); err != nil {
 		return fmt.Errorf("load weights: %w", err)
 	}
 	return nil
