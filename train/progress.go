@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/medbert/medbert/internal/term"
 	"io"
 	"os"
 	"strings"
@@ -26,7 +27,7 @@ type progress struct {
 func newProgress(w io.Writer, total, startAt int, disabled bool) *progress {
 	p := &progress{w: w, total: total, start: time.Now(), startAt: startAt}
 	if f, ok := w.(*os.File); ok && !disabled {
-		p.tty = isTerminal(f)
+		p.tty = term.IsTerminal(f)
 	}
 	return p
 }

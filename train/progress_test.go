@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"github.com/medbert/medbert/internal/term"
 	"os"
 	"strings"
 	"testing"
@@ -32,11 +33,11 @@ func TestProgressBar(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if isTerminal(f) {
+	if term.IsTerminal(f) {
 		t.Error("a regular file is not a terminal")
 	}
 	if n, err := os.Open(os.DevNull); err == nil {
-		if isTerminal(n) {
+		if term.IsTerminal(n) {
 			t.Error("/dev/null is not a terminal")
 		}
 		n.Close()
