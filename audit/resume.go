@@ -1,0 +1,133 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/medbert/medbert/seal"
+)
+
+// tail is what Open learns from the end of an existing log.
+type tail struct {
+	keep               int64 // length of the complete lines; bytes after it are a torn line
+	next               uint64
+	prev               string
+	sealer             *seal.RecordSealer
+	endsWithCheckpoint bool
+}
+
+var plainPrefix = []byte(`{"v":`)
+
+// readTail checks the start and the last records of an existing log and
+// returns where its chain continues. It reads only the head line and a
+// window at the end (growing until it holds two complete lines), so
+// reopening a large log is quick; Verify checks the whole file.
+func readTail(f *os.File, size int64, key *seal.Key, signer ed25519.PrivateKey) (tail, error) {
+	var t tail
+	first := make([]byte, min(size, 4096))
+	if _, err := f.ReadAt(first, 0); err != nil {
+		return t, err
+	}
+	sealed := isSealedHeader(first)
+	switch {
+	case sealed && key == nil:
+		return t, errors.New("the log is encrypted: give its key file")
+	case !sealed && !bytes.HasPrefix(first, plainPrefix) && !bytes.HasPrefix(plainPrefix, first):
+		return t, errors.New("not a medbert audit log (refusing to append to it)")
+	case !sealed && key != nil:
+		return t, errors.New("the log is plaintext but a key file was given: start a new log to encrypt")
+	}
+	if sealed {
+		nl := bytes.IndexByte(first, '\n')
+		if nl < 0 {
+			return t, nil // torn header: nothing complete, start over
+		}
+		s, err := openSealedHeader(first[:nl], key)
+		if err != nil {
+			return t, err
+		}
+		t.sealer = s
+	}
+	for win := min(size, 64<<10); ; win = min(size, 2*win) {
+		buf := make([]byte, win)
+		if _, err := f.ReadAt(buf, size-win); err != nil && err != io.EOF {
+			return t, err
+		}
+		lines, fromStart, ok := completeLines(buf, win == size)
+		if !ok {
+			continue // fewer than two complete lines in the window: widen it
+		}
+		t.keep = size - win + int64(bytes.LastIndexByte(buf, '\n')+1)
+		if len(lines) == 0 && !fromStart {
+			continue
+		}
+		if fromStart && sealed {
+			lines = lines[1:] // the header
+		}
+		if err := t.checkLines(lines, fromStart, signer); err != nil {
+			return t, err
+		}
+		return t, nil
+	}
+}
+
+// completeLines splits buf at newlines, dropping the torn piece after the
+// last newline and, unless buf starts the file, the partial first piece.
+// ok is false when buf should grow (not yet two newlines, not whole file).
+func completeLines(buf []byte, whole bool) (lines [][]byte, fromStart, ok bool) {
+	end := bytes.LastIndexByte(buf, '\n')
+	if end < 0 {
+		return nil, whole, whole
+	}
+	pieces := bytes.Split(buf[:end], []byte("\n"))
+	if whole {
+		return pieces, true, true
+	}
+	if len(pieces) < 2 {
+		return nil, false, false
+	}
+	return pieces[1:], false, true
+}
+
+// checkLines checks the chain links among the last complete lines and
+// records where the chain continues.
+func (t *tail) checkLines(lines [][]byte, fromStart bool, signer ed25519.PrivateKey) error {
+	t.next, t.prev = 0, genesisPrev
+	var last *Record
+	for i, line := range lines {
+		plain := line
+		if t.sealer != nil {
+			var err error
+			if plain, err = openLine(t.sealer, line); err != nil {
+				return fmt.Errorf("record %d from the end: %v", len(lines)-i, err)
+			}
+		}
+		r, err := parseRecord(plain)
+		if err != nil {
+			return fmt.Errorf("record %d from the end: %v", len(lines)-i, err)
+		}
+		if (last != nil || fromStart) && (r.Seq != t.next || r.Prev != t.prev) {
+			return fmt.Errorf("record seq %d does not follow its predecessor (log altered; run audit verify)", r.Seq)
+		}
+		last = r
+		t.next, t.prev = r.Seq+1, lineHash(plain)
+	}
+	if last == nil {
+		return nil
+	}
+	t.endsWithCheckpoint = last.Kind == KindCheckpoint
+	if t.endsWithCheckpoint && signer != nil {
+		pub := signer.Public().(ed25519.PublicKey)
+		if last.KeyID != KeyID(pub) {
+			return fmt.Errorf("the log is signed by key %s, not this signing key %s; start a new log file when changing keys", last.KeyID, KeyID(pub))
+		}
+		if err := checkSignature(last, pub); err != nil {
+			return fmt.Errorf("last checkpoint (seq %d): %v", last.Seq, err)
+		}
+	}
+	return nil
+}
