@@ -98,7 +98,7 @@ func checkSignature(r *Record, pub ed25519.PublicKey) error {
 	if id := KeyID(pub); r.KeyID != id {
 		return fmt.Errorf("checkpoint signed by key %s, not by the given public key %s", r.KeyID, id)
 	}
-	sig, err := base64.StdEncoding.DecodeString(r.Sig)
+	sig, err := base64.StdEncoding.Strict().DecodeString(r.Sig)
 	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, checkpointMessage(r), sig) {
 		return errors.New("checkpoint signature does not verify")
 	}

@@ -87,7 +87,7 @@ func sealLine(dst []byte, s *seal.RecordSealer, line []byte) []byte {
 
 // openLine decodes and opens one sealed line.
 func openLine(s *seal.RecordSealer, line []byte) ([]byte, error) {
-	raw, err := base64.StdEncoding.AppendDecode(nil, line)
+	raw, err := base64.StdEncoding.Strict().AppendDecode(nil, line)
 	if err != nil {
 		return nil, errors.New("sealed record is not valid base64")
 	}

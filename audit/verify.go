@@ -65,7 +65,7 @@ func Verify(r io.Reader, pub ed25519.PublicKey) (Report, error) {
 // checkpoint is exactly as written; Report.Unprotected counts the records
 // after it.
 func VerifyWith(r io.Reader, opt VerifyOptions) (Report, error) {
-	v := verifier{opt: opt, br: bufio.NewReaderSize(r, 1<<20), prev: genesisPrev,
+	v := verifier{opt: opt, br: bufio.NewReaderSize(r, 64<<10), prev: genesisPrev,
 		rep: Report{LastSeq: -1, LastSigned: -1, AnchorSeq: -1, Signed: opt.PublicKey != nil}}
 	if v.opt.MaxLine <= 0 {
 		v.opt.MaxLine = 64 << 20
