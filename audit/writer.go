@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/medbert/medbert/seal"
 )
@@ -140,7 +143,12 @@ func (w *Writer) start() error {
 		return err
 	}
 	if st.Size() == 0 {
-		return w.create()
+		if err := w.create(); err != nil {
+			return err
+		}
+		// The new file's folder entry must be durable before any record
+		// is acknowledged as such.
+		return seal.SyncDir(filepath.Dir(w.path))
 	}
 	t, err := readTail(w.f, st.Size(), w.opts.SealKey, w.opts.SigningKey)
 	if err != nil {
@@ -288,8 +296,15 @@ func sanitize(r *Record) {
 	for _, p := range []*string{&r.RequestID, &r.Caller, &r.Model, &r.ModelSHA256, &r.InputSHA256, &r.Text, &r.Note} {
 		*p = strings.ToValidUTF8(*p, "\uFFFD")
 	}
-	for i := range r.Labels {
-		r.Labels[i].Label = strings.ToValidUTF8(r.Labels[i].Label, "\uFFFD")
+	copied := false // the slice is the caller's: copy it before changing it
+	for i, l := range r.Labels {
+		if utf8.ValidString(l.Label) {
+			continue
+		}
+		if !copied {
+			r.Labels, copied = slices.Clone(r.Labels), true
+		}
+		r.Labels[i].Label = strings.ToValidUTF8(l.Label, "\uFFFD")
 	}
 }
 
@@ -345,22 +360,38 @@ func (w *Writer) flush() {
 	if err == nil {
 		err = w.f.Sync()
 	}
+	w.mu.Lock()
+	w.spare = data[:0]
+	if err == nil {
+		w.durable = upto
+	} else {
+		w.setErr(err)
+	}
+	w.synced.Broadcast()
+	w.mu.Unlock()
+
+	// The anchor follows the log, never precedes it; appenders need not
+	// wait for it.
 	if err == nil && head != nil {
 		err = seal.WriteFileAtomic(w.path+".head", 0o644, func(hw io.Writer) error {
 			_, err := hw.Write(head)
 			return err
 		})
+		if err != nil {
+			w.mu.Lock()
+			w.setErr(err)
+			w.synced.Broadcast()
+			w.mu.Unlock()
+		}
 	}
+}
 
-	w.mu.Lock()
-	w.spare = data[:0]
-	if err != nil {
+// setErr makes a write failure sticky: after it, the chain's on-disk state
+// is unknown, so the log refuses further records rather than risk a gap.
+func (w *Writer) setErr(err error) {
+	if w.err == nil {
 		w.err = fmt.Errorf("audit log %s: %w (the log accepts no more records)", w.path, err)
-	} else {
-		w.durable = upto
 	}
-	w.synced.Broadcast()
-	w.mu.Unlock()
 }
 
 // Sync writes and fsyncs every record appended so far.
