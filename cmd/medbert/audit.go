@@ -122,6 +122,10 @@ func readAnchor(path, name string, pub ed25519.PublicKey, stderr io.Writer) ([]b
 }
 
 func printReport(w io.Writer, path string, r audit.Report) {
+	if r.Records == 0 {
+		fmt.Fprintf(w, "%s: intact: no records yet\n", path)
+		return
+	}
 	fmt.Fprintf(w, "%s: intact: %d records (seq 0..%d)", path, r.Records, r.LastSeq)
 	if r.Sealed {
 		fmt.Fprint(w, ", encrypted")
