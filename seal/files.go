@@ -118,7 +118,7 @@ func readAll(r io.Reader, key Key, size int64) ([]byte, error) {
 // sealedSize bytes with the given chunk size, or -1 if no stream has that
 // size.
 func PlaintextSize(sealedSize int64, chunkSize int) int64 {
-	body := sealedSize - int64(HeaderSize)
+	body := sealedSize - HeaderSize
 	full := int64(chunkSize + Overhead)
 	if body < Overhead || chunkSize < 1 {
 		return -1

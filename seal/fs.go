@@ -15,6 +15,7 @@ import (
 // dir/config.json.sealed into memory and serves it from there, so a model
 // loader reading through it never writes plaintext to disk. Each Open
 // decrypts the whole file; ReadFile returns the buffer without a copy.
+// Folders cannot be opened or listed: name the files.
 func DirFS(dir string, key Key) fs.ReadFileFS { return dirFS{dir: dir, key: key} }
 
 type dirFS struct {

@@ -81,7 +81,7 @@ const (
 	saltSize     = 32
 	checkSize    = 32
 	// HeaderSize is the length of a stream header in bytes.
-	HeaderSize = len(magic) + 2 + 4 + saltSize + checkSize
+	HeaderSize = 6 + 2 + 4 + saltSize + checkSize // magic, version, flags, chunk size, salt, key check
 	// Overhead is the authentication tag added to every chunk.
 	Overhead = 16
 )

@@ -85,6 +85,17 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestPlaintextSizeImpossible(t *testing.T) {
+	for _, n := range []int64{0, HeaderSize - 1, HeaderSize, HeaderSize + Overhead - 1, HeaderSize + 64 + Overhead + 5} {
+		if got := PlaintextSize(n, 64); got != -1 {
+			t.Errorf("PlaintextSize(%d, 64) = %d, want -1", n, got)
+		}
+	}
+	if got := PlaintextSize(HeaderSize+Overhead, 64); got != 0 {
+		t.Errorf("empty stream: %d", got)
+	}
+}
+
 // Two seals of the same plaintext differ (fresh salt), so equal files do not
 // show as equal ciphertexts.
 func TestSaltIsFresh(t *testing.T) {
