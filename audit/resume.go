@@ -22,10 +22,16 @@ type tail struct {
 
 var plainPrefix = []byte(`{"v":`)
 
-// readTail checks the start and the last records of an existing log and
-// returns where its chain continues. It reads only the head line and a
-// window at the end (growing until it holds two complete lines), so
-// reopening a large log is quick; Verify checks the whole file.
+// maxTailWindow bounds how far back from the end readTail looks for the
+// last checkpoint.
+const maxTailWindow = 64 << 20
+
+// readTail checks the start and the end of an existing log and returns
+// where its chain continues. It reads the head line and a window at the
+// end, grown until it reaches back to the last checkpoint (or the start of
+// the file, or maxTailWindow), and checks every record in it: the records
+// no signature covers yet are exactly the ones checked. Reopening a large
+// log stays quick; Verify checks the whole file.
 func readTail(f *os.File, size int64, key *seal.Key, signer ed25519.PrivateKey) (tail, error) {
 	var t tail
 	first := make([]byte, min(size, 4096))
@@ -68,10 +74,13 @@ func readTail(f *os.File, size int64, key *seal.Key, signer ed25519.PrivateKey) 
 		if fromStart && sealed {
 			lines = lines[1:] // the header
 		}
-		if err := t.checkLines(lines, fromStart, signer); err != nil {
+		sawCheckpoint, err := t.checkLines(lines, fromStart, signer)
+		if err != nil {
 			return t, err
 		}
-		return t, nil
+		if sawCheckpoint || win == size || win >= maxTailWindow {
+			return t, nil
+		}
 	}
 }
 
@@ -93,41 +102,46 @@ func completeLines(buf []byte, whole bool) (lines [][]byte, fromStart, ok bool) 
 	return pieces[1:], false, true
 }
 
-// checkLines checks the chain links among the last complete lines and
-// records where the chain continues.
-func (t *tail) checkLines(lines [][]byte, fromStart bool, signer ed25519.PrivateKey) error {
+// errDamaged explains what to do with a log the writer will not extend.
+const errDamaged = "; the writer will not extend a damaged log: run medbert audit verify on it, move it aside and start a new one"
+
+// checkLines checks the records among the last complete lines, and the
+// chain links between them, and records where the chain continues.
+func (t *tail) checkLines(lines [][]byte, fromStart bool, signer ed25519.PrivateKey) (sawCheckpoint bool, err error) {
 	t.next, t.prev = 0, genesisPrev
-	var last *Record
+	var last, ckpt *Record
 	for i, line := range lines {
 		plain := line
 		if t.sealer != nil {
-			var err error
 			if plain, err = openLine(t.sealer, line); err != nil {
-				return fmt.Errorf("record %d from the end: %v", len(lines)-i, err)
+				return false, fmt.Errorf("record %d from the end: %v%s", len(lines)-i, err, errDamaged)
 			}
 		}
 		r, err := parseRecord(plain)
 		if err != nil {
-			return fmt.Errorf("record %d from the end: %v", len(lines)-i, err)
+			return false, fmt.Errorf("record %d from the end: %v%s", len(lines)-i, err, errDamaged)
 		}
 		if (last != nil || fromStart) && (r.Seq != t.next || r.Prev != t.prev) {
-			return fmt.Errorf("record seq %d does not follow its predecessor (log altered; run audit verify)", r.Seq)
+			return false, fmt.Errorf("record seq %d does not follow its predecessor%s", r.Seq, errDamaged)
+		}
+		if r.Kind == KindCheckpoint {
+			ckpt = r
 		}
 		last = r
 		t.next, t.prev = r.Seq+1, lineHash(plain)
 	}
 	if last == nil {
-		return nil
+		return false, nil
 	}
 	t.endsWithCheckpoint = last.Kind == KindCheckpoint
-	if t.endsWithCheckpoint && signer != nil {
+	if ckpt != nil && signer != nil {
 		pub := signer.Public().(ed25519.PublicKey)
-		if last.KeyID != KeyID(pub) {
-			return fmt.Errorf("the log is signed by key %s, not this signing key %s; start a new log file when changing keys", last.KeyID, KeyID(pub))
+		if ckpt.KeyID != KeyID(pub) {
+			return true, fmt.Errorf("the log is signed by key %s, not this signing key %s; start a new log file when changing keys", ckpt.KeyID, KeyID(pub))
 		}
-		if err := checkSignature(last, pub); err != nil {
-			return fmt.Errorf("last checkpoint (seq %d): %v", last.Seq, err)
+		if err := checkSignature(ckpt, pub); err != nil {
+			return true, fmt.Errorf("checkpoint seq %d: %v%s", ckpt.Seq, err, errDamaged)
 		}
 	}
-	return nil
+	return ckpt != nil, nil
 }

@@ -287,3 +287,35 @@ func killHelper() {
 	}
 	wg.Wait()
 }
+
+// Reopening checks every record after the last checkpoint, however far
+// back it is: a damaged unsigned record is refused, not built upon.
+func TestReopenChecksUnsignedTail(t *testing.T) {
+	priv, _ := testSigner(15)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.log")
+	w, err := Open(path, Options{SigningKey: priv, CheckpointEvery: 100000, Now: fakeClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 400 { // ~150 KB: beyond the first 64 KiB window
+		w.Append(decision(i))
+	}
+	w.Sync()
+	crashed, _ := os.ReadFile(path) // what a crash now leaves: no checkpoint yet
+	w.Close()
+	if len(crashed) < 128<<10 || bytes.Contains(crashed, []byte(`"checkpoint"`)) {
+		t.Fatalf("setup: %d bytes", len(crashed))
+	}
+	damaged := bytes.Replace(crashed, []byte(`"req-5"`), []byte(`"req-X"`), 1)
+	copyPath := filepath.Join(dir, "damaged.log")
+	os.WriteFile(copyPath, damaged, 0o600)
+	if w, err := Open(copyPath, Options{SigningKey: priv}); err == nil || !strings.Contains(err.Error(), "does not follow") {
+		if w != nil {
+			w.Close()
+		}
+		t.Fatalf("damaged unsigned tail: %v", err)
+	}
+	os.WriteFile(copyPath, crashed, 0o600)
+	writeLog(t, copyPath, 0, Options{SigningKey: priv})
+}
