@@ -125,10 +125,18 @@ func TestFormatAndChainByHand(t *testing.T) {
 func TestIntact10k(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
 	priv, pub := testSigner(2)
-	writeLog(t, path, 10000, Options{SigningKey: priv})
+	var shipped [][]byte // OnCheckpoint runs on the writer's goroutine, one call at a time
+	writeLog(t, path, 10000, Options{SigningKey: priv, OnCheckpoint: func(line []byte) { shipped = append(shipped, line) }})
 	head, err := os.ReadFile(path + ".head")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(shipped) != 10 || !bytes.Equal(shipped[9], head) {
+		t.Fatalf("OnCheckpoint: %d calls, want 10, the last one the head file", len(shipped))
+	}
+	// Any shipped checkpoint is an anchor.
+	if rep, err := verifyFile(t, path, VerifyOptions{PublicKey: pub, Anchor: shipped[0]}); err != nil || rep.AnchorSeq != 1000 {
+		t.Fatalf("first shipped checkpoint as anchor: %+v %v", rep, err)
 	}
 	rep, err := verifyFile(t, path, VerifyOptions{PublicKey: pub, Anchor: head})
 	if err != nil {

@@ -56,7 +56,8 @@
 // log. A clean Close ends the log with a checkpoint, so a log that does not
 // end with one was either cut or left by a crash, and Report.Unprotected
 // counts the records after the last checkpoint; only an anchor kept where
-// an attacker cannot roll it back (another machine, write-once storage)
+// an attacker cannot roll it back (another machine, via
+// Options.OnCheckpoint; write-once storage)
 // turns a cut into an error. Someone holding the private signing key can
 // rewrite the whole log: keep the key away from the log's storage. One log
 // file has one signing key; rotate keys by starting a new file.

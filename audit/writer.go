@@ -50,6 +50,13 @@ type Options struct {
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
 
+	// OnCheckpoint, if set, receives each checkpoint line (with its
+	// newline) once the log holding it is durable, from the writer's
+	// goroutine: ship it off the machine (syslog, another host) to keep an
+	// anchor an attacker on this machine cannot roll back. The line holds
+	// hashes, a time and a signature, no patient data. Keep it quick.
+	OnCheckpoint func(line []byte)
+
 	// SealKey encrypts every record (see the package documentation).
 	SealKey *seal.Key
 
@@ -76,7 +83,7 @@ type Writer struct {
 	durable   uint64    // records with seq < durable are on stable storage
 	sinceCkpt int       // records since the last checkpoint
 	lastCkpt  time.Time // when the last checkpoint was appended
-	head      []byte    // checkpoint line to copy to the head file after the next fsync
+	heads     [][]byte  // checkpoint lines appended since the last flush, for the head file and OnCheckpoint
 	err       error     // sticky write error: the log accepts nothing more
 	closed    bool
 
@@ -284,7 +291,7 @@ func (w *Writer) appendLocked(rec *Record) (uint64, error) {
 	w.prev = lineHash(line)
 	w.next++
 	if rec.Kind == KindCheckpoint {
-		w.head = append(line, '\n')
+		w.heads = append(w.heads, append(line, '\n'))
 	}
 	return rec.Seq, nil
 }
@@ -352,8 +359,8 @@ func (w *Writer) flush() {
 		w.mu.Unlock()
 		return
 	}
-	data, upto, head := w.buf, w.next, w.head
-	w.buf, w.spare, w.head, w.pending = w.spare[:0], nil, nil, 0
+	data, upto, heads := w.buf, w.next, w.heads
+	w.buf, w.spare, w.heads, w.pending = w.spare[:0], nil, nil, 0
 	w.mu.Unlock()
 
 	_, err := w.f.Write(data)
@@ -372,16 +379,22 @@ func (w *Writer) flush() {
 
 	// The anchor follows the log, never precedes it; appenders need not
 	// wait for it.
-	if err == nil && head != nil {
-		err = seal.WriteFileAtomic(w.path+".head", 0o644, func(hw io.Writer) error {
-			_, err := hw.Write(head)
-			return err
-		})
-		if err != nil {
-			w.mu.Lock()
-			w.setErr(err)
-			w.synced.Broadcast()
-			w.mu.Unlock()
+	if err != nil || len(heads) == 0 {
+		return
+	}
+	err = seal.WriteFileAtomic(w.path+".head", 0o644, func(hw io.Writer) error {
+		_, err := hw.Write(heads[len(heads)-1])
+		return err
+	})
+	if err != nil {
+		w.mu.Lock()
+		w.setErr(err)
+		w.synced.Broadcast()
+		w.mu.Unlock()
+	}
+	if w.opts.OnCheckpoint != nil {
+		for _, h := range heads {
+			w.opts.OnCheckpoint(h)
 		}
 	}
 }
