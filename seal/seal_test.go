@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func testKey(b byte) Key {
@@ -93,6 +94,21 @@ func TestPlaintextSizeImpossible(t *testing.T) {
 	}
 	if got := PlaintextSize(HeaderSize+Overhead, 64); got != 0 {
 		t.Errorf("empty stream: %d", got)
+	}
+}
+
+// The reader obeys the io.Reader contract, also over a source that returns
+// one byte at a time.
+func TestReaderContract(t *testing.T) {
+	key := testKey(13)
+	pt := randBytes(300, 14)
+	ct := sealBytes(t, pt, key, 64)
+	r, err := NewReader(iotest.OneByteReader(bytes.NewReader(ct)), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iotest.TestReader(r, pt); err != nil {
+		t.Fatal(err)
 	}
 }
 
