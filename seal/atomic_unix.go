@@ -1,0 +1,5 @@
+//go:build unix
+
+package seal
+
+func isSyncDirUnsupported(error) bool { return false }
