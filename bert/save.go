@@ -3,7 +3,7 @@ package bert
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/medbert/medbert/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -63,8 +63,5 @@ func (m *Model) SaveConfig() *Config {
 // folder, fsync and rename, so readers never see a partial file (the one
 // implementation lives in safetensors.WriteAtomic).
 func WriteFileAtomic(path string, data []byte) error {
-	return safetensors.WriteAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return atomicfile.WriteBytes(path, data)
 }

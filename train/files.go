@@ -2,13 +2,13 @@ package train
 
 import (
 	"fmt"
+	"github.com/medbert/medbert/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/optim"
 )
 
@@ -18,17 +18,12 @@ import (
 // bert.WriteFileAtomic (one implementation); errors name path, never the
 // temporary file.
 func WriteFileAtomic(path string, data []byte) error {
-	return bert.WriteFileAtomic(path, data)
+	return atomicfile.WriteBytes(path, data)
 }
 
-// syncDir fsyncs a folder so a rename inside it is durable. Errors are
-// ignored: some filesystems do not support syncing folders.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
+// syncDir fsyncs a folder so a rename inside it is durable; a folder that
+// cannot be synced is not an error here (the rename itself succeeded).
+func syncDir(dir string) { _ = atomicfile.SyncDir(dir) }
 
 // CheckpointPrefix starts every checkpoint folder name (HF PREFIX_CHECKPOINT_DIR).
 const CheckpointPrefix = "checkpoint-"

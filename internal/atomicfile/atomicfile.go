@@ -26,9 +26,21 @@ const Mode fs.FileMode = 0o644
 
 // Write writes path with fill. Errors name path, never the temporary file,
 // and carry no package prefix (callers add their own context).
-func Write(path string, fill func(io.Writer) error) (err error) {
+func Write(path string, fill func(io.Writer) error) error { return WriteMode(path, Mode, fill) }
+
+// WriteBytes writes data as path.
+func WriteBytes(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteMode is Write with another creation mode (0600 for key files); the
+// umask still applies.
+func WriteMode(path string, perm fs.FileMode, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, PathErrCause(err))
 	}
@@ -53,16 +65,16 @@ func Write(path string, fill func(io.Writer) error) (err error) {
 	return SyncDir(dir)
 }
 
-// createTemp is os.CreateTemp with mode Mode instead of 0600, so the
+// createTemp is os.CreateTemp with mode perm instead of 0600, so the
 // umask (not this package) decides who may read the result.
-func createTemp(dir, prefix string) (*os.File, error) {
+func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
 	var b [8]byte
 	for try := 0; ; try++ {
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, err
 		}
 		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:]))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, Mode)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) && try < 100 {
 			continue
 		}

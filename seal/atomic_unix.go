@@ -1,5 +1,0 @@
-//go:build unix
-
-package seal
-
-func isSyncDirUnsupported(error) bool { return false }
