@@ -30,8 +30,10 @@ type batcher struct {
 	maxBatch int
 	wait     time.Duration
 	queue    chan *job
-	held     atomic.Int32  // 1 while a job that did not fit waits for the next batch
-	quit     chan struct{} // closed by stop
+	held     atomic.Int32    // 1 while a job that did not fit waits for the next batch
+	quit     chan struct{}   // closed by stop
+	base     context.Context // parent of every batch's context; canceled by stop
+	cancel   context.CancelFunc
 	stopped  chan struct{} // closed when run returns
 	metrics  *metrics
 	log      *slog.Logger
@@ -43,6 +45,7 @@ func newBatcher(model Classifier, maxBatch, queue int, wait time.Duration, m *me
 		queue: make(chan *job, queue), quit: make(chan struct{}), stopped: make(chan struct{}),
 		metrics: m, log: log,
 	}
+	b.base, b.cancel = context.WithCancel(context.Background())
 	m.watchQueue(b.name, b.depth)
 	go b.run()
 	return b
@@ -82,12 +85,14 @@ func (b *batcher) submit(ctx context.Context, inputs []Input) ([]Result, error) 
 	}
 }
 
-// stop makes the worker fail every queued job and return; it waits for the
-// batch in progress.
+// stop cancels the batch in progress, makes the worker fail every queued
+// job and waits for it to return. The server calls it after in-flight
+// requests have finished or their grace period is over.
 func (b *batcher) stop() {
 	select {
 	case <-b.quit:
 	default:
+		b.cancel()
 		close(b.quit)
 	}
 	<-b.stopped
@@ -181,7 +186,7 @@ func (b *batcher) runBatch(batch []*job) {
 		return
 	}
 	// The batch's context ends when the last request waiting on it ends.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(b.base)
 	defer cancel()
 	var waiting atomic.Int32
 	waiting.Store(int32(len(live)))

@@ -21,13 +21,21 @@ type fakeModel struct {
 	maxLen   int
 	delay    time.Duration
 
-	// gate, when set, blocks every Classify call until it is closed (or
+	mu      sync.Mutex
+	batches []int // sizes of the batches seen, in order
+	// gate, once armed, blocks every Classify call until it is closed (or
 	// ctx ends); entered receives one value per call before it blocks.
 	gate    chan struct{}
 	entered chan struct{}
+}
 
-	mu      sync.Mutex
-	batches []int // sizes of the batches seen, in order
+// arm makes the following Classify calls wait at a gate; the caller closes
+// the returned gate to let them through.
+func (f *fakeModel) arm() (gate, entered chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate, f.entered = make(chan struct{}), make(chan struct{}, 64)
+	return f.gate, f.entered
 }
 
 func newFake(name string) *fakeModel {
@@ -47,13 +55,12 @@ func (f *fakeModel) Info() ModelInfo {
 func (f *fakeModel) Classify(ctx context.Context, inputs []Input) ([]Result, error) {
 	f.mu.Lock()
 	f.batches = append(f.batches, len(inputs))
+	gate, entered := f.gate, f.entered
 	f.mu.Unlock()
-	if f.entered != nil {
-		f.entered <- struct{}{}
-	}
-	if f.gate != nil {
+	if gate != nil {
+		entered <- struct{}{}
 		select {
-		case <-f.gate:
+		case <-gate:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

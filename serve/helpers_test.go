@@ -139,3 +139,15 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// post sends a JSON body from any goroutine; it returns the status, or -1
+// when no answer came.
+func (ts *testServer) post(path, body string) int {
+	resp, err := ts.client.Post(ts.url+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}

@@ -304,4 +304,3 @@ func TestNewRefusesBadModels(t *testing.T) {
 		t.Error("no model was accepted")
 	}
 }
-
