@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -50,6 +51,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// TLS handshake failures and the like; they hold no request data.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	fresh := trackFreshConns(hs)
 	served := make(chan error, 1)
 	go func() {
 		if tlsCfg != nil {
@@ -74,7 +76,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(sctx) }()
+	// Shutdown leaves connections that never sent a request open for 5 s;
+	// with the listener closed, no request will come on them.
+	time.Sleep(10 * time.Millisecond)
+	fresh.closeAll()
+	if err := <-shut; err != nil {
 		s.log.Warn("in-flight requests did not finish in time; closing connections", "err", err.Error())
 		hs.Close()
 	}
@@ -84,4 +92,33 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	closeErr := s.Close()
 	s.log.Info("stopped")
 	return errors.Join(serveErr, closeErr)
+}
+
+// freshConns tracks connections that have not yet started a request.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func trackFreshConns(hs *http.Server) *freshConns {
+	f := &freshConns{conns: map[net.Conn]struct{}{}}
+	hs.ConnState = func(c net.Conn, st http.ConnState) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if st == http.StateNew {
+			f.conns[c] = struct{}{}
+		} else {
+			delete(f.conns, c)
+		}
+	}
+	return f
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		c.Close()
+		delete(f.conns, c)
+	}
 }
