@@ -26,7 +26,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (ts *testServer) metric(t *testing.T, series string) string {
+func (ts *testServer) metric(t testing.TB, series string) string {
 	t.Helper()
 	_, _, body := ts.do(t, "GET", "/metrics", "")
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindSubmatch(body)

@@ -253,4 +253,3 @@ func matchesSchema(doc oaDoc, s oaSchema, body []byte) error {
 	}
 	return fmt.Errorf("body matches no documented schema: %s", strings.Join(errs, " | "))
 }
-
