@@ -124,19 +124,27 @@ func (b *batcher) run() {
 			timer := time.NewTimer(b.wait)
 		collect:
 			for n < b.maxBatch {
+				// Take what is already queued before looking at the timer, so
+				// that --batch-wait 0 still batches the requests that arrived
+				// during the previous forward pass.
+				var j *job
 				select {
-				case j := <-b.queue:
-					if n+len(j.inputs) > b.maxBatch {
-						held = j
-						b.held.Store(1)
+				case j = <-b.queue:
+				default:
+					select {
+					case j = <-b.queue:
+					case <-timer.C:
+						break collect
+					case <-b.quit:
 						break collect
 					}
-					batch, n = append(batch, j), n+len(j.inputs)
-				case <-timer.C:
-					break collect
-				case <-b.quit:
-					break collect
 				}
+				if n+len(j.inputs) > b.maxBatch {
+					held = j
+					b.held.Store(1)
+					break
+				}
+				batch, n = append(batch, j), n+len(j.inputs)
 			}
 			timer.Stop()
 		}

@@ -1,0 +1,45 @@
+package serve_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/medbert/medbert/serve"
+)
+
+// keywordModel says "urgent" when the note mentions chest pain. A real
+// server wraps a loaded pipeline the same way.
+type keywordModel struct{}
+
+func (keywordModel) Info() serve.ModelInfo {
+	return serve.ModelInfo{Name: "triage", Task: "sequence-classification", Labels: []string{"routine", "urgent"}, MaxLength: 128}
+}
+
+func (keywordModel) Classify(_ context.Context, inputs []serve.Input) ([]serve.Result, error) {
+	out := make([]serve.Result, len(inputs))
+	for i, in := range inputs {
+		p := 0.1
+		if strings.Contains(in.Text, "chest pain") {
+			p = 0.9
+		}
+		out[i] = serve.Result{Scores: []float64{1 - p, p}}
+	}
+	return out, nil
+}
+
+func Example() {
+	srv, err := serve.New(serve.DefaultConfig(), []serve.Classifier{keywordModel{}}, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	req := httptest.NewRequest("POST", "/diagnose", strings.NewReader(`{"text": "sudden chest pain at rest", "top_k": 2}`))
+	req.Header.Set("X-Request-ID", "example-1")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body.String())
+	// Output:
+	// 200 {"diagnoses":[{"label":"urgent","score":0.9},{"label":"routine","score":0.09999999999999998}],"truncated":false,"model":"triage","model_sha256":"","request_id":"example-1","review_required":true,"disclaimer":"decision support for a qualified clinician: the scores are a model's estimate, not a diagnosis; review is required"}
+}
