@@ -298,3 +298,38 @@ func TestShutdownIsBounded(t *testing.T) {
 	}
 	<-answered
 }
+
+// blockingAuditor holds every Record until release is closed.
+type blockingAuditor struct {
+	memAuditor
+	recording chan struct{}
+	release   chan struct{}
+}
+
+func (a *blockingAuditor) Record(ctx context.Context, d Decision) error {
+	a.recording <- struct{}{}
+	<-a.release
+	return a.memAuditor.Record(ctx, d)
+}
+
+// TestAnswerWaitsForTheAuditRecord: with a strict auditor, no answer may
+// leave before its decision is recorded.
+func TestAnswerWaitsForTheAuditRecord(t *testing.T) {
+	aud := &blockingAuditor{recording: make(chan struct{}, 1), release: make(chan struct{})}
+	ts := startServer(t, testConfig(), aud)
+	answered := make(chan int, 1)
+	go func() { answered <- ts.post("/diagnose", `{"text": "cough"}`) }()
+	<-aud.recording
+	select {
+	case s := <-answered:
+		t.Fatalf("answered %d while the audit record was still being written", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(aud.release)
+	if s := <-answered; s != 200 {
+		t.Errorf("status %d", s)
+	}
+	if ds, _ := aud.snapshot(); len(ds) != 1 {
+		t.Errorf("%d decisions recorded", len(ds))
+	}
+}
