@@ -12,7 +12,8 @@ type Classifier interface {
 	// Info describes the model; it must not change after the server starts.
 	Info() ModelInfo
 	// Classify scores a batch of inputs, one Result per input in order.
-	// It should stop early and return ctx.Err() when ctx is done.
+	// It should stop early and return ctx.Err() when ctx is done. Its
+	// errors are logged, so they must not quote input text.
 	Classify(ctx context.Context, inputs []Input) ([]Result, error)
 }
 
