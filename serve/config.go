@@ -36,6 +36,7 @@ type Config struct {
 	AuditLog         string // --audit-log: used by the caller to build the Auditor
 	AuditSync        string // --audit-sync: strict|group
 	AuditIncludeText bool   // --audit-include-text: pass note text to the Auditor
+	AuditSigningKey  string // --audit-signing-key: Ed25519 private key for signed checkpoints (medbert audit keygen)
 	KeyFile          string // --key-file: at-rest encryption key (audit log, encrypted models)
 
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
@@ -69,7 +70,7 @@ func DefaultConfig() Config {
 var FlagNames = []string{
 	"model", "addr", "max-batch", "batch-wait", "queue", "threads", "max-body",
 	"max-texts", "timeout", "reject-long", "token-file", "tls-cert", "tls-key",
-	"client-ca", "audit-log", "audit-sync", "audit-include-text", "key-file",
+	"client-ca", "audit-log", "audit-sync", "audit-include-text", "audit-signing-key", "key-file",
 	"shutdown-timeout",
 }
 
@@ -93,6 +94,7 @@ func BindFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.StringVar(&cfg.AuditLog, "audit-log", cfg.AuditLog, "append one signed, hash-chained record per decision to this file")
 	fs.Var(enumFlag{&cfg.AuditSync, []string{"strict", "group"}}, "audit-sync", "strict: answer only after the record is fsynced; group: fsync in groups")
 	fs.BoolVar(&cfg.AuditIncludeText, "audit-include-text", cfg.AuditIncludeText, "store the note text itself in audit records (default: its sha256 only)")
+	fs.StringVar(&cfg.AuditSigningKey, "audit-signing-key", cfg.AuditSigningKey, "Ed25519 private key (medbert audit keygen) that signs the audit log's checkpoints, so a cut tail is detected")
 	fs.StringVar(&cfg.KeyFile, "key-file", cfg.KeyFile, "AES-256 key file: encrypt the audit log, read encrypted model folders")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 }
@@ -126,6 +128,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--audit-sync must be strict or group, got %q", c.AuditSync)
 	case c.AuditIncludeText && c.AuditLog == "":
 		return errors.New("--audit-include-text needs --audit-log")
+	case c.AuditSigningKey != "" && c.AuditLog == "":
+		return errors.New("--audit-signing-key needs --audit-log")
 	}
 	seen := map[string]bool{}
 	for _, m := range c.Models {

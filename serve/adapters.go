@@ -1,0 +1,141 @@
+package serve
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/medbert/medbert/audit"
+	"github.com/medbert/medbert/kernels"
+	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/seal"
+)
+
+// PipelineModel serves a loaded sequence-classification pipeline under
+// name: the scores are pipeline.Classify's softmax probabilities, the
+// same numbers `medbert predict` prints.
+func PipelineModel(p *pipeline.Pipeline, name string) (Classifier, error) {
+	if p.Task != pipeline.TaskClassification {
+		return nil, fmt.Errorf("model %s is a %s model; serve answers /diagnose with text classifiers", name, p.Task)
+	}
+	return &pipelineModel{p: p, info: ModelInfo{Name: name, Task: "sequence-classification", Labels: p.Labels.Names(),
+		SHA256: p.ID, Int8: p.Model.Quantized(), MaxLength: p.MaxLength}}, nil
+}
+
+type pipelineModel struct {
+	p    *pipeline.Pipeline
+	info ModelInfo
+}
+
+func (m *pipelineModel) Info() ModelInfo { return m.info }
+
+func (m *pipelineModel) Classify(ctx context.Context, inputs []Input) ([]Result, error) {
+	in := make([]pipeline.Input, len(inputs))
+	for i, x := range inputs {
+		in[i] = pipeline.Input{Text: x.Text, TextPair: x.TextPair}
+	}
+	cs, err := m.p.Classify(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(cs))
+	for i, c := range cs {
+		out[i] = Result{Scores: c.Scores, Truncated: c.Truncated, Tokens: min(c.Tokens, m.p.MaxLength)}
+	}
+	return out, nil
+}
+
+// AuditLog records every decision in a hash-chained audit log.
+func AuditLog(w *audit.Writer) Auditor { return auditLog{w} }
+
+type auditLog struct{ w *audit.Writer }
+
+func (a auditLog) Record(_ context.Context, d Decision) error {
+	rec := audit.Record{Kind: "decision", RequestID: d.RequestID, Caller: d.Caller, Model: d.Model,
+		ModelSHA256: d.ModelSHA256, InputSHA256: d.TextSHA256, LatencyMS: float64(d.Latency) / float64(time.Millisecond)}
+	if d.Text != "" {
+		rec.Text = d.Text
+		if d.TextPair != "" {
+			rec.Text += "\x00" + d.TextPair
+		}
+	}
+	for i, l := range d.Labels {
+		rec.Labels = append(rec.Labels, audit.Label{Label: l, Score: d.Scores[i]})
+	}
+	if d.Truncated {
+		rec.Note = "input truncated"
+	}
+	_, err := a.w.Append(rec)
+	return err
+}
+
+func (a auditLog) Close() error { return a.w.Close() }
+
+// Run is the whole `medbert serve`: it applies the thread cap, loads every
+// --model folder, opens the audit log, and serves until ctx ends.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	if len(cfg.Models) == 0 {
+		return errors.New("--model is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.Threads > 0 {
+		kernels.SetMaxThreads(cfg.Threads)
+	}
+	var models []Classifier
+	for _, spec := range cfg.Models {
+		start := time.Now()
+		p, err := pipeline.Load(spec.Dir, pipeline.Options{BatchSize: cfg.MaxBatch})
+		if err != nil {
+			return fmt.Errorf("--model %s: %w", spec.Dir, err)
+		}
+		m, err := PipelineModel(p, spec.Name)
+		if err != nil {
+			return err
+		}
+		logger.Info("model loaded", "name", spec.Name, "dir", filepath.Base(spec.Dir), "sha256", p.ID,
+			"int8", p.Model.Quantized(), "seconds", time.Since(start).Seconds())
+		models = append(models, m)
+	}
+	aud, err := openAudit(cfg)
+	if err != nil {
+		return err
+	}
+	return ListenAndServe(ctx, cfg, models, aud, logger)
+}
+
+// openAudit opens --audit-log (nil without it), sealed with --key-file and
+// signed with --audit-signing-key when given.
+func openAudit(cfg Config) (Auditor, error) {
+	if cfg.AuditLog == "" {
+		return nil, nil
+	}
+	opts := audit.Options{Sync: audit.SyncGroup}
+	if cfg.AuditSync == "strict" {
+		opts.Sync = audit.SyncStrict
+	}
+	if cfg.AuditSigningKey != "" {
+		k, err := audit.LoadPrivateKey(cfg.AuditSigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("--audit-signing-key: %w", err)
+		}
+		opts.SigningKey = ed25519.PrivateKey(k)
+	}
+	if cfg.KeyFile != "" {
+		k, err := seal.LoadKey(cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--key-file: %w", err)
+		}
+		opts.SealKey = &k
+	}
+	w, err := audit.Open(cfg.AuditLog, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--audit-log: %w", err)
+	}
+	return AuditLog(w), nil
+}

@@ -1,0 +1,126 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medbert/medbert/audit"
+	"github.com/medbert/medbert/pipeline"
+)
+
+// tinyPipeline loads the golden tiny classifier with the first 512
+// bert-base-cased tokens as its vocabulary.
+func tinyPipeline(t *testing.T) *pipeline.Pipeline {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "tiny", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := os.ReadFile(filepath.Join("..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(v), "\n", 513)
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines[:512], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.Load(dir, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPipelineEndToEnd serves the real tiny model with a strict, signed
+// audit log: /diagnose scores equal pipeline.Classify's (what medbert
+// predict prints), and every answered decision is in the verified log.
+func TestPipelineEndToEnd(t *testing.T) {
+	p := tinyPipeline(t)
+	m, err := PipelineModel(p, "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, _, err := audit.GenerateKeyFiles(filepath.Join(dir, "audit")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.AuditLog, cfg.AuditSync, cfg.AuditSigningKey = filepath.Join(dir, "decisions.jsonl"), "strict", filepath.Join(dir, "audit.key")
+	aud, err := openAudit(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(cfg, []Classifier{m}, aud, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	texts := []string{"a b c ! d", "x y z", "chest pain and fever"}
+	for _, text := range texts {
+		// Each request is alone in its batch, as medbert predict with one
+		// text: no padding, so the numbers are identical to the bit.
+		want, err := p.Classify(context.Background(), []pipeline.Input{{Text: text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]any{"text": text, "top_k": 3})
+		resp, err := http.Post(ts.URL+"/diagnose", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got DiagnoseResponse
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("status %d: %v", resp.StatusCode, err)
+		}
+		if got.ModelSHA256 != p.ID || len(got.Diagnoses) != 3 || !got.ReviewRequired {
+			t.Fatalf("answer %+v", got)
+		}
+		for _, d := range got.Diagnoses {
+			id, _ := p.Labels.ID(d.Label)
+			if d.Score != want[0].Scores[id] {
+				t.Errorf("%q: %s scored %v by /diagnose, %v by the pipeline", text, d.Label, d.Score, want[0].Scores[id])
+			}
+		}
+	}
+	ts.Close()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := audit.LoadPublicKey(filepath.Join(dir, "audit.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(cfg.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := audit.Verify(f, pub)
+	if err != nil {
+		t.Fatalf("audit log does not verify: %v", err)
+	}
+	if rep.Records-rep.Checkpoints != len(texts) || !rep.Signed {
+		t.Errorf("audit log: %+v, want %d decisions, signed", rep, len(texts))
+	}
+	log, _ := os.ReadFile(cfg.AuditLog)
+	for _, text := range texts {
+		if strings.Contains(string(log), text) {
+			t.Errorf("the audit log holds the note text %q without --audit-include-text", text)
+		}
+	}
+}
