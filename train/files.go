@@ -2,13 +2,14 @@ package train
 
 import (
 	"fmt"
-	"github.com/medbert/medbert/internal/atomicfile"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/medbert/medbert/internal/atomicfile"
 	"github.com/medbert/medbert/optim"
 )
 
@@ -311,4 +312,47 @@ func CleanCheckpointLeftovers(outputDir string) ([]string, error) {
 		syncDir(outputDir)
 	}
 	return done, nil
+}
+
+// ResolveResume turns --resume-from-checkpoint into a folder to resume
+// from ("" for a fresh run), the rules every training command shares:
+// leftovers of a killed run are cleaned first (what was removed or
+// restored goes to log); "last" (or "true", HF's spelling) is the newest
+// complete checkpoint, saying which incomplete ones it skipped; an
+// explicit folder must hold everything a resume reads; and a fresh run
+// refuses an output folder that already holds checkpoints unless
+// overwrite is set.
+func ResolveResume(outputDir, arg string, overwrite bool, log io.Writer) (string, error) {
+	cleaned, err := CleanCheckpointLeftovers(outputDir)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cleaned {
+		fmt.Fprintf(log, "cleaned up after an interrupted run: %s\n", c)
+	}
+	switch arg {
+	case "":
+		if !overwrite {
+			if cks, _ := ListCheckpoints(outputDir); len(cks) > 0 {
+				return "", fmt.Errorf("%s already holds checkpoints; pass --resume-from-checkpoint last to continue or --overwrite-output-dir to start over", outputDir)
+			}
+		}
+		return "", nil
+	case "last", "true":
+		last, skipped, err := LastCompleteCheckpoint(outputDir)
+		if err != nil {
+			return "", err
+		}
+		for _, s := range skipped {
+			fmt.Fprintf(log, "skipping %s\n", s)
+		}
+		if last == "" {
+			return "", fmt.Errorf("--resume-from-checkpoint last: no complete checkpoint in %s", outputDir)
+		}
+		return last, nil
+	}
+	if missing := MissingCheckpointFiles(arg); len(missing) > 0 {
+		return "", fmt.Errorf("--resume-from-checkpoint %s is not a complete checkpoint (missing %s)", arg, strings.Join(missing, ", "))
+	}
+	return arg, nil
 }

@@ -141,3 +141,37 @@ func TestLastCheckpointSkipsIncomplete(t *testing.T) {
 		t.Errorf("LastCheckpoint = %q, want %q", l, last)
 	}
 }
+
+// TestResolveResume: the rules every training command applies to
+// --resume-from-checkpoint.
+func TestResolveResume(t *testing.T) {
+	out := t.TempDir()
+	var log strings.Builder
+	if got, err := ResolveResume(out, "", false, &log); err != nil || got != "" {
+		t.Fatalf("fresh run in an empty folder: %q, %v", got, err)
+	}
+	if _, err := ResolveResume(out, "last", false, &log); err == nil {
+		t.Error("last without checkpoints: no error")
+	}
+	good := fakeCheckpoint(t, out, 10)
+	bad := fakeCheckpoint(t, out, 20)
+	if err := os.Remove(filepath.Join(bad, "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ResolveResume(out, "", false, &log); err == nil || !strings.Contains(err.Error(), "already holds checkpoints") {
+		t.Errorf("fresh run over checkpoints: %v", err)
+	}
+	if got, err := ResolveResume(out, "", true, &log); err != nil || got != "" {
+		t.Errorf("--overwrite-output-dir: %q, %v", got, err)
+	}
+	log.Reset()
+	if got, err := ResolveResume(out, "last", false, &log); err != nil || got != good {
+		t.Errorf("last = %q, %v; want %s", got, err, good)
+	}
+	if !strings.Contains(log.String(), "checkpoint-20 is incomplete") {
+		t.Errorf("the skipped checkpoint was not named: %q", log.String())
+	}
+	if _, err := ResolveResume(out, bad, false, &log); err == nil || !strings.Contains(err.Error(), "not a complete checkpoint") {
+		t.Errorf("explicit incomplete checkpoint: %v", err)
+	}
+}
