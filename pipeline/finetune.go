@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -60,9 +61,22 @@ func ForFineTune(dir string, labels []string, opts Options) (*Pipeline, *bert.Lo
 	if err != nil {
 		return nil, nil, err
 	}
+	// HF records where a model came from as _name_or_path; the model card
+	// names it as the base model.
+	if m.Config.Extra == nil {
+		m.Config.Extra = map[string]json.RawMessage{}
+	}
+	if _, ok := m.Config.Extra[keyNameOrPath]; !ok {
+		b, _ := json.Marshal(filepath.Base(filepath.Clean(dir)))
+		m.Config.Extra[keyNameOrPath] = b
+	}
 	p, err := New(m, tok, opts)
 	return p, rep, err
 }
+
+// keyNameOrPath is HF's config.json record of the checkpoint a model was
+// loaded from.
+const keyNameOrPath = "_name_or_path"
 
 // keepHead reports whether a checkpoint's labels (not HF's placeholder
 // LABEL_0, LABEL_1, ...) cover every wanted label.
