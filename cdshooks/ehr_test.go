@@ -81,7 +81,8 @@ func writeJWKS(t testing.TB) string {
 // uses secret.
 func sign(t testing.TB, alg, kid string, claims map[string]any, secret []byte) string {
 	ec, rs := testKeys(t)
-	hdr, _ := json.Marshal(map[string]string{"alg": alg, "kid": kid, "typ": "JWT"})
+	// "ES384-DER" signs under an ES384 header with an ASN.1 DER signature.
+	hdr, _ := json.Marshal(map[string]string{"alg": strings.TrimSuffix(alg, "-DER"), "kid": kid, "typ": "JWT"})
 	pl, _ := json.Marshal(claims)
 	in := b64(hdr) + "." + b64(pl)
 	var sig []byte
@@ -112,14 +113,16 @@ func sign(t testing.TB, alg, kid string, claims map[string]any, secret []byte) s
 
 // ehr is a mock EHR bound to one Service under test.
 type ehr struct {
-	t      *testing.T
-	srv    *httptest.Server
-	svc    *Service
-	now    time.Time
-	jti    int
-	logs   *logBuf
-	audit  *[]FeedbackRecord
-	scorer *fakeScorer
+	t        *testing.T
+	srv      *httptest.Server
+	svc      *Service
+	now      time.Time
+	jti      int
+	logs     *logBuf
+	mu       sync.Mutex // guards audit, written by the handler
+	audit    []FeedbackRecord
+	auditErr error
+	scorer   *fakeScorer
 }
 
 type logBuf struct {
@@ -173,6 +176,12 @@ func (f *fakeScorer) score(_ context.Context, model string, texts []string) ([][
 	return out, nil
 }
 
+func (f *fakeScorer) set(text string, p ...float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scores[text] = p
+}
+
 // newEHR starts the Service (configured by mod) on 127.0.0.1 and returns
 // a mock EHR trusted by it.
 func newEHR(t *testing.T, mod func(*Config)) *ehr {
@@ -181,7 +190,7 @@ func newEHR(t *testing.T, mod func(*Config)) *ehr {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &ehr{t: t, now: time.Unix(1_800_000_000, 0), logs: &logBuf{}, audit: &[]FeedbackRecord{},
+	e := &ehr{t: t, now: time.Unix(1_800_000_000, 0), logs: &logBuf{},
 		scorer: &fakeScorer{scores: map[string][]float64{}}}
 	cfg := Config{
 		Models:    []Model{{Name: "dx", SHA256: testSHA, Labels: testLabels, Task: "sequence-classification"}},
@@ -189,7 +198,12 @@ func newEHR(t *testing.T, mod func(*Config)) *ehr {
 		Issuers:   map[string]JWKS{testIssuer: set},
 		PublicURL: testPublic,
 		Audit: func(_ context.Context, r FeedbackRecord) error {
-			*e.audit = append(*e.audit, r)
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.auditErr != nil {
+				return e.auditErr
+			}
+			e.audit = append(e.audit, r)
 			return nil
 		},
 		Logf:           e.logs.logf,
@@ -205,6 +219,15 @@ func newEHR(t *testing.T, mod func(*Config)) *ehr {
 	e.srv = httptest.NewServer(e.svc)
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// audited returns the feedback recorded so far and forgets it.
+func (e *ehr) audited() []FeedbackRecord {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.audit
+	e.audit = nil
+	return out
 }
 
 // claims returns valid claims for path (relative to /cds-services).

@@ -18,7 +18,7 @@ import (
 
 // Limits of the bearer JWT check.
 const (
-	maxTokenBytes    = 16 << 10  // a JWT from an EHR is a few hundred bytes
+	maxTokenBytes    = 16 << 10 // a JWT from an EHR is a few hundred bytes
 	clockSkew        = time.Minute
 	maxTokenLifetime = time.Hour // bounds how long a jti must be remembered
 )

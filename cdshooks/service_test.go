@@ -79,8 +79,8 @@ func TestDiscoveryListsOneServicePerModelAndHook(t *testing.T) {
 // threeNotes are scored so the max per label is HF 0.85, Pneumonia 0.7,
 // Sepsis 0.25, Asthma 0.25 (the third note gets the fake's uniform 0.25).
 func threeNotes(e *ehr) json.RawMessage {
-	e.scorer.scores["cough, fever, consolidation RLL"] = []float64{0.7, 0.1, 0.15, 0.05}
-	e.scorer.scores["ankle edema, orthopnea, EF 25%"] = []float64{0.1, 0.85, 0.03, 0.02}
+	e.scorer.set("cough, fever, consolidation RLL", 0.7, 0.1, 0.15, 0.05)
+	e.scorer.set("ankle edema, orthopnea, EF 25%", 0.1, 0.85, 0.03, 0.02)
 	return searchset(note("n1", "cough, fever, consolidation RLL"), note("n2", "ankle edema, orthopnea, EF 25%"),
 		note("n3", "mild wheeze"))
 }
@@ -176,7 +176,7 @@ func TestIndicatorFollowsThresholds(t *testing.T) {
 	for _, tc := range cases {
 		e := newEHR(t, func(c *Config) { c.WarningAt, c.CriticalAt = tc.warn, tc.crit })
 		rest := (1 - tc.top) / 3
-		e.scorer.scores["n"] = []float64{rest, tc.top, rest, rest}
+		e.scorer.set("n", rest, tc.top, rest, rest)
 		st, body := e.call("POST", "/dx-patient-view", hookRequest(HookPatientView,
 			map[string]json.RawMessage{"notes": searchset(note("1", "n"))}))
 		if st != 200 {
@@ -245,7 +245,7 @@ func TestDischargeSkipsCodedDiagnoses(t *testing.T) {
 
 func TestPrefetchForms(t *testing.T) {
 	e := newEHR(t, nil)
-	e.scorer.scores["only note"] = []float64{0.9, 0.05, 0.03, 0.02}
+	e.scorer.set("only note", 0.9, 0.05, 0.03, 0.02)
 	single, _ := json.Marshal(note("1", "only note"))
 	bin := note("2", "ignored")
 	bin.Content[0].Attachment.ContentType = "application/pdf"
