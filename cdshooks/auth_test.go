@@ -87,7 +87,7 @@ func TestAuthAcceptsRS384AndFeedbackAud(t *testing.T) {
 		t.Errorf("aud array: %d %s", st, b)
 	}
 	// Feedback accepts the service URL (the specification's aud) or its own.
-	fb := []byte(`{"feedback":[{"card":"9368d37b-7d2b-4ac5-8b4b-23e8a3cd9d8b","outcome":"accepted","outcomeTimestamp":"2027-01-15T08:00:00Z"}]}`)
+	fb := []byte(`{"feedback":[{"card":"9368d37b-7d2b-4ac5-8b4b-23e8a3cd9d8b","outcome":"overridden","outcomeTimestamp":"2027-01-15T08:00:00Z"}]}`)
 	for _, aud := range []string{"/dx-patient-view", "/dx-patient-view/feedback"} {
 		if st, b, _ := e.do("POST", "/dx-patient-view/feedback", sign(t, "ES384", "ec1", e.claims(aud), nil), fb); st != 200 {
 			t.Errorf("feedback with aud %s: %d %s", aud, st, b)
@@ -172,5 +172,33 @@ func TestLoadJWKS(t *testing.T) {
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(x); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The specification's own example (CDS Hooks 2.0, "Trusting CDS Clients"):
+// its ES384 JWT verifies with its JWKS, at a time within the token's
+// validity, for its aud; and not for another service.
+func TestSpecificationExampleJWT(t *testing.T) {
+	set, err := LoadJWKS("testdata/spec-example.jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := os.ReadFile("testdata/spec-example.jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &verifier{issuers: map[string]JWKS{"https://fhir-ehr.example.com/": set}, replay: newReplayCache(8)}
+	now := time.Unix(1422568860-600, 0) // 10 minutes before its exp
+	aud := "https://cds.example.org/cds-services/some-service"
+	c, err := v.verify(strings.TrimSpace(string(tok)), []string{aud}, now)
+	if err != nil {
+		t.Fatalf("the specification's example token: %v", err)
+	}
+	if c.Sub != "client_id" || c.Jti != "ee22b021-e1b7-4611-ba5b-8eec6a33ac1e" {
+		t.Errorf("claims %+v", c)
+	}
+	v.replay = newReplayCache(8)
+	if _, err := v.verify(strings.TrimSpace(string(tok)), []string{"https://cds.example.org/cds-services/other"}, now); err == nil {
+		t.Error("accepted for another service")
 	}
 }

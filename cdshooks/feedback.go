@@ -54,6 +54,9 @@ func feedbackRecord(f Feedback) (FeedbackRecord, error) {
 	}
 	switch f.Outcome {
 	case "accepted":
+		if len(f.AcceptedSuggestions) == 0 {
+			return rec, fmt.Errorf("acceptedSuggestions: required for outcome accepted")
+		}
 		if f.OverrideReason != nil {
 			return rec, fmt.Errorf("overrideReason: given with outcome accepted")
 		}

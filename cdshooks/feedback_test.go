@@ -48,16 +48,18 @@ func TestMalformedFeedbackIs400(t *testing.T) {
 	e := newEHR(t, nil)
 	const card = `"card":"9368d37b-7d2b-4ac5-8b4b-23e8a3cd9d8b"`
 	const ts = `"outcomeTimestamp":"2027-01-15T08:00:00Z"`
+	const sugg = `"acceptedSuggestions":[{"id":"e56e1945-20b3-4393-8503-a1a20fd73152"}]`
 	cases := map[string]struct{ body, msg string }{
 		"not JSON":         {`{"feedback":`, "body is not a JSON object"},
 		"no items":         {`{"feedback":[]}`, "feedback: want 1 to 100 items"},
 		"wrong type":       {`{"feedback":{}}`, "feedback: wrong type"},
-		"bad card":         {`{"feedback":[{"card":"c1","outcome":"accepted",` + ts + `}]}`, "feedback[0].card: not a card uuid"},
+		"bad card":         {`{"feedback":[{"card":"c1","outcome":"overridden",` + ts + `}]}`, "feedback[0].card: not a card uuid"},
 		"bad outcome":      {`{"feedback":[{` + card + `,"outcome":"ignored",` + ts + `}]}`, "feedback[0].outcome"},
-		"no timestamp":     {`{"feedback":[{` + card + `,"outcome":"accepted"}]}`, "feedback[0].outcomeTimestamp"},
+		"no timestamp":     {`{"feedback":[{` + card + `,"outcome":"overridden"}]}`, "feedback[0].outcomeTimestamp"},
+		"accepted, none":   {`{"feedback":[{` + card + `,"outcome":"accepted",` + ts + `}]}`, "acceptedSuggestions: required"},
 		"bad suggestion":   {`{"feedback":[{` + card + `,"outcome":"accepted","acceptedSuggestions":[{"id":"x"}],` + ts + `}]}`, "acceptedSuggestions[0].id"},
-		"accepted+reason":  {`{"feedback":[{` + card + `,"outcome":"accepted","overrideReason":{"userComment":"x"},` + ts + `}]}`, "overrideReason"},
-		"second item only": {`{"feedback":[{` + card + `,"outcome":"accepted",` + ts + `},{"card":"x","outcome":"accepted",` + ts + `}]}`, "feedback[1].card"},
+		"accepted+reason":  {`{"feedback":[{` + card + `,"outcome":"accepted",` + sugg + `,"overrideReason":{"userComment":"x"},` + ts + `}]}`, "overrideReason"},
+		"second item only": {`{"feedback":[{` + card + `,"outcome":"overridden",` + ts + `},{"card":"x","outcome":"overridden",` + ts + `}]}`, "feedback[1].card"},
 	}
 	for name, tc := range cases {
 		st, b, _ := e.do("POST", "/dx-patient-view/feedback", sign(t, "ES384", "ec1", e.claims("/dx-patient-view"), nil), []byte(tc.body))
@@ -73,7 +75,7 @@ func TestMalformedFeedbackIs400(t *testing.T) {
 	e.mu.Lock()
 	e.auditErr = errors.New("disk full")
 	e.mu.Unlock()
-	st, b := e.call("POST", "/dx-patient-view/feedback", json.RawMessage(`{"feedback":[{`+card+`,"outcome":"accepted",`+ts+`}]}`))
+	st, b := e.call("POST", "/dx-patient-view/feedback", json.RawMessage(`{"feedback":[{`+card+`,"outcome":"overridden",`+ts+`}]}`))
 	if st != 500 || strings.Contains(string(b), "disk") {
 		t.Errorf("audit failure: %d %s", st, b)
 	}
