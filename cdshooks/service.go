@@ -50,8 +50,9 @@ type Config struct {
 	// Logf receives why a call was refused or failed; never a token or
 	// patient data. nil: no log.
 	Logf func(format string, args ...any)
-	// HTTPClient fetches from the EHR's FHIR server (default: a client
-	// without redirects to other hosts' credentials; see fetch.go).
+	// HTTPClient fetches from the EHR's FHIR server (default: a zero
+	// http.Client; it drops the Authorization header on a redirect to
+	// another host). FetchTimeout bounds each fetch whatever its Timeout.
 	HTTPClient *http.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
