@@ -149,18 +149,25 @@ func TestLoadJWKS(t *testing.T) {
 	// A point off the curve: y+1.
 	yb := pad48(ec.Y)
 	yb[47] ^= 1
+	good := `{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `"}`
+	// Keys for other algorithms, as vendors publish them beside the
+	// CDS Hooks key, are skipped.
+	mixed := `{"keys":[{"kty":"EC","crv":"P-256","kid":"old","x":"AAAA","y":"AAAA"},{"kty":"RSA","kid":"rs256","alg":"RS256","n":"AAAA","e":"AQAB"},` +
+		`{"kty":"RSA","kid":"e","use":"enc","n":"AAAA","e":"AQAB"},{"kty":"OKP","crv":"Ed25519","kid":"ed","x":"AAAA"},` + good + `]}`
+	if set, err := ParseJWKS([]byte(mixed)); err != nil || len(set) != 1 || set["a"].Key == nil {
+		t.Errorf("mixed set: %v %v", set, err)
+	}
 	bad := map[string]string{
-		"p256":          `{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"` + x + `","y":"` + y + `"}]}`,
-		"off curve":     `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + b64(yb) + `"}]}`,
-		"short x":       `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"AAAA","y":"` + y + `"}]}`,
-		"private":       `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `","d":"AAAA"}]}`,
-		"no kid":        `{"keys":[{"kty":"EC","crv":"P-384","x":"` + x + `","y":"` + y + `"}]}`,
-		"dup kid":       `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `"},{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `"}]}`,
-		"EC with RS384": `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","alg":"RS384","x":"` + x + `","y":"` + y + `"}]}`,
-		"short RSA":     `{"keys":[{"kty":"RSA","kid":"r","n":"` + b64(make([]byte, 128)) + `","e":"AQAB"}]}`,
-		"oct":           `{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]}`,
-		"empty":         `{"keys":[]}`,
-		"not JSON":      `keys`,
+		"only p256": `{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"` + x + `","y":"` + y + `"}]}`,
+		"secret":    `{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"},` + good + `]}`,
+		"off curve": `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + b64(yb) + `"}]}`,
+		"short x":   `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"AAAA","y":"` + y + `"}]}`,
+		"private":   `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `","d":"AAAA"}]}`,
+		"no kid":    `{"keys":[{"kty":"EC","crv":"P-384","x":"` + x + `","y":"` + y + `"}]}`,
+		"dup kid":   `{"keys":[{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `"},{"kty":"EC","crv":"P-384","kid":"a","x":"` + x + `","y":"` + y + `"}]}`,
+		"short RSA": `{"keys":[{"kty":"RSA","kid":"r","n":"` + b64(make([]byte, 128)) + `","e":"AQAB"}]}`,
+		"empty":     `{"keys":[]}`,
+		"not JSON":  `keys`,
 	}
 	dir := t.TempDir()
 	for name, doc := range bad {

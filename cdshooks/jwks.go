@@ -39,10 +39,14 @@ type jwkJSON struct {
 	N   string `json:"n"`
 	E   string `json:"e"`
 	D   string `json:"d"`
+	K   string `json:"k"`
 }
 
-// LoadJWKS reads a JWK Set file ({"keys": [...]}) of EC P-384 and RSA
-// public keys, each with a distinct kid.
+// LoadJWKS reads a JWK Set file ({"keys": [...]}) and keeps its EC P-384
+// and RSA signing keys, each with a distinct kid. Keys of other kinds
+// (P-256, RS256, encryption keys, symmetric keys), which EHR vendors
+// publish beside their CDS Hooks key, are skipped; a malformed key, a
+// private key or a set with no usable key is an error.
 func LoadJWKS(path string) (JWKS, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -68,6 +72,12 @@ func ParseJWKS(b []byte) (JWKS, error) {
 	}
 	set := JWKS{}
 	for i, k := range doc.Keys {
+		if k.D != "" || k.K != "" {
+			return nil, fmt.Errorf("keys[%d]: holds private or secret key material (d or k): give public keys only", i)
+		}
+		if !usable(k) {
+			continue
+		}
 		key, err := k.publicKey()
 		if err != nil {
 			return nil, fmt.Errorf("keys[%d]: %w", i, err)
@@ -80,24 +90,30 @@ func ParseJWKS(b []byte) (JWKS, error) {
 		}
 		set[k.Kid] = JWK{Key: key, Alg: k.Alg}
 	}
+	if len(set) == 0 {
+		return nil, errors.New("no ES384 (EC P-384) or RS384 (RSA) signing key")
+	}
 	return set, nil
 }
 
-func (k jwkJSON) publicKey() (crypto.PublicKey, error) {
-	if k.D != "" {
-		return nil, errors.New("holds a private key (d): give public keys only")
-	}
+// usable reports whether k is meant for ES384 or RS384 signatures.
+func usable(k jwkJSON) bool {
 	if k.Use != "" && k.Use != "sig" {
-		return nil, fmt.Errorf("use %q is not sig", k.Use)
+		return false
 	}
 	switch k.Kty {
 	case "EC":
-		if k.Alg != "" && k.Alg != "ES384" {
-			return nil, fmt.Errorf("alg %q: EC keys verify ES384 only", k.Alg)
-		}
-		if k.Crv != "P-384" {
-			return nil, fmt.Errorf("crv %q: only P-384 is accepted", k.Crv)
-		}
+		return k.Crv == "P-384" && (k.Alg == "" || k.Alg == "ES384")
+	case "RSA":
+		return k.Alg == "" || k.Alg == "RS384"
+	}
+	return false
+}
+
+// publicKey decodes a usable key.
+func (k jwkJSON) publicKey() (crypto.PublicKey, error) {
+	switch k.Kty {
+	case "EC":
 		x, err := b64Field("x", k.X, 48)
 		if err != nil {
 			return nil, err
@@ -113,9 +129,6 @@ func (k jwkJSON) publicKey() (crypto.PublicKey, error) {
 		}
 		return pub, nil
 	case "RSA":
-		if k.Alg != "" && k.Alg != "RS384" {
-			return nil, fmt.Errorf("alg %q: RSA keys verify RS384 only", k.Alg)
-		}
 		n, err := b64Field("n", k.N, 0)
 		if err != nil {
 			return nil, err
@@ -135,9 +148,8 @@ func (k jwkJSON) publicKey() (crypto.PublicKey, error) {
 			return nil, errors.New("e: not a valid RSA exponent")
 		}
 		return pub, nil
-	default:
-		return nil, fmt.Errorf("kty %q: want EC or RSA", k.Kty)
 	}
+	return nil, fmt.Errorf("kty %q: want EC or RSA", k.Kty)
 }
 
 // b64Field decodes an unpadded base64url member; want > 0 demands that

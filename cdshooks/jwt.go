@@ -123,7 +123,7 @@ func decodeSegment(seg string, v any) error {
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(v); err != nil {
-		return errors.New("not a JSON object")
+		return errors.New("malformed JSON")
 	}
 	if d.More() {
 		return errors.New("trailing data")
