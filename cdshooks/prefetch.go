@@ -51,9 +51,9 @@ func resources(raw json.RawMessage, field string) ([]json.RawMessage, []string, 
 	return []json.RawMessage{raw}, []string{field}, nil
 }
 
-// notes returns the plain-text notes in a prefetch value, at most max.
+// notes returns the plain-text notes in a prefetch value, at most limit.
 // Other resource types (a search's OperationOutcome entries) are skipped.
-func notes(raw json.RawMessage, field string, max int) ([]string, error) {
+func notes(raw json.RawMessage, field string, limit int) ([]string, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -63,6 +63,9 @@ func notes(raw json.RawMessage, field string, max int) ([]string, error) {
 	}
 	var out []string
 	for i, r := range res {
+		if len(out) == limit {
+			break // the rest is ignored, malformed or not
+		}
 		var head resourceHead
 		if json.Unmarshal(r, &head) != nil || head.ResourceType != "DocumentReference" {
 			continue
@@ -79,7 +82,7 @@ func notes(raw json.RawMessage, field string, max int) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			if text != "" && len(out) < max {
+			if text != "" && len(out) < limit {
 				out = append(out, text)
 			}
 		}

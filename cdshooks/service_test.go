@@ -351,3 +351,14 @@ func TestScoreCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Error("model and text are not separated in the key")
 	}
 }
+
+func TestNotesBeyondMaxNotesAreIgnored(t *testing.T) {
+	e := newEHR(t, func(c *Config) { c.MaxNotes = 2 })
+	bad := note("bad", "x")
+	bad.Content[0].Attachment.Data = "%%%"
+	st, body := e.call("POST", "/dx-patient-view", hookRequest(HookPatientView,
+		map[string]json.RawMessage{"notes": searchset(note("1", "a"), note("2", "b"), note("3", "c"), bad)}))
+	if st != 200 || e.scorer.texts != 2 || !strings.Contains(decode[Response](t, body).Cards[0].Detail, "from 2 clinical notes") {
+		t.Errorf("status %d, scored %d texts: %s", st, e.scorer.texts, body)
+	}
+}
