@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/medbert/medbert/audit"
+	"github.com/medbert/medbert/cdshooks"
 	"github.com/medbert/medbert/kernels"
 	"github.com/medbert/medbert/pipeline"
 	"github.com/medbert/medbert/seal"
@@ -102,18 +105,72 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 			"int8", p.Model.Quantized(), "seconds", time.Since(start).Seconds())
 		models = append(models, m)
 	}
-	aud, err := openAudit(cfg)
+	w, aud, err := openAudit(cfg)
 	if err != nil {
 		return err
 	}
-	return ListenAndServe(ctx, cfg, models, aud, logger)
+	s, err := New(cfg, models, aud, logger)
+	if err != nil {
+		if aud != nil {
+			_ = aud.Close()
+		}
+		return err
+	}
+	cds, err := cdsService(cfg, s, w)
+	if err != nil {
+		return errors.Join(err, s.Close())
+	}
+	s.Mount("/cds-services", cds)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listen %s: %w", cfg.Addr, err), s.Close())
+	}
+	return s.Serve(ctx, ln)
+}
+
+// cdsService builds the CDS Hooks routes over the served models: scores
+// go through the server's micro-batchers, feedback to the audit log
+// (reason codes only: a clinician's free-text comment is not stored).
+func cdsService(cfg Config, s *Server, w *audit.Writer) (*cdshooks.Service, error) {
+	cc := cdshooks.Config{Score: s.Score, PublicURL: cfg.PublicURL, AllowedOrigins: cfg.CDSOrigins,
+		Issuers: map[string]cdshooks.JWKS{},
+		Logf:    func(format string, args ...any) { s.log.Warn("cds-hooks", "reason", fmt.Sprintf(format, args...)) }}
+	if cc.PublicURL == "" {
+		cc.PublicURL = "http://" + cfg.Addr
+		if cfg.TLSCert != "" {
+			cc.PublicURL = "https://" + cfg.Addr
+		}
+	}
+	for _, iss := range cfg.CDSIssuers {
+		name, file, _ := strings.Cut(iss, "=")
+		keys, err := cdshooks.LoadJWKS(file)
+		if err != nil {
+			return nil, fmt.Errorf("--cds-issuer %s: %w", name, err)
+		}
+		cc.Issuers[name] = keys
+	}
+	for _, e := range s.models {
+		cc.Models = append(cc.Models, cdshooks.Model{Name: e.info.Name, SHA256: e.info.SHA256, Labels: e.info.Labels, Task: e.info.Task})
+	}
+	if w != nil {
+		cc.Audit = func(_ context.Context, f cdshooks.FeedbackRecord) error {
+			note := "cds-hooks feedback " + f.Outcome + " on card " + f.Card
+			if f.ReasonCode != "" {
+				note += "; reason " + f.ReasonSystem + "|" + f.ReasonCode
+			}
+			_, err := w.Append(audit.Record{Kind: "feedback", RequestID: f.Card, Caller: f.Issuer + " " + f.Subject,
+				Model: f.Model, ModelSHA256: f.ModelSHA256, Note: note})
+			return err
+		}
+	}
+	return cdshooks.New(cc)
 }
 
 // openAudit opens --audit-log (nil without it), sealed with --key-file and
 // signed with --audit-signing-key when given.
-func openAudit(cfg Config) (Auditor, error) {
+func openAudit(cfg Config) (*audit.Writer, Auditor, error) {
 	if cfg.AuditLog == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	opts := audit.Options{Sync: audit.SyncGroup}
 	if cfg.AuditSync == "strict" {
@@ -122,20 +179,20 @@ func openAudit(cfg Config) (Auditor, error) {
 	if cfg.AuditSigningKey != "" {
 		k, err := audit.LoadPrivateKey(cfg.AuditSigningKey)
 		if err != nil {
-			return nil, fmt.Errorf("--audit-signing-key: %w", err)
+			return nil, nil, fmt.Errorf("--audit-signing-key: %w", err)
 		}
 		opts.SigningKey = ed25519.PrivateKey(k)
 	}
 	if cfg.KeyFile != "" {
 		k, err := seal.LoadKey(cfg.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("--key-file: %w", err)
+			return nil, nil, fmt.Errorf("--key-file: %w", err)
 		}
 		opts.SealKey = &k
 	}
 	w, err := audit.Open(cfg.AuditLog, opts)
 	if err != nil {
-		return nil, fmt.Errorf("--audit-log: %w", err)
+		return nil, nil, fmt.Errorf("--audit-log: %w", err)
 	}
-	return AuditLog(w), nil
+	return w, AuditLog(w), nil
 }

@@ -39,6 +39,11 @@ type Config struct {
 	AuditSigningKey  string // --audit-signing-key: Ed25519 private key for signed checkpoints (medbert audit keygen)
 	KeyFile          string // --key-file: at-rest encryption key (audit log, encrypted models)
 
+	// CDS Hooks (package cdshooks), mounted at /cds-services.
+	CDSIssuers []string // --cds-issuer ISS=JWKS_FILE, repeatable: the EHRs allowed to call
+	PublicURL  string   // --public-url: the base URL the EHR calls (a JWT's aud); default http://ADDR
+	CDSOrigins []string // --cds-origin, repeatable: EHR web origins that get CORS headers
+
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after shutdown starts.
 	ShutdownTimeout time.Duration // --shutdown-timeout
@@ -71,7 +76,7 @@ var FlagNames = []string{
 	"model", "addr", "max-batch", "batch-wait", "queue", "threads", "max-body",
 	"max-texts", "timeout", "reject-long", "token-file", "tls-cert", "tls-key",
 	"client-ca", "audit-log", "audit-sync", "audit-include-text", "audit-signing-key", "key-file",
-	"shutdown-timeout",
+	"cds-issuer", "public-url", "cds-origin", "shutdown-timeout",
 }
 
 // BindFlags defines the serve flags on fs, writing into cfg, whose current
@@ -96,6 +101,9 @@ func BindFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.BoolVar(&cfg.AuditIncludeText, "audit-include-text", cfg.AuditIncludeText, "store the note text itself in audit records (default: its sha256 only)")
 	fs.StringVar(&cfg.AuditSigningKey, "audit-signing-key", cfg.AuditSigningKey, "Ed25519 private key (medbert audit keygen) that signs the audit log's checkpoints, so a cut tail is detected")
 	fs.StringVar(&cfg.KeyFile, "key-file", cfg.KeyFile, "AES-256 key file: encrypt the audit log, read encrypted model folders")
+	fs.Var((*listFlag)(&cfg.CDSIssuers), "cds-issuer", "CDS Hooks: an EHR allowed to call, ISS=JWKS_FILE (repeatable; without any, CDS Hooks calls are refused)")
+	fs.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "CDS Hooks: the base URL the EHR calls, which a JWT's aud must match (default http://ADDR)")
+	fs.Var((*listFlag)(&cfg.CDSOrigins), "cds-origin", "CDS Hooks: an EHR web origin (scheme://host[:port]) allowed cross-origin calls (repeatable)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long in-flight requests may finish after SIGTERM")
 }
 
@@ -130,6 +138,11 @@ func (c *Config) Validate() error {
 		return errors.New("--audit-include-text needs --audit-log")
 	case c.AuditSigningKey != "" && c.AuditLog == "":
 		return errors.New("--audit-signing-key needs --audit-log")
+	}
+	for _, iss := range c.CDSIssuers {
+		if k, f, ok := strings.Cut(iss, "="); !ok || k == "" || f == "" {
+			return fmt.Errorf("--cds-issuer %q: want ISS=JWKS_FILE", iss)
+		}
 	}
 	seen := map[string]bool{}
 	for _, m := range c.Models {
@@ -250,3 +263,9 @@ func (e enumFlag) Set(s string) error {
 	}
 	return fmt.Errorf("want one of %s", strings.Join(e.allowed, ", "))
 }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

@@ -59,7 +59,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.AuditLog, cfg.AuditSync, cfg.AuditSigningKey = filepath.Join(dir, "decisions.jsonl"), "strict", filepath.Join(dir, "audit.key")
-	aud, err := openAudit(cfg)
+	_, aud, err := openAudit(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

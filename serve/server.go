@@ -29,10 +29,62 @@ type Server struct {
 	metrics *metrics
 	tokens  []token // nil: no auth
 
+	mounts []mount // extra handlers (CDS Hooks, the web page), see Mount
+
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 	closed    atomic.Bool
+}
+
+// mount is one handler served under a path prefix.
+type mount struct {
+	prefix string
+	h      http.Handler
+}
+
+// Mount serves h for the paths the API does not route that are prefix or
+// start with prefix+"/" (prefix "/" takes every such path). Requests
+// reach h with the same access log, metrics, request id and panic
+// recovery as the API, but without the bearer-token check: h does its own
+// authentication (CDS Hooks checks the EHR's signed JWT; a static page
+// needs none). Mount before serving.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	s.mounts = append(s.mounts, mount{strings.TrimSuffix(prefix, "/"), h})
+}
+
+func (s *Server) mounted(path string) (string, http.Handler) {
+	for _, m := range s.mounts {
+		if m.prefix == "" || path == m.prefix || strings.HasPrefix(path, m.prefix+"/") {
+			return m.prefix + "/", m.h
+		}
+	}
+	return "", nil
+}
+
+// Score classifies texts with the named model through its micro-batcher,
+// for handlers mounted beside the API: the softmax probabilities of each
+// text, by label index.
+func (s *Server) Score(ctx context.Context, model string, texts []string) ([][]float64, error) {
+	e := s.byName[model]
+	if e == nil {
+		return nil, fmt.Errorf("serve: no model %q", model)
+	}
+	inputs := make([]Input, len(texts))
+	for i, t := range texts {
+		inputs[i] = Input{Text: t}
+	}
+	var out [][]float64
+	for lo := 0; lo < len(inputs); lo += s.cfg.MaxBatch {
+		rs, err := e.b.submit(ctx, inputs[lo:min(lo+s.cfg.MaxBatch, len(inputs))])
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			out = append(out, r.Scores)
+		}
+	}
+	return out, nil
 }
 
 type modelEntry struct {
@@ -198,11 +250,16 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw}
 	rt, name, found := match(r.URL.Path)
 	endpoint, logPath := "other", "(unmatched)"
+	var extra http.Handler
 	if found {
 		endpoint, logPath = rt.Pattern, rt.Pattern
 		if name != "" && s.byName[name] != nil {
 			logPath = predictPrefix + name + predictSuffix
 		}
+	} else if prefix, h := s.mounted(r.URL.Path); h != nil {
+		// The prefix, not the path: a path may carry a service id or a
+		// file name, never worth a metric label of its own.
+		endpoint, logPath, extra = prefix, prefix, h
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -222,6 +279,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			"latency_ms", float64(d.Microseconds())/1e3, "request_id", id)
 	}()
 	switch {
+	case extra != nil:
+		extra.ServeHTTP(w, r)
 	case !found:
 		writeError(w, id, errNotFound)
 	case r.Method != rt.Method:
