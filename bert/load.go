@@ -3,6 +3,7 @@ package bert
 import (
 	"errors"
 	"fmt"
+	"github.com/medbert/medbert/safetensors"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -50,10 +51,41 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	if err := CheckFolder(dir); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := LoadConfig(filepath.Join(dir, FileConfig))
+	cfgPath := filepath.Join(dir, FileConfig)
+	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
+	return load(cfg, cfgPath, func() (WeightSource, string, error) { return OpenWeights(dir) }, opt)
+}
+
+// LoadFS is Load for a model folder served by fsys (an encrypted folder
+// decrypted in memory, say), named dir in errors: config.json and
+// model.safetensors, read whole into memory and never written anywhere.
+func LoadFS(fsys fs.ReadFileFS, dir string, opt LoadOptions) (*Model, *LoadReport, error) {
+	cfgPath := filepath.Join(dir, FileConfig)
+	b, err := fsys.ReadFile(FileConfig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cfgPath, err)
+	}
+	cfg, err := ParseConfig(b, cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return load(cfg, cfgPath, func() (WeightSource, string, error) {
+		name := filepath.Join(dir, FileSafetensors)
+		buf, err := fsys.ReadFile(FileSafetensors)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w (such a folder must hold model.safetensors: medbert convert first)", name, err)
+		}
+		f, err := safetensors.Parse(buf, name)
+		return f, name, err
+	}, opt)
+}
+
+// load builds the model of cfg (read from cfgPath) and fills it from the
+// weights open returns.
+func load(cfg *Config, cfgPath string, open func() (WeightSource, string, error), opt LoadOptions) (*Model, *LoadReport, error) {
 	head := opt.Head
 	if head == "" {
 		head = DefaultHead(cfg)
@@ -65,13 +97,13 @@ func Load(dir string, opt LoadOptions) (*Model, *LoadReport, error) {
 	// this engine always ties it, so an untied config would run different
 	// numbers without a word.
 	if v, ok := cfg.Extra["tie_word_embeddings"]; ok && head == HeadMLM && strings.TrimSpace(string(v)) == "false" {
-		return nil, nil, fmt.Errorf("%s: field \"tie_word_embeddings\": false (an untied masked-LM decoder) is not supported", filepath.Join(dir, FileConfig))
+		return nil, nil, fmt.Errorf("%s: field \"tie_word_embeddings\": false (an untied masked-LM decoder) is not supported", cfgPath)
 	}
-	qc, err := quantConfigOf(cfg, filepath.Join(dir, FileConfig))
+	qc, err := quantConfigOf(cfg, cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	src, name, err := OpenWeights(dir)
+	src, name, err := open()
 	if err != nil {
 		return nil, nil, err
 	}

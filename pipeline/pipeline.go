@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medbert/medbert/seal"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
@@ -50,6 +51,9 @@ type Options struct {
 	Lower *bool
 	// Seed initialises weights the checkpoint lacks (a new head).
 	Seed uint64
+	// Key reads a folder encrypted by `medbert encrypt` (every file
+	// NAME.sealed): it is decrypted in memory only, never on disk.
+	Key *seal.Key
 }
 
 // Pipeline is a model with everything needed to turn text into answers.
@@ -78,6 +82,9 @@ type Pipeline struct {
 // folder written by quantize) and the tokenizer (vocab.txt or
 // tokenizer.json, tokenizer_config.json).
 func Load(dir string, opts Options) (*Pipeline, error) {
+	if opts.Key != nil {
+		return loadSealed(dir, opts)
+	}
 	m, _, err := bert.Load(dir, bert.LoadOptions{Head: opts.Head, Seed: opts.Seed})
 	if err != nil {
 		return nil, err
@@ -194,6 +201,10 @@ func LoadTokenizer(dir string, cfg *bert.Config, lower *bool) (*tokenize.Tokeniz
 	if err != nil {
 		return nil, err
 	}
+	return newTokenizer(dir, s, v, cfg, lower)
+}
+
+func newTokenizer(dir string, s tokenize.Settings, v *tokenize.Vocab, cfg *bert.Config, lower *bool) (*tokenize.Tokenizer, error) {
 	s.OverrideLowerCase(lower)
 	if s.ModelMaxLength <= 0 || s.ModelMaxLength > cfg.MaxPositionEmbeddings {
 		s.ModelMaxLength = min(cfg.MaxPositionEmbeddings, DefaultMaxLength)

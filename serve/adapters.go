@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/medbert/medbert/audit"
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/cdshooks"
 	"github.com/medbert/medbert/kernels"
 	"github.com/medbert/medbert/pipeline"
@@ -90,10 +91,22 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if cfg.Threads > 0 {
 		kernels.SetMaxThreads(cfg.Threads)
 	}
+	var key *seal.Key
+	if cfg.KeyFile != "" {
+		k, err := seal.LoadKey(cfg.KeyFile)
+		if err != nil {
+			return fmt.Errorf("--key-file: %w", err)
+		}
+		key = &k
+	}
 	var models []Classifier
 	for _, spec := range cfg.Models {
 		start := time.Now()
-		p, err := pipeline.Load(spec.Dir, pipeline.Options{BatchSize: cfg.MaxBatch})
+		opts := pipeline.Options{BatchSize: cfg.MaxBatch}
+		if key != nil && seal.IsSealed(filepath.Join(spec.Dir, bert.FileConfig+seal.Ext)) {
+			opts.Key = key // an encrypted folder: decrypted in memory only
+		}
+		p, err := pipeline.Load(spec.Dir, opts)
 		if err != nil {
 			return fmt.Errorf("--model %s: %w", spec.Dir, err)
 		}

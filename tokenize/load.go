@@ -70,14 +70,23 @@ func VocabSettings(v *Vocab, lower *bool) Settings {
 
 // ReadDir reads the settings and vocabulary of a model folder without
 // building the tokenizer (see LoadDir).
-func ReadDir(dir string) (Settings, *Vocab, error) {
+func ReadDir(dir string) (Settings, *Vocab, error) { return ReadFS(dirFS(dir), dir) }
+
+// dirFS serves the files of dir by their base names.
+type dirFS string
+
+func (d dirFS) Open(name string) (fs.File, error) { return os.Open(filepath.Join(string(d), name)) }
+
+// ReadFS is ReadDir for a model folder served by fsys (an encrypted folder
+// decrypted in memory, for one); dir names it in errors.
+func ReadFS(fsys fs.FS, dir string) (Settings, *Vocab, error) {
 	s := DefaultSettings(false)
 	var v *Vocab
 	var fast *fastTokenizer
 	vocabPath := filepath.Join(dir, "vocab.txt")
 	fastPath := filepath.Join(dir, "tokenizer.json")
-	if _, err := os.Stat(vocabPath); err == nil {
-		if v, err = LoadVocab(vocabPath); err != nil {
+	if data, err := readBoundedFS(fsys, "vocab.txt", vocabPath, MaxVocabFileBytes); err == nil {
+		if v, err = ParseVocab(vocabPath, data); err != nil {
 			return s, nil, err
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -85,7 +94,7 @@ func ReadDir(dir string) (Settings, *Vocab, error) {
 	}
 	// tokenizer.json holds the vocabulary as JSON plus merges and added
 	// tokens: a few times vocab.txt's size.
-	if data, err := readBounded(fastPath, 4*MaxVocabFileBytes); err == nil {
+	if data, err := readBoundedFS(fsys, "tokenizer.json", fastPath, 4*MaxVocabFileBytes); err == nil {
 		f, fv, err := parseFastTokenizer(fastPath, data)
 		if err != nil {
 			// Only fatal when it is the sole vocabulary source.
@@ -106,13 +115,13 @@ func ReadDir(dir string) (Settings, *Vocab, error) {
 	}
 
 	// config.json first: tokenizer_config.json's model_max_length wins.
-	if err := readModelConfig(filepath.Join(dir, "config.json"), &s); err != nil {
+	if err := readModelConfig(fsys, filepath.Join(dir, "config.json"), &s); err != nil {
 		return s, nil, err
 	}
 	if fast != nil {
 		fast.apply(&s)
 	}
-	hasConfig, err := readTokenizerConfig(filepath.Join(dir, "tokenizer_config.json"), &s)
+	hasConfig, err := readTokenizerConfig(fsys, filepath.Join(dir, "tokenizer_config.json"), &s)
 	if err != nil {
 		return s, nil, err
 	}
@@ -196,8 +205,8 @@ type tokenizerConfig struct {
 // maxSaneLength bounds model_max_length: HF writes int(1e30) when unknown.
 const maxSaneLength = 1 << 24
 
-func readTokenizerConfig(path string, s *Settings) (bool, error) {
-	data, err := os.ReadFile(path)
+func readTokenizerConfig(fsys fs.FS, path string, s *Settings) (bool, error) {
+	data, err := fs.ReadFile(fsys, filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -245,8 +254,8 @@ func readTokenizerConfig(path string, s *Settings) (bool, error) {
 	return true, nil
 }
 
-func readModelConfig(path string, s *Settings) error {
-	data, err := os.ReadFile(path)
+func readModelConfig(fsys fs.FS, path string, s *Settings) error {
+	data, err := fs.ReadFile(fsys, filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

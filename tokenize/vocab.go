@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -84,7 +85,19 @@ func LoadVocab(path string) (*Vocab, error) {
 // readBounded reads a whole file, refusing one larger than limit before
 // reading it (and one that grows past limit while being read).
 func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	return readBoundedFS(osFS{}, path, path, limit)
+}
+
+// osFS opens paths of the operating system as they are (os.DirFS would
+// refuse absolute and relative-to-parent paths).
+type osFS struct{}
+
+func (osFS) Open(name string) (fs.File, error) { return os.Open(name) }
+
+// readBoundedFS is readBounded for the file name of fsys; path names it in
+// errors.
+func readBoundedFS(fsys fs.FS, name, path string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/medbert/medbert/seal"
+)
+
+// TestLoadSealed: a folder encrypted with `medbert encrypt` loads with its
+// key to the same model (identity and scores) as the plaintext folder,
+// and nothing is written next to the sealed files.
+func TestLoadSealed(t *testing.T) {
+	plain := tinyFolder(t)
+	key, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := filepath.Join(t.TempDir(), "sealed")
+	if err := seal.EncryptDir(plain, sealed, key); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Load(plain, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(sealed, Options{Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != want.ID || got.ID == "" {
+		t.Errorf("sealed identity %s, plaintext %s", got.ID, want.ID)
+	}
+	in := []Input{{Text: "a b c ! d"}, {Text: "x y"}}
+	a, err := want.Classify(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := got.Classify(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if !slices.Equal(a[i].Scores, b[i].Scores) {
+			t.Errorf("input %d: sealed scores %v, plaintext %v", i, b[i].Scores, a[i].Scores)
+		}
+	}
+	ents, _ := os.ReadDir(sealed)
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), seal.Ext) {
+			t.Errorf("a plaintext file %s sits in the sealed folder", e.Name())
+		}
+	}
+	other, _ := seal.GenerateKey()
+	if _, err := Load(sealed, Options{Key: &other}); err == nil {
+		t.Error("the wrong key loaded the folder")
+	}
+}
