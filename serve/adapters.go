@@ -14,6 +14,7 @@ import (
 	"github.com/medbert/medbert/audit"
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/cdshooks"
+	"github.com/medbert/medbert/explain"
 	"github.com/medbert/medbert/kernels"
 	"github.com/medbert/medbert/pipeline"
 	"github.com/medbert/medbert/seal"
@@ -51,6 +52,15 @@ func (m *pipelineModel) Classify(ctx context.Context, inputs []Input) ([]Result,
 		out[i] = Result{Scores: c.Scores, Truncated: c.Truncated, Tokens: min(c.Tokens, m.p.MaxLength)}
 	}
 	return out, nil
+}
+
+// Explain implements Explainer with integrated gradients on the float32
+// model (int8 models cannot be differentiated; pairs are not explained).
+func (m *pipelineModel) Explain(ctx context.Context, in Input, target int) (*explain.Explanation, error) {
+	if m.p.Model.Quantized() || in.TextPair != "" {
+		return nil, ErrNoExplanation
+	}
+	return explain.Explain(ctx, m.p.Model, m.p.Tokenizer, in.Text, explain.Options{Target: &target, MaxLength: m.p.MaxLength})
 }
 
 // AuditLog records every decision in a hash-chained audit log.

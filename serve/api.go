@@ -1,5 +1,7 @@
 package serve
 
+import "github.com/medbert/medbert/explain"
+
 // The JSON bodies of the API. Field names here are the wire names; the
 // OpenAPI document (openapi.json) describes the same structs, and a test
 // keeps the two equal.
@@ -16,6 +18,9 @@ type DiagnoseRequest struct {
 	Texts     []string `json:"texts,omitempty"`
 	TextPairs []string `json:"text_pairs,omitempty"`
 	TopK      *int     `json:"top_k,omitempty"`
+	// Explain asks for the top diagnosis's word attributions (integrated
+	// gradients); with "text" only.
+	Explain *bool `json:"explain,omitempty"`
 }
 
 // Diagnosis is one label with its probability.
@@ -33,6 +38,8 @@ type DiagnoseResponse struct {
 	RequestID      string      `json:"request_id"`
 	ReviewRequired bool        `json:"review_required"`
 	Disclaimer     string      `json:"disclaimer"`
+	// Explanation is present when the request asked for it.
+	Explanation *explain.Explanation `json:"explanation,omitempty"`
 }
 
 // TextResult is one entry of BatchResponse.Results.

@@ -99,8 +99,17 @@ func setField(req *DiagnoseRequest, key string, raw json.RawMessage) *apiError {
 			return badField(key, "must be an integer")
 		}
 		req.TopK = &k
+	case "explain":
+		if isNull {
+			return nil
+		}
+		var b bool
+		if json.Unmarshal(raw, &b) != nil {
+			return badField(key, "must be true or false")
+		}
+		req.Explain = &b
 	default:
-		return badField(safeFieldName(key), "unknown field; the fields are text, text_pair, texts, text_pairs and top_k")
+		return badField(safeFieldName(key), "unknown field; the fields are text, text_pair, texts, text_pairs, top_k and explain")
 	}
 	return nil
 }
@@ -127,6 +136,8 @@ func validate(req *DiagnoseRequest, maxTexts int) *apiError {
 		return badField("text", "text (a string) or texts (an array of strings) is required")
 	case req.TopK != nil && *req.TopK < 1:
 		return badField("top_k", "must be >= 1")
+	case req.Explain != nil && *req.Explain && req.Text == nil:
+		return badField("explain", "goes with text: explain one note at a time")
 	}
 	if req.Text != nil {
 		if strings.TrimSpace(*req.Text) == "" {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/medbert/medbert/explain"
 	"net/http"
 	"sort"
 	"strconv"
@@ -69,10 +70,18 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request, e *modelEntry,
 		topK = *req.TopK
 	}
 	if single {
-		writeJSON(w, http.StatusOK, DiagnoseResponse{
+		resp := DiagnoseResponse{
 			Diagnoses: top(e.info.Labels, results[0].Scores, topK), Truncated: results[0].Truncated,
 			Model: e.info.Name, ModelSHA256: e.info.SHA256, RequestID: id, ReviewRequired: true, Disclaimer: Disclaimer,
-		})
+		}
+		if req.Explain != nil && *req.Explain {
+			var bad *apiError
+			if resp.Explanation, bad = s.explain(ctx, e, inputs[0], results[0]); bad != nil {
+				writeError(w, id, bad)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, resp)
 		return
 	}
 	resp := BatchResponse{
@@ -150,4 +159,27 @@ func top(labels []string, scores []float64, k int) []Diagnosis {
 		out[i] = Diagnosis{Label: labels[idx[i]], Score: scores[idx[i]]}
 	}
 	return out
+}
+
+// explain attributes the top diagnosis of res to the words of in, when
+// the model can.
+func (s *Server) explain(ctx context.Context, e *modelEntry, in Input, res Result) (*explain.Explanation, *apiError) {
+	ex, ok := e.b.model.(Explainer)
+	if !ok {
+		return nil, errNoExplain
+	}
+	target := 0
+	for i, p := range res.Scores {
+		if p > res.Scores[target] {
+			target = i
+		}
+	}
+	x, err := ex.Explain(ctx, in, target)
+	if err != nil {
+		if errors.Is(err, errNoExplain) {
+			return nil, errNoExplain
+		}
+		return nil, requestError(ctx, err)
+	}
+	return x, nil
 }

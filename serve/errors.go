@@ -32,6 +32,8 @@ var (
 	errAudit      = &apiError{status: http.StatusInternalServerError, code: "audit_failed", message: "the decision could not be recorded in the audit log, so it is not returned"}
 	errAuthNeeded = &apiError{status: http.StatusUnauthorized, code: "unauthorized", message: "a valid bearer token is required (Authorization: Bearer TOKEN)"}
 	errTooLarge   = &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large", message: "the request body exceeds the limit"}
+	errNoExplain  = &apiError{status: http.StatusUnprocessableEntity, code: "explain_unavailable", field: "explain",
+		message: "this model cannot explain its answers (int8 models and sentence pairs cannot); ask without explain"}
 	// errCanceled is never written: the client has gone.
 	errCanceled = &apiError{status: 499, code: "canceled", message: "the client canceled the request"}
 )

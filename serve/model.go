@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"github.com/medbert/medbert/explain"
 	"time"
 )
 
@@ -74,3 +75,15 @@ type Decision struct {
 	Truncated bool
 	Latency   time.Duration // from request arrival to the decision
 }
+
+// Explainer is a Classifier that can attribute its answer for one input
+// to the words of that input (POST /diagnose with "explain": true).
+type Explainer interface {
+	// Explain attributes the score of label index target for in. It
+	// returns ErrNoExplanation when the model cannot (an int8 model).
+	Explain(ctx context.Context, in Input, target int) (*explain.Explanation, error)
+}
+
+// ErrNoExplanation is what an Explainer returns for an input or model it
+// cannot explain.
+var ErrNoExplanation = errNoExplain

@@ -3,6 +3,7 @@ package serve
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/medbert/medbert/explain"
 	"reflect"
 	"sort"
 	"strings"
@@ -39,7 +40,7 @@ var wireTypes = map[string]reflect.Type{}
 
 func init() {
 	for _, v := range []any{DiagnoseRequest{}, Diagnosis{}, DiagnoseResponse{}, TextResult{}, BatchResponse{},
-		ModelDescription{}, ModelsResponse{}, HealthResponse{}, ErrorDetail{}, ErrorResponse{}} {
+		ModelDescription{}, ModelsResponse{}, HealthResponse{}, ErrorDetail{}, ErrorResponse{}, explain.Explanation{}, explain.Word{}} {
 		wireTypes[reflect.TypeOf(v).Name()] = reflect.TypeOf(v)
 	}
 }
@@ -166,7 +167,7 @@ func sortedJoin(s []string) string {
 func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	reqSchema := doc.Components.Schemas["DiagnoseRequest"]
-	sample := map[string]string{"string": `"x"`, "[]string": `["x"]`, "integer": `2`}
+	sample := map[string]string{"string": `"x"`, "[]string": `["x"]`, "integer": `2`, "boolean": `true`}
 	for prop, s := range reqSchema.Properties {
 		var req DiagnoseRequest
 		if e := setField(&req, prop, json.RawMessage(sample[schemaType(s)])); e != nil {

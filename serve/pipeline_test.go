@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/medbert/medbert/audit"
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/pipeline"
 )
 
@@ -122,5 +123,55 @@ func TestPipelineEndToEnd(t *testing.T) {
 		if strings.Contains(string(log), text) {
 			t.Errorf("the audit log holds the note text %q without --audit-include-text", text)
 		}
+	}
+}
+
+// TestDiagnoseExplain: "explain": true returns the top diagnosis's
+// integrated-gradients attributions (completeness within 2% at the
+// default steps on this model), texts in batch are refused, and an int8
+// model answers 422.
+func TestDiagnoseExplain(t *testing.T) {
+	p := tinyPipeline(t)
+	m, err := PipelineModel(p, "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(DefaultConfig(), []Classifier{m}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	post := func(body string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("POST", "/diagnose", strings.NewReader(body)))
+		return rec.Code, rec.Body.Bytes()
+	}
+	code, body := post(`{"text": "a b c ! d", "explain": true}`)
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	var got DiagnoseResponse
+	if err := json.Unmarshal(body, &got); err != nil || got.Explanation == nil {
+		t.Fatalf("no explanation: %v %s", err, body)
+	}
+	e := got.Explanation
+	if e.Label != got.Diagnoses[0].Label || len(e.Words) != 5 || e.Words[4].Word != "d" {
+		t.Errorf("explanation %+v for top diagnosis %s", e, got.Diagnoses[0].Label)
+	}
+	var sum float64
+	for _, w := range e.Words {
+		sum += w.Score
+	}
+	if d := e.Logit - e.BaselineLogit; d == 0 || (sum-d)/d > 0.02 || (d-sum)/d > 0.02 {
+		t.Errorf("attributions sum to %g, logit − baseline %g", sum, d)
+	}
+	if code, body = post(`{"texts": ["a b"], "explain": true}`); code != 400 || !strings.Contains(string(body), `"field":"explain"`) {
+		t.Errorf("explain with texts: %d %s", code, body)
+	}
+	if err := p.Model.Quantize(bert.QuantOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body = post(`{"text": "a b c", "explain": true}`); code != 422 || !strings.Contains(string(body), "explain_unavailable") {
+		t.Errorf("explain on an int8 model: %d %s", code, body)
 	}
 }
