@@ -3,18 +3,33 @@ package serve
 import (
 	"context"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/medbert/medbert/pipeline"
 )
 
-// benchClassifier is the model the load benchmarks serve: the fake with a
-// cost per forward pass and per input, shaped like a CPU encoder (a fixed
-// part plus a part linear in the batch). To measure a real model, return a
-// pipeline adapter here.
+// benchClassifier is the model the load benchmarks serve: the model
+// folder named by MEDBERT_BENCH_MODEL (fp32 or int8, e.g. a bert-base
+// made with medbert init), else a fake with a cost per forward pass and
+// per input, shaped like a CPU encoder (a fixed part plus a part linear in
+// the batch).
 func benchClassifier(tb testing.TB) Classifier {
+	if dir := os.Getenv("MEDBERT_BENCH_MODEL"); dir != "" {
+		p, err := pipeline.Load(dir, pipeline.Options{MaxLength: 128})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m, err := PipelineModel(p, "dx")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return m
+	}
 	return &costModel{fakeModel: newFake("dx"), perPass: 2 * time.Millisecond, perInput: 250 * time.Microsecond}
 }
 
@@ -100,7 +115,10 @@ func offlineThroughput(b *testing.B, m Classifier, batch int) float64 {
 	for i := range inputs {
 		inputs[i] = Input{Text: *note.Text}
 	}
-	const passes = 20
+	passes := 20
+	if os.Getenv("MEDBERT_BENCH_MODEL") != "" {
+		passes = 3 // a real model: seconds per pass
+	}
 	start := time.Now()
 	for range passes {
 		if _, err := m.Classify(context.Background(), inputs); err != nil {
