@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,14 +77,14 @@ type fakeServer struct {
 	log      []string
 	requests []diagnoseRequest
 	// prefill, when set, is put in the note box of the page (so ?demo=1
-	// submits it instead of the demo note).
+	// submits it instead of the demo note); set once, before any request.
 	prefill string
 }
 
 const sha = "3f5a9c0d1e2b4a6978c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d"
 
-func newFakeServer(t *testing.T, cfg webui.Config) *fakeServer {
-	f := &fakeServer{}
+func newFakeServer(t *testing.T, cfg webui.Config, prefill string) *fakeServer {
+	f := &fakeServer{prefill: prefill}
 	ui := webui.Handler(cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/", ui)
@@ -91,16 +92,15 @@ func newFakeServer(t *testing.T, cfg webui.Config) *fakeServer {
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.log = append(f.log, r.Method+" "+r.URL.Path)
-		prefill := f.prefill
 		f.mu.Unlock()
-		if r.URL.Path == "/" && prefill != "" {
+		if r.URL.Path == "/" && f.prefill != "" {
 			rec := httptest.NewRecorder()
 			ui.ServeHTTP(rec, r)
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
 			}
 			w.Header().Del("Content-Length")
-			page := strings.Replace(rec.Body.String(), "></textarea>", ">"+template(prefill)+"</textarea>", 1)
+			page := strings.Replace(rec.Body.String(), "></textarea>", ">"+html.EscapeString(f.prefill)+"</textarea>", 1)
 			io.WriteString(w, page)
 			return
 		}
@@ -108,11 +108,6 @@ func newFakeServer(t *testing.T, cfg webui.Config) *fakeServer {
 	}))
 	t.Cleanup(f.Close)
 	return f
-}
-
-// template escapes text for HTML.
-func template(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func (f *fakeServer) diagnose(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +223,7 @@ func checkHighlights(t *testing.T, dom, text string) {
 
 func TestPageRendersDemoRoundTrip(t *testing.T) {
 	b := browsertest.New(t)
-	f := newFakeServer(t, webui.Config{Title: "medbert — cardiology", CardURL: "/card/MODEL_CARD.md", Models: []string{"cardio-bert"}})
+	f := newFakeServer(t, webui.Config{Title: "medbert — cardiology", CardURL: "/card/MODEL_CARD.md", Models: []string{"cardio-bert"}}, "")
 	ctx := context.Background()
 
 	p, err := b.DumpDOM(ctx, f.URL+"/?demo=1")
@@ -278,20 +273,19 @@ func TestPageRendersDemoRoundTrip(t *testing.T) {
 // word must still be highlighted word for word.
 func TestPageHighlightsByCodePoints(t *testing.T) {
 	b := browsertest.New(t)
-	f := newFakeServer(t, webui.Config{})
-	f.prefill = "Patient message: \"chest hurts 😣😣 since 𝟐 days\" — Troponin raised, naïve to statins."
+	note := "Patient message: \"chest hurts 😣😣 since 𝟐 days\" — Troponin raised, naïve to statins."
+	f := newFakeServer(t, webui.Config{}, note)
 	p, err := b.DumpDOM(context.Background(), f.URL+"/?demo=1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRequests(t, f, p, f.prefill)
-	checkHighlights(t, p.DOM, f.prefill)
+	checkRequests(t, f, p, note)
+	checkHighlights(t, p.DOM, note)
 }
 
 func TestPageShowsServerError(t *testing.T) {
 	b := browsertest.New(t)
-	f := newFakeServer(t, webui.Config{Models: []string{"a", "b"}})
-	f.prefill = "TOO-LONG note"
+	f := newFakeServer(t, webui.Config{Models: []string{"a", "b"}}, "TOO-LONG note")
 	p, err := b.DumpDOM(context.Background(), f.URL+"/?demo=1")
 	if err != nil {
 		t.Fatal(err)
