@@ -188,6 +188,15 @@ func checkRequests(t *testing.T, f *fakeServer, p *browsertest.Page, wantText st
 	if c := p.CrossOrigin(); len(c) > 0 {
 		t.Errorf("the page reached other origins: %+v", c)
 	}
+	// The browser's own account of the requests agrees (so the check
+	// above is not vacuous).
+	seen := false
+	for _, r := range p.Requests {
+		seen = seen || (r.Method == "POST" && r.URL == f.URL+"/diagnose")
+	}
+	if !seen {
+		t.Errorf("chromium's net log lacks POST /diagnose: %+v", p.Requests)
+	}
 }
 
 var markRE = regexp.MustCompile(`<mark class="hl (for|against)" data-score="(-?[0-9.]+)"[^>]*>([^<]*)</mark>`)

@@ -87,6 +87,9 @@ func TestExplanationPageRenders(t *testing.T) {
 	if !strings.Contains(p.DOM, explain.Disclaimer) {
 		t.Error("the DOM lacks the disclaimer")
 	}
+	if len(p.Requests) == 0 || p.Requests[0].URL != url {
+		t.Errorf("chromium's net log does not start with the page: %+v", p.Requests)
+	}
 	if c := p.CrossOrigin(); len(c) > 0 {
 		t.Errorf("the explanation page reached other origins: %+v", c)
 	}
@@ -156,6 +159,9 @@ func TestCardFiguresRender(t *testing.T) {
 				t.Error(err)
 			} else {
 				t.Logf("%s: %d colours, %.1f%% inked", name, s.Colors, 100*s.Inked)
+			}
+			if len(p.Requests) == 0 || p.Requests[0].URL != srv.URL+"/"+name {
+				t.Errorf("chromium's net log does not start with the figure: %+v", p.Requests)
 			}
 			if c := p.CrossOrigin(); len(c) > 0 {
 				t.Errorf("%s reached other origins: %+v", name, c)
