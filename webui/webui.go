@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 )
@@ -119,17 +118,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Frame-Options", "DENY")
 	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
 
-	var a asset
-	switch p := path.Clean("/" + r.URL.Path); {
-	case r.URL.Path == "/":
-		a = h.index
-	default:
-		f, ok := h.files[p]
-		if !ok || p != r.URL.Path {
-			http.NotFound(w, r)
-			return
-		}
-		a = f
+	// Only exact paths match: the map's keys are clean, so "/ui/../x",
+	// "/ui//app.js" and the like are 404 without a redirect.
+	a, ok := h.files[r.URL.Path]
+	if r.URL.Path == "/" {
+		a, ok = h.index, true
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr.Set("Allow", "GET, HEAD")
