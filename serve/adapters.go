@@ -7,17 +7,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/medbert/medbert/audit"
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/card"
 	"github.com/medbert/medbert/cdshooks"
 	"github.com/medbert/medbert/explain"
 	"github.com/medbert/medbert/kernels"
 	"github.com/medbert/medbert/pipeline"
 	"github.com/medbert/medbert/seal"
+	"github.com/medbert/medbert/webui"
 )
 
 // PipelineModel serves a loaded sequence-classification pipeline under
@@ -139,16 +143,64 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		}
 		return err
 	}
-	cds, err := cdsService(cfg, s, w)
-	if err != nil {
+	if err := s.mountExtras(cfg, w); err != nil {
 		return errors.Join(err, s.Close())
 	}
-	s.Mount("/cds-services", cds)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return errors.Join(fmt.Errorf("listen %s: %w", cfg.Addr, err), s.Close())
 	}
 	return s.Serve(ctx, ln)
+}
+
+// mountExtras mounts what a hospital sees beside the API: CDS Hooks at
+// /cds-services, the first model's card at /model-card/ (when its folder
+// has one), and the clinician page at /.
+func (s *Server) mountExtras(cfg Config, w *audit.Writer) error {
+	cds, err := cdsService(cfg, s, w)
+	if err != nil {
+		return err
+	}
+	s.Mount("/cds-services", cds)
+	ui := webui.Config{Title: "medbert"}
+	for _, e := range s.models {
+		ui.Models = append(ui.Models, e.info.Name)
+	}
+	if len(cfg.Models) > 0 {
+		if card := cardHandler(cfg.Models[0].Dir); card != nil {
+			s.Mount("/model-card", card)
+			ui.CardURL = "/model-card/"
+		}
+	}
+	s.Mount("/", webui.Handler(ui))
+	return nil
+}
+
+// cardHandler serves the model card of a model folder (MODEL_CARD.md and
+// its SVG charts) under /model-card/, or nil when the folder has none.
+// Only those files are served.
+func cardHandler(dir string) http.Handler {
+	if _, err := os.Stat(filepath.Join(dir, pipeline.CardFile)); err != nil {
+		return nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/model-card")
+		path := ""
+		switch {
+		case name == "" || name == "/":
+			path = filepath.Join(dir, pipeline.CardFile)
+			w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		case strings.HasPrefix(name, "/"+card.FigureDir+"/") && strings.HasSuffix(name, ".svg") && !strings.Contains(name[1:], "..") && strings.Count(name, "/") == 2:
+			path = filepath.Join(dir, filepath.FromSlash(name[1:]))
+			w.Header().Set("Content-Type", "image/svg+xml")
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		http.ServeFile(w, r, path)
+	})
 }
 
 // cdsService builds the CDS Hooks routes over the served models: scores

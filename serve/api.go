@@ -21,6 +21,9 @@ type DiagnoseRequest struct {
 	// Explain asks for the top diagnosis's word attributions (integrated
 	// gradients); with "text" only.
 	Explain *bool `json:"explain,omitempty"`
+	// Model names the served model to ask (default: the first --model, or
+	// the one in the URL, which it must then equal).
+	Model *string `json:"model,omitempty"`
 }
 
 // Diagnosis is one label with its probability.

@@ -99,6 +99,15 @@ func setField(req *DiagnoseRequest, key string, raw json.RawMessage) *apiError {
 			return badField(key, "must be an integer")
 		}
 		req.TopK = &k
+	case "model":
+		if isNull {
+			return nil
+		}
+		var m string
+		if json.Unmarshal(raw, &m) != nil {
+			return badField(key, "must be a string")
+		}
+		req.Model = &m
 	case "explain":
 		if isNull {
 			return nil
@@ -109,7 +118,7 @@ func setField(req *DiagnoseRequest, key string, raw json.RawMessage) *apiError {
 		}
 		req.Explain = &b
 	default:
-		return badField(safeFieldName(key), "unknown field; the fields are text, text_pair, texts, text_pairs, top_k and explain")
+		return badField(safeFieldName(key), "unknown field; the fields are text, text_pair, texts, text_pairs, top_k, explain and model")
 	}
 	return nil
 }

@@ -15,12 +15,15 @@ import (
 const defaultTopK = 3
 
 // diagnose answers POST /diagnose and POST /v1/models/{name}:predict.
-func (s *Server) diagnose(w http.ResponseWriter, r *http.Request, e *modelEntry, id, caller string, start time.Time) {
+func (s *Server) diagnose(w http.ResponseWriter, r *http.Request, e *modelEntry, named bool, id, caller string, start time.Time) {
 	if r.ContentLength > s.cfg.MaxBody {
 		writeError(w, id, errTooLarge)
 		return
 	}
 	req, bad := decodeDiagnose(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody), s.cfg.MaxTexts)
+	if bad == nil && req.Model != nil {
+		e, bad = s.chooseModel(e, named, *req.Model)
+	}
 	if bad != nil {
 		writeError(w, id, bad)
 		return
@@ -182,4 +185,17 @@ func (s *Server) explain(ctx context.Context, e *modelEntry, in Input, res Resul
 		return nil, requestError(ctx, err)
 	}
 	return x, nil
+}
+
+// chooseModel applies the request's "model": on /diagnose it picks the
+// model; on a URL that names one it must agree.
+func (s *Server) chooseModel(e *modelEntry, named bool, name string) (*modelEntry, *apiError) {
+	m := s.byName[name]
+	switch {
+	case m == nil:
+		return nil, errNoModel
+	case named && m != e:
+		return nil, badField("model", "names another model than the URL")
+	}
+	return m, nil
 }

@@ -33,15 +33,17 @@ var decodeMessages = map[string]bool{
 	"must be an array of strings":                                true,
 	"must be an integer":                                         true,
 	"field given twice":                                          true,
-	"unknown field; the fields are text, text_pair, texts, text_pairs, top_k and explain": true,
-	"must be true or false":                      true,
-	"goes with text: explain one note at a time": true,
-	"the request body exceeds the limit":         true,
+	"unknown field; the fields are text, text_pair, texts, text_pairs, top_k, explain and model": true,
+	"no model with this name; see GET /v1/models":                                                true,
+	"names another model than the URL":                                                           true,
+	"must be true or false":                                                                      true,
+	"goes with text: explain one note at a time":                                                 true,
+	"the request body exceeds the limit":                                                         true,
 }
 
 var (
 	digits     = regexp.MustCompile(`[0-9]+`)
-	knownField = regexp.MustCompile(`^(|text|text_pair|texts|text_pairs|top_k|explain|\(unnamed\)|texts\[[0-9]+\]|text_pairs\[[0-9]+\])$`)
+	knownField = regexp.MustCompile(`^(|text|text_pair|texts|text_pairs|top_k|explain|model|\(unnamed\)|texts\[[0-9]+\]|text_pairs\[[0-9]+\])$`)
 )
 
 func seedBodies() []string {

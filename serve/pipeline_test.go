@@ -175,3 +175,49 @@ func TestDiagnoseExplain(t *testing.T) {
 		t.Errorf("explain on an int8 model: %d %s", code, body)
 	}
 }
+
+// TestMountedPages: beside the API the server shows the clinician page at
+// /, the model card of the first model, and nothing else of its folder.
+func TestMountedPages(t *testing.T) {
+	p := tinyPipeline(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "card_figures"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "MODEL_CARD.md"), []byte("# Model card: tiny\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "card_figures", "roc.svg"), []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("weights"), 0o644)
+	m, _ := PipelineModel(p, "tiny")
+	cfg := DefaultConfig()
+	cfg.Models = []ModelSpec{{Name: "tiny", Dir: dir}}
+	s, err := New(cfg, []Classifier{m}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.mountExtras(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string, http.Header) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code, rec.Body.String(), rec.Header()
+	}
+	if code, body, h := get("/"); code != 200 || !strings.Contains(body, "/model-card/") || h.Get("Content-Security-Policy") == "" {
+		t.Errorf("page: %d, card link %v, CSP %q", code, strings.Contains(body, "/model-card/"), h.Get("Content-Security-Policy"))
+	}
+	if code, body, _ := get("/model-card/"); code != 200 || !strings.Contains(body, "Model card: tiny") {
+		t.Errorf("card: %d %q", code, body)
+	}
+	if code, _, h := get("/model-card/card_figures/roc.svg"); code != 200 || h.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("chart: %d %q", code, h.Get("Content-Type"))
+	}
+	for _, bad := range []string{"/model-card/secret.txt", "/model-card/card_figures/../secret.txt", "/model-card/../config.json"} {
+		if code, body, _ := get(bad); code == 200 || strings.Contains(body, "weights") {
+			t.Errorf("%s served (%d)", bad, code)
+		}
+	}
+	if code, body, _ := get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Errorf("the API lost /healthz to a mount: %d", code)
+	}
+}

@@ -315,14 +315,14 @@ func logMethod(m string) string {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, rt Route, name, id, caller string, start time.Time) {
 	switch rt.Pattern {
 	case "/diagnose":
-		s.diagnose(w, r, s.models[0], id, caller, start)
+		s.diagnose(w, r, s.models[0], false, id, caller, start)
 	case "/v1/models/{name}:predict":
 		e := s.byName[name]
 		if e == nil {
 			writeError(w, id, errNoModel)
 			return
 		}
-		s.diagnose(w, r, e, id, caller, start)
+		s.diagnose(w, r, e, true, id, caller, start)
 	case "/v1/models":
 		resp := ModelsResponse{Models: []ModelDescription{}}
 		for i, e := range s.models {
