@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/medbert/medbert/safetensors"
 )
@@ -102,4 +104,40 @@ func (c Classification) Decide(t *Threshold) Classification {
 	}
 	c.Label, c.Score, c.Threshold = c.Labels[pick], c.Scores[pick], t
 	return c
+}
+
+// ParseThreshold reads a threshold given by hand: "P" (a probability of
+// the positive label: def's label when def is given, else the second
+// label, id 1) or "LABEL:P". With labels nil only the syntax and range are
+// checked (before a model is loaded); otherwise the result is checked
+// against them.
+func ParseThreshold(s string, labels []string, def *Threshold) (*Threshold, error) {
+	t := &Threshold{}
+	num := s
+	if i := strings.LastIndex(s, ":"); i >= 0 {
+		t.Label, num = s[:i], s[i+1:]
+		if t.Label == "" {
+			return nil, fmt.Errorf("threshold %q: empty label before ':'", s)
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
+		return nil, fmt.Errorf("threshold %q: want a probability P in [0, 1] or LABEL:P", s)
+	}
+	t.Value = v
+	if labels == nil {
+		return t, nil
+	}
+	if t.Label == "" {
+		switch {
+		case def != nil:
+			t.Label = def.Label
+		case len(labels) == 2:
+			t.Label = labels[1]
+		}
+	}
+	if err := t.Check(labels); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
