@@ -97,15 +97,18 @@ func (d *dataFlags) report(w io.Writer, name string, sk data.Skipped) {
 // writeSummary prints the data.Summary of a split: rows, class balance,
 // length percentiles in tokens (with [CLS]/[SEP], before truncation) and
 // how many examples maxLen truncates, so a user sees imbalance or a too
-// short --max-seq-length before spending hours on training.
+// short --max-seq-length before spending hours on training. Texts are cut
+// first (tokenize.CutForTokens) at 4 times maxLen tokens, so a huge row
+// costs little; longer lengths show as about that.
 func writeSummary(w io.Writer, tok *tokenize.Tokenizer, name string, exs []data.Example, maxLen int) error {
 	length := func(e data.Example) int {
 		var enc tokenize.Encoding
 		var err error
+		text := tok.CutForTokens(e.Text, 4*maxLen)
 		if e.TextPair == "" {
-			enc, err = tok.Encode(e.Text, tokenize.Options{})
+			enc, err = tok.Encode(text, tokenize.Options{})
 		} else {
-			enc, err = tok.EncodePair(e.Text, e.TextPair, tokenize.Options{})
+			enc, err = tok.EncodePair(text, tok.CutForTokens(e.TextPair, 4*maxLen), tokenize.Options{})
 		}
 		if err != nil { // cannot happen without truncation; count it as empty
 			return 0

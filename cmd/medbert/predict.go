@@ -289,13 +289,10 @@ func (c *predictCmd) stdinRecord(e data.Example, opt data.Options) (data.Example
 	if err != nil {
 		return r, fmt.Errorf("%w (a line starting with { is read as JSON; pass --format text to read it as text)", err)
 	}
-	if opt.TextPairField == "" {
-		for i, f := range r.Fields {
-			if f.Name == "text_pair" {
-				r.TextPair, _ = r.Field("text_pair")
-				r.Fields = append(r.Fields[:i:i], r.Fields[i+1:]...)
-				break
-			}
+	if _, ok := r.Field("text_pair"); ok && opt.TextPairField == "" {
+		opt.TextPairField = "text_pair"
+		if r, err = data.ParseRecord([]byte(t), e.Pos, opt); err != nil {
+			return r, err
 		}
 	}
 	return r, nil
