@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,4 +71,26 @@ func TestParseRecordPair(t *testing.T) {
 		!strings.Contains(err.Error(), "stdin:4") || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("missing text: %v", err)
 	}
+}
+
+func FuzzKeepFields(f *testing.F) {
+	for _, s := range []string{`{"id": 7, "text": "a", "sex": "F", "label": "x"}`, `{"text": "a", "text": "b", "id": null}`,
+		`{"text": "a", "x": {"y": [1, 2]}, "z": "\u00e9"}`, `{"text": "q", "text_pair": "c", "id": 1e3}`, `{"text": 1}`, `[1]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseRecord([]byte(s), Pos{"f", 1}, Options{Unlabeled: true, KeepFields: true, TextPairField: ""})
+		if err != nil {
+			return
+		}
+		for _, fl := range e.Fields {
+			if fl.Name == "text" {
+				t.Fatalf("%q: the text field was kept", s)
+			}
+			if !json.Valid(fl.Value) {
+				t.Fatalf("%q: field %q holds invalid JSON %q", s, fl.Name, fl.Value)
+			}
+			e.Field(fl.Name)
+		}
+	})
 }

@@ -136,3 +136,22 @@ func TestClassifyWindowsMeanOfWindows(t *testing.T) {
 		t.Errorf("truncate mode: %+v", tr[0])
 	}
 }
+
+func FuzzParseThreshold(f *testing.F) {
+	for _, s := range []string{"0.5", "urgent:0.9", "present:1", ":0.5", "0", "1e-3", "NaN", "a:b:0.2", "x:", "-0", "2"} {
+		f.Add(s)
+	}
+	labels := []string{"absent", "present"}
+	f.Fuzz(func(t *testing.T, s string) {
+		th, err := ParseThreshold(s, labels, nil)
+		if err != nil {
+			return
+		}
+		if th.Check(labels) != nil || th.Value < 0 || th.Value > 1 {
+			t.Fatalf("%q parsed to an invalid threshold %+v", s, th)
+		}
+		if _, err := ParseThreshold(s, nil, nil); err != nil {
+			t.Fatalf("%q: valid with labels, invalid without: %v", s, err)
+		}
+	})
+}
