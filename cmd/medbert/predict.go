@@ -250,7 +250,9 @@ func (c *predictCmd) predictFile(ctx context.Context, out *predictOut, stderr io
 // a line that is a JSON object) a JSON object with the text, an optional
 // text_pair and pass-through fields. Output starts before input ends.
 func (c *predictCmd) predictStdin(ctx context.Context, out *predictOut, stdin io.Reader, stderr io.Writer) error {
-	opt, err := c.df.options()
+	df := c.df
+	df.format = "" // text or jsonl, decided per line by stdinRecord
+	opt, err := df.options()
 	if err != nil {
 		return err
 	}

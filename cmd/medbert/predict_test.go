@@ -136,6 +136,11 @@ func TestPredictPairMatchesTrainingFeaturization(t *testing.T) {
 	if slices.Equal(logits(single[0]), logits(got[0])) {
 		t.Error("the pair was classified as its first text alone")
 	}
+	// --format text reads the same line as text.
+	asText, _ := predictLines(t, string(line)+"\n", "--model", model, "--format", "text")
+	if _, ok := asText[0]["id"]; ok || slices.Equal(logits(asText[0]), logits(got[0])) {
+		t.Errorf("--format text read the line as JSON: %v", asText[0])
+	}
 	if got[0]["truncated"] != true || !strings.Contains(stderr, "max length 64 tokens") {
 		t.Errorf("a 110-token pair at max length 64: %v, stderr %q", got[0], stderr)
 	}
