@@ -87,10 +87,11 @@ func ParseLongText(s string) (LongText, error) {
 }
 
 // Pipeline is a model with everything needed to turn text into answers.
-// Its fields are set by Load or New; a caller may adjust MaxLength or
-// BatchSize before first use, but nothing may change them (nor call Save,
-// which sets ID) while prediction methods run: those read the fields from
-// many goroutines.
+// Its fields are set by Load or New; a caller may adjust MaxLength,
+// BatchSize, LongText, Stride or Threshold before first use (a server
+// applying a per-deployment threshold, say), but nothing may change them
+// (nor call Save, which sets ID) while prediction methods run: those read
+// the fields from many goroutines.
 type Pipeline struct {
 	Model     *bert.Model
 	Tokenizer *tokenize.Tokenizer

@@ -124,6 +124,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	src := "max_position_embeddings, at most 512"
+	if c.maxLen != 0 {
+		src = "--max-seq-length"
+	}
+	fmt.Fprintf(stderr, "eval: max length %d tokens (%s); longer inputs are truncated\n", p.MaxLength, src)
 	exs, err := c.df.read(c.dataFile, stderr)
 	if err != nil {
 		return err

@@ -81,6 +81,9 @@ func TestEvalOperatingPointAndSubgroups(t *testing.T) {
 		groups[0].(map[string]any)["count"] != 7.0 {
 		t.Errorf("groups %v: want F (7) and M (3, too small)", groups)
 	}
+	if !strings.Contains(stderr, "eval: max length 64 tokens") {
+		t.Errorf("eval does not state its max length: %q", stderr)
+	}
 	if !strings.Contains(stdout, "subgroups by sex") || !strings.Contains(stdout, "too small") {
 		t.Errorf("eval output lacks the subgroup table:\n%s", stdout)
 	}

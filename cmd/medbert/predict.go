@@ -97,6 +97,7 @@ func (c *predictCmd) flags(stderr io.Writer) *flag.FlagSet {
 		"(read the whole text in overlapping windows and average their probabilities)")
 	fs.IntVar(&c.stride, "stride", 0, "--long-text windows: tokens shared by neighbouring windows (default max length / 4)")
 	c.df.bindInput(fs)
+	fs.Lookup("format").Usage = "--in: jsonl, csv, tsv or json/pubmedqa (default: by extension); stdin: text or jsonl (default: a line that is a JSON object is JSON)"
 	return fs
 }
 
