@@ -3,7 +3,6 @@ package bert
 import (
 	"errors"
 	"fmt"
-	"github.com/medbert/medbert/safetensors"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/torchfile"
 )
 
@@ -211,6 +211,9 @@ func (m *Model) LoadWeights(src WeightSource, file string, seed uint64) (*LoadRe
 		}
 		if len(data) != p.T.Size() {
 			return nil, fmt.Errorf("%s: tensor %q: %d values for shape %v", file, n, len(data), shape)
+		}
+		if err := safetensors.CheckFinite(n, data); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		// Take ownership of the freshly decoded slice: one resident copy.
 		p.T.Data = data

@@ -31,6 +31,9 @@ type Example struct {
 	TextPair string
 	Label    string
 	Pos      Pos
+	// Fields are the row's other fields, in file order, when
+	// Options.KeepFields is set (prediction pass-through, subgroup audit).
+	Fields []Field
 }
 
 // Sentence is one token-classification (NER) sentence with one BIO tag per
@@ -90,6 +93,9 @@ type Options struct {
 	// clinical TSV files hold lone `"` tokens that a CSV reader would take
 	// for an opening quote, swallowing the lines after it).
 	Quoting Quoting
+	// KeepFields keeps every field or column of a JSONL/JSON/CSV/TSV row
+	// other than the text and text-pair ones in Example.Fields.
+	KeepFields bool
 	// MaxRowBytes bounds one line (a JSONL row, a CSV/TSV line, a CoNLL
 	// line) or one JSON record; 0 means DefaultMaxRowBytes. A longer row is
 	// a bad row naming its line and the limit, read in bounded memory.

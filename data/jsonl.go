@@ -128,6 +128,20 @@ func record(b []byte, pos Pos, opt Options, kinds *labelKinds) (Example, *RowErr
 	if e := finish(&ex, opt); e != nil {
 		return Example{}, e
 	}
+	if opt.KeepFields {
+		ex.Fields = objectFields(b, opt.textField(), opt.TextPairField)
+	}
+	return ex, nil
+}
+
+// ParseRecord reads one JSON object (a JSONL line, e.g. on stdin) into an
+// example with opt's field names; errors name pos and the field, never a
+// value.
+func ParseRecord(b []byte, pos Pos, opt Options) (Example, error) {
+	ex, re := record(b, pos, opt, nil)
+	if re != nil {
+		return Example{}, re
+	}
 	return ex, nil
 }
 

@@ -87,7 +87,8 @@ func tableColumns(name string, header []string, opt Options) ([]tableCol, error)
 }
 
 // tableRow turns one record into an example (or a bad-row error).
-func tableRow(rec []string, width int, pos Pos, cols []tableCol, opt Options) (Example, *RowError) {
+// header (nil without one) names the fields kept under KeepFields.
+func tableRow(rec, header []string, width int, pos Pos, cols []tableCol, opt Options) (Example, *RowError) {
 	if len(rec) != width {
 		return Example{}, &RowError{pos, "", fmt.Errorf("%d fields, want %d (check quoting and separators)", len(rec), width)}
 	}
@@ -100,6 +101,15 @@ func tableRow(rec []string, width int, pos Pos, cols []tableCol, opt Options) (E
 	}
 	if re := finish(&ex, opt); re != nil {
 		return Example{}, re
+	}
+	if opt.KeepFields {
+		var skip []int
+		for _, c := range cols {
+			if c.field == opt.textField() || c.field == opt.TextPairField {
+				skip = append(skip, c.idx)
+			}
+		}
+		ex.Fields = tableFields(rec, header, skip)
 	}
 	return ex, nil
 }
@@ -129,6 +139,7 @@ func parsePlainTable(r io.Reader, name, sep string, opt Options) ([]Example, Ski
 	lr := newLineReader(r, opt.maxRow())
 	var sk Skipped
 	var cols []tableCol
+	var header []string
 	width := -1
 	var out []Example
 	for {
@@ -151,6 +162,9 @@ func parsePlainTable(r io.Reader, name, sep string, opt Options) ([]Example, Ski
 			}
 			rec := strings.Split(string(b), sep)
 			width = len(rec)
+			if !opt.NoHeader {
+				header = rec
+			}
 			if cols, err = tableColumns(name, rec, opt); err != nil {
 				return nil, sk, err
 			}
@@ -166,7 +180,7 @@ func parsePlainTable(r io.Reader, name, sep string, opt Options) ([]Example, Ski
 		if tooLong {
 			re = &RowError{pos, "", tooLongErr(opt)}
 		} else {
-			ex, re = tableRow(strings.Split(string(b), sep), width, pos, cols, opt)
+			ex, re = tableRow(strings.Split(string(b), sep), header, width, pos, cols, opt)
 		}
 		if re != nil {
 			if e := sk.bad(opt, re); e != nil {
@@ -220,6 +234,7 @@ func parseQuotedTable(r io.Reader, name string, sep rune, opt Options) ([]Exampl
 		return sk.bad(opt, &RowError{Pos{name, pe.StartLine}, "", fmt.Errorf("column %d: %v", pe.Column, pe.Err)})
 	}
 	var cols []tableCol
+	var header []string
 	width := -1
 	if !opt.NoHeader {
 		h, err := cr.Read()
@@ -232,7 +247,7 @@ func parseQuotedTable(r io.Reader, name string, sep rune, opt Options) ([]Exampl
 			}
 			return fail(fmt.Errorf("%s:1: the header row is malformed", name))
 		}
-		width = len(h)
+		width, header = len(h), h
 		if cols, err = tableColumns(name, h, opt); err != nil {
 			return fail(err)
 		}
@@ -262,7 +277,7 @@ func parseQuotedTable(r io.Reader, name string, sep rune, opt Options) ([]Exampl
 				return fail(err)
 			}
 		}
-		ex, re := tableRow(rec, width, pos, cols, opt)
+		ex, re := tableRow(rec, header, width, pos, cols, opt)
 		if re != nil {
 			if e := sk.bad(opt, re); e != nil {
 				return fail(e)

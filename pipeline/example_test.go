@@ -171,3 +171,50 @@ func Example_readSafetensors() {
 	// F32 [512 64]
 	// [3] 3
 }
+
+// Save a binary classifier's decision threshold in its folder: every later
+// Load (predict, serve, a Go program) decides by it, and says so in each
+// Classification. ParseThreshold reads one given by hand.
+func ExampleSaveThreshold() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+	// The tiny model has three labels; a threshold needs two.
+	th, err := pipeline.ParseThreshold("urgent:0.3", []string{"routine", "urgent"}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("predict %s when P(%s) >= %g\n", th.Label, th.Label, th.Value)
+	if err := pipeline.SaveThreshold(dir, *th); err != nil {
+		log.Fatal(err)
+	}
+	back, err := pipeline.LoadThreshold(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("loaded:", back.Label, back.Value)
+	c := pipeline.Classification{Label: "routine", Score: 0.6, Scores: []float64{0.6, 0.4}, Labels: []string{"routine", "urgent"}}
+	d := c.Decide(back)
+	fmt.Printf("argmax %s, decided %s (%.1f)\n", c.Label, d.Label, d.Score)
+	// Output:
+	// predict urgent when P(urgent) >= 0.3
+	// loaded: urgent 0.3
+	// argmax routine, decided urgent (0.4)
+}
+
+// Read long notes whole: windows of MaxLength tokens sharing Stride
+// tokens, their probabilities averaged.
+func ExampleLongText() {
+	dir := tinyModelFolder()
+	defer os.RemoveAll(dir)
+	p, err := pipeline.Load(dir, pipeline.Options{MaxLength: 16, LongText: pipeline.LongTextWindows, Stride: 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := p.Classify(context.Background(), []pipeline.Input{{Text: strings.Repeat("a b c d e f g h ", 6)}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("tokens:", out[0].Tokens, "windows:", out[0].Windows, "truncated:", out[0].Truncated)
+	// Output:
+	// tokens: 50 windows: 5 truncated: false
+}

@@ -13,10 +13,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/medbert/medbert/seal"
+	"path/filepath"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/seal"
 	"github.com/medbert/medbert/tokenize"
 )
 
@@ -54,13 +55,47 @@ type Options struct {
 	// Key reads a folder encrypted by `medbert encrypt` (every file
 	// NAME.sealed): it is decrypted in memory only, never on disk.
 	Key *seal.Key
+	// LongText and Stride set the pipeline's fields of the same names.
+	LongText LongText
+	Stride   int
+}
+
+// LongText is what classification does with an input longer than
+// MaxLength.
+type LongText string
+
+const (
+	// LongTextTruncate keeps the first MaxLength tokens (longest-first for
+	// pairs, as training does).
+	LongTextTruncate LongText = "truncate"
+	// LongTextWindows reads the whole input (up to MaxWindows windows) in
+	// overlapping windows of MaxLength tokens, Stride tokens shared between
+	// neighbours, and averages the windows' probabilities. For a pair the
+	// second text is windowed and the first repeated in every window.
+	LongTextWindows LongText = "windows"
+)
+
+// MaxWindows bounds the windows read per input under LongTextWindows;
+// text beyond them is cut before tokenization.
+const MaxWindows = 64
+
+// ParseLongText checks a --long-text value ("" = truncate).
+func ParseLongText(s string) (LongText, error) {
+	switch l := LongText(s); l {
+	case "", LongTextTruncate:
+		return LongTextTruncate, nil
+	case LongTextWindows:
+		return l, nil
+	}
+	return "", fmt.Errorf("unknown long-text mode %q (want truncate or windows)", s)
 }
 
 // Pipeline is a model with everything needed to turn text into answers.
-// Its fields are set by Load or New; a caller may adjust MaxLength or
-// BatchSize before first use, but nothing may change them (nor call Save,
-// which sets ID) while prediction methods run: those read the fields from
-// many goroutines.
+// Its fields are set by Load or New; a caller may adjust MaxLength,
+// BatchSize, LongText, Stride or Threshold before first use (a server
+// applying a per-deployment threshold, say), but nothing may change them
+// (nor call Save, which sets ID) while prediction methods run: those read
+// the fields from many goroutines.
 type Pipeline struct {
 	Model     *bert.Model
 	Tokenizer *tokenize.Tokenizer
@@ -73,6 +108,14 @@ type Pipeline struct {
 	MaxLength int
 	// BatchSize is the number of inputs per forward pass.
 	BatchSize int
+	// LongText is how inputs longer than MaxLength are classified
+	// ("" = LongTextTruncate); Stride is the overlap of windows in tokens
+	// (0 = MaxLength/4).
+	LongText LongText
+	Stride   int
+	// Threshold is a binary classifier's decision threshold, applied by
+	// Classify; Load reads the folder's ThresholdFile. nil = argmax.
+	Threshold *Threshold
 	// ID is the hex SHA-256 identity of the folder the pipeline was loaded
 	// from or last saved to (see Identity); "" for an unsaved pipeline.
 	ID string
@@ -100,6 +143,16 @@ func Load(dir string, opts Options) (*Pipeline, error) {
 	if p.ID, err = Identity(dir); err != nil {
 		return nil, err
 	}
+	if p.Labels != nil {
+		if p.Threshold, err = LoadThreshold(dir); err != nil {
+			return nil, err
+		}
+		if p.Threshold != nil {
+			if err := p.Threshold.Check(p.Labels.Names()); err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ThresholdFile), err)
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -119,7 +172,10 @@ func New(m *bert.Model, tok *tokenize.Tokenizer, opts Options) (*Pipeline, error
 		m.Config.Extra = map[string]json.RawMessage{}
 	}
 	m.Config.Extra[TaskKey], _ = json.Marshal(kind)
-	p := &Pipeline{Model: m, Tokenizer: tok, Task: kind, BatchSize: opts.BatchSize}
+	p := &Pipeline{Model: m, Tokenizer: tok, Task: kind, BatchSize: opts.BatchSize, LongText: opts.LongText, Stride: opts.Stride}
+	if p.Stride < 0 {
+		return nil, fmt.Errorf("stride %d must be >= 0", opts.Stride)
+	}
 	if p.BatchSize == 0 {
 		p.BatchSize = 8
 	}
@@ -176,13 +232,18 @@ func taskKind(m *bert.Model) (string, error) {
 
 // Save writes the pipeline as a model folder that Load (and HF
 // from_pretrained) reads: config.json with the task kind, the weights and
-// the tokenizer files. It then sets ID to the saved folder's identity.
+// the tokenizer files, and the Threshold if any. It then sets ID to the saved folder's identity.
 func (p *Pipeline) Save(dir string) error {
 	if err := p.Model.Save(dir); err != nil {
 		return err
 	}
 	if err := p.Tokenizer.SaveDir(dir); err != nil {
 		return err
+	}
+	if p.Threshold != nil {
+		if err := SaveThreshold(dir, *p.Threshold); err != nil {
+			return err
+		}
 	}
 	id, err := Identity(dir)
 	if err != nil {

@@ -325,10 +325,10 @@ func CleanCheckpointLeftovers(outputDir string) ([]string, error) {
 func ResolveResume(outputDir, arg string, overwrite bool, log io.Writer) (string, error) {
 	cleaned, err := CleanCheckpointLeftovers(outputDir)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: cleaning up interrupted saves: %w", outputDir, err)
 	}
 	for _, c := range cleaned {
-		fmt.Fprintf(log, "cleaned up after an interrupted run: %s\n", c)
+		fmt.Fprintf(log, "%s: cleaned up %s (left by an interrupted save)\n", outputDir, c)
 	}
 	switch arg {
 	case "":
@@ -344,7 +344,7 @@ func ResolveResume(outputDir, arg string, overwrite bool, log io.Writer) (string
 			return "", err
 		}
 		for _, s := range skipped {
-			fmt.Fprintf(log, "skipping %s\n", s)
+			fmt.Fprintf(log, "--resume-from-checkpoint last: skipping %s\n", s)
 		}
 		if last == "" {
 			return "", fmt.Errorf("--resume-from-checkpoint last: no complete checkpoint in %s", outputDir)
@@ -352,7 +352,7 @@ func ResolveResume(outputDir, arg string, overwrite bool, log io.Writer) (string
 		return last, nil
 	}
 	if missing := MissingCheckpointFiles(arg); len(missing) > 0 {
-		return "", fmt.Errorf("--resume-from-checkpoint %s is not a complete checkpoint (missing %s)", arg, strings.Join(missing, ", "))
+		return "", fmt.Errorf("--resume-from-checkpoint %s is incomplete (no %s); pass \"last\" for the newest complete checkpoint", arg, strings.Join(missing, ", "))
 	}
 	return arg, nil
 }

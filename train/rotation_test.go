@@ -171,7 +171,7 @@ func TestResolveResume(t *testing.T) {
 	if !strings.Contains(log.String(), "checkpoint-20 is incomplete") {
 		t.Errorf("the skipped checkpoint was not named: %q", log.String())
 	}
-	if _, err := ResolveResume(out, bad, false, &log); err == nil || !strings.Contains(err.Error(), "not a complete checkpoint") {
+	if _, err := ResolveResume(out, bad, false, &log); err == nil || !strings.Contains(err.Error(), "is incomplete") {
 		t.Errorf("explicit incomplete checkpoint: %v", err)
 	}
 }

@@ -128,6 +128,15 @@ func TestFlagValuesCheckedBeforeWork(t *testing.T) {
 		{[]string{"eval", "--model", missing, "--data", missing, "--threshold", "2"}, "[0, 1]"},
 		{[]string{"eval", "--model", missing, "--data", missing, "--json", filepath.Join(missing, "r.json")}, "--json"},
 		{[]string{"predict", "--model", missing, "--batch-size", "0", "x"}, "--batch-size"},
+		{[]string{"predict", "--model", missing, "--threshold", "urgent:1.5", "x"}, "--threshold"},
+		{[]string{"predict", "--model", missing, "--long-text", "chunks", "x"}, "--long-text"},
+		{[]string{"predict", "--model", missing, "--top-k", "-1", "x"}, "--top-k"},
+		{[]string{"predict", "--model", missing, "--in", missing + ".jsonl"}, "--in"},
+		{[]string{"predict", "--model", missing, "--quoting", "excel", "--in", missing + ".tsv"}, "--quoting"},
+		{[]string{"eval", "--model", missing, "--data", missing, "--target-recall", "0"}, "--target-recall"},
+		{[]string{"eval", "--model", missing, "--data", missing, "--group-field", "sex,,age"}, "--group-field"},
+		{[]string{"eval", "--model", missing, "--data", missing, "--min-group-size", "0"}, "--min-group-size"},
+		{[]string{"train", "--model", missing, "--train-file", missing, "--output-dir", missing, "--quoting", "x"}, "--quoting"},
 	} {
 		_, stderr, code := runCLI(t, c.args...)
 		if code == 0 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "no such file") {

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/tokenize"
 )
 
@@ -105,6 +106,7 @@ type tensorSummary struct {
 	trunk      int
 	heads      map[string]bool
 	mismatches []string
+	nonFinite  []string // NaN/Inf in float tensors (safetensors.CheckFinite)
 }
 
 // summarizeTensors counts parameters by part, dtypes and head weights,
@@ -124,6 +126,9 @@ func summarizeTensors(src bert.WeightSource, file string, cfg *bert.Config) (*te
 				return nil, fmt.Errorf("%s: tensor %q: %w", file, n, err)
 			}
 			dt, shape = "?", sh
+		}
+		if err := checkFinite(src, n, dt); err != nil {
+			s.nonFinite = append(s.nonFinite, err.Error())
 		}
 		c := 1
 		for _, d := range shape {
@@ -185,6 +190,27 @@ func (s *tensorSummary) write(w io.Writer, dir string) {
 	if len(s.mismatches) > 0 {
 		fmt.Fprintf(w, "warning:       %d tensors disagree with config.json; loading a head that uses them fails\n", len(s.mismatches))
 	}
+	for _, m := range s.nonFinite {
+		fmt.Fprintf(w, "warning:       %s\n", m)
+	}
+	if len(s.nonFinite) > 0 {
+		fmt.Fprintf(w, "warning:       %d tensors hold NaN or infinite values; loading the model fails\n", len(s.nonFinite))
+	}
+}
+
+// checkFinite reads a floating-point tensor and checks it for NaN and
+// ±Inf; other dtypes (int8, ids) are not checked.
+func checkFinite(src bert.WeightSource, name, dtype string) error {
+	switch strings.ToUpper(dtype) {
+	case "F32", "F16", "BF16", "F64", "?":
+	default:
+		return nil
+	}
+	data, _, err := src.Float32(name)
+	if err != nil {
+		return nil // reported by the load itself
+	}
+	return safetensors.CheckFinite(name, data)
 }
 
 // describeTokenizer reports vocab.txt and the casing decision the

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,14 +14,16 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/pipeline"
 )
 
 func init() {
 	register(&command{
-		name:    "predict",
-		summary: "classify texts (arguments, or stdin lines) with a fine-tuned model, one JSON object per input",
-		run:     func(args []string, stdout, stderr io.Writer) error { return runPredict(args, os.Stdin, stdout, stderr) },
+		name: "predict",
+		summary: "classify texts (arguments, stdin lines or JSON lines, or a JSONL/CSV/TSV file) with a fine-tuned model, " +
+			"one JSON object per input",
+		run: func(args []string, stdout, stderr io.Writer) error { return runPredict(args, os.Stdin, stdout, stderr) },
 	})
 }
 
@@ -51,99 +55,334 @@ func loadClassifier(flagName, dir string, opts pipeline.Options) (*pipeline.Pipe
 	return p, nil
 }
 
-// prediction is one output line of medbert predict.
+// prediction is the prediction part of one output line of medbert
+// predict; the input's pass-through fields come before it.
 type prediction struct {
-	Label  string             `json:"label"`
-	Score  float64            `json:"score"`
-	Scores map[string]float64 `json:"scores"`
-	Logits []float32          `json:"logits"`
+	Label     string             `json:"label"`
+	Score     float64            `json:"score"`
+	Scores    map[string]float64 `json:"scores"`
+	Logits    []float32          `json:"logits"`
+	TopK      []pipeline.Score   `json:"top_k,omitempty"`
+	Threshold *thresholdOut      `json:"threshold,omitempty"`
+	Windows   int                `json:"windows,omitempty"`
+	Truncated bool               `json:"truncated,omitempty"`
+}
+
+// thresholdOut is the operating point that decided a binary label.
+type thresholdOut struct {
+	Label string  `json:"label"`
+	Value float64 `json:"value"`
+}
+
+// predictCmd holds the predict command's flags.
+type predictCmd struct {
+	modelDir, inFile, threshold, longText string
+	maxLen, batch, topK, stride           int
+	df                                    dataFlags
+}
+
+func (c *predictCmd) flags(stderr io.Writer) *flag.FlagSet {
+	fs := newFlags("predict", "predict --model DIR [--in FILE] [--top-k K] [--threshold P|LABEL:P|none] [--long-text truncate|windows] [flags] [--] [TEXT...]\n"+
+		"  inputs: TEXT arguments; else --in FILE (.jsonl, .csv, .tsv, .json); else stdin, one text per line or a JSON object\n"+
+		"  per line ({\"text\": ..., \"text_pair\": ..., \"id\": ...}); a file's or JSON line's other fields come back with its prediction", stderr)
+	fs.StringVar(&c.modelDir, "model", "", "fine-tuned model folder")
+	fs.StringVar(&c.inFile, "in", "", "read inputs from this file (format by extension or --format), in order")
+	fs.IntVar(&c.maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
+	fs.IntVar(&c.batch, "batch-size", 8, "inputs per forward pass")
+	fs.IntVar(&c.batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
+	fs.IntVar(&c.topK, "top-k", 0, "also list the K most probable labels with their probabilities")
+	fs.StringVar(&c.threshold, "threshold", "", "binary models: predict the positive label when its probability >= P; LABEL:P names the label; "+
+		"none ignores the model folder's "+pipeline.ThresholdFile+" (default: that file's threshold, else argmax)")
+	fs.StringVar(&c.longText, "long-text", "truncate", "inputs longer than --max-seq-length: truncate (keep the first tokens) or windows "+
+		"(read the whole text in overlapping windows and average their probabilities)")
+	fs.IntVar(&c.stride, "stride", 0, "--long-text windows: tokens shared by neighbouring windows (default max length / 4)")
+	c.df.bindInput(fs)
+	fs.Lookup("format").Usage = "--in: jsonl, csv, tsv or json/pubmedqa (default: by extension); stdin: text or jsonl (default: a line that is a JSON object is JSON)"
+	return fs
+}
+
+// check validates the flags before the model is loaded.
+func (c *predictCmd) check(nargs int) error {
+	switch {
+	case c.batch < 1:
+		return fmt.Errorf("--batch-size must be >= 1, got %d", c.batch)
+	case c.maxLen != 0 && c.maxLen < 2:
+		return fmt.Errorf("--max-seq-length %d must be >= 2", c.maxLen)
+	case c.topK < 0:
+		return fmt.Errorf("--top-k must be >= 0, got %d", c.topK)
+	case c.stride < 0:
+		return fmt.Errorf("--stride must be >= 0, got %d", c.stride)
+	case nargs > 0 && c.inFile != "":
+		return errors.New("give TEXT arguments or --in FILE, not both")
+	}
+	if _, err := pipeline.ParseLongText(c.longText); err != nil {
+		return fmt.Errorf("--long-text: %w", err)
+	}
+	if c.threshold != "" && c.threshold != "none" {
+		if _, err := pipeline.ParseThreshold(c.threshold, nil, nil); err != nil {
+			return fmt.Errorf("--threshold: %w", err)
+		}
+	}
+	if c.inFile != "" {
+		return c.df.check(map[string]string{"in": c.inFile})
+	}
+	if c.df.format != "" && c.df.format != "text" {
+		if f, err := data.ParseFormat(c.df.format); err != nil || f != data.FormatJSONL {
+			return fmt.Errorf("--format %s: stdin holds text or JSON lines (--format text or jsonl); use --in FILE for other formats", c.df.format)
+		}
+	}
+	return nil
 }
 
 func runPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", "predict --model DIR [--max-seq-length N] [--batch-size N] [--] [TEXT...]   (stdin lines when no TEXT)", stderr)
-	var modelDir string
-	var maxLen, batch int
-	fs.StringVar(&modelDir, "model", "", "fine-tuned model folder")
-	fs.IntVar(&maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
-	fs.IntVar(&batch, "batch-size", 8, "inputs per forward pass")
-	fs.IntVar(&batch, "per-device-eval-batch-size", 8, "alias of --batch-size")
+	c := &predictCmd{}
+	fs := c.flags(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if batch < 1 {
-		return fmt.Errorf("--batch-size must be >= 1, got %d", batch)
+	if err := c.check(fs.NArg()); err != nil {
+		return err
 	}
-	if maxLen != 0 && maxLen < 2 {
-		return fmt.Errorf("--max-seq-length %d must be >= 2", maxLen)
-	}
-	p, err := loadClassifier("model", modelDir, pipeline.Options{MaxLength: maxLen, BatchSize: batch})
+	lt, _ := pipeline.ParseLongText(c.longText)
+	p, err := loadClassifier("model", c.modelDir, pipeline.Options{MaxLength: c.maxLen, BatchSize: c.batch, LongText: lt, Stride: c.stride})
 	if err != nil {
 		return err
 	}
+	if err := c.applyThreshold(p); err != nil {
+		return err
+	}
+	c.describe(stderr, p)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	emit := func(texts []string) error {
-		if err := writePredictions(ctx, json.NewEncoder(w), p, texts); err != nil {
-			return err
+	out := &predictOut{c: c, p: p, w: w}
+	switch {
+	case fs.NArg() > 0:
+		var exs []data.Example
+		for _, t := range fs.Args() {
+			exs = append(exs, data.Example{Text: t})
 		}
-		return w.Flush()
+		err = out.emit(ctx, exs)
+	case c.inFile != "":
+		err = c.predictFile(ctx, out, stderr)
+	default:
+		err = c.predictStdin(ctx, out, stdin, stderr)
 	}
-	if fs.NArg() > 0 {
-		return emit(fs.Args())
+	if err == nil && out.truncated > 0 {
+		fmt.Fprintf(stderr, "predict: %d of %d inputs were longer than %d tokens and truncated (see --long-text windows)\n", out.truncated, out.n, p.MaxLength)
 	}
-	return streamLines(stdin, batch, emit)
+	return err
 }
 
-// writePredictions classifies texts and writes one JSON object each.
-func writePredictions(ctx context.Context, enc *json.Encoder, p *pipeline.Pipeline, texts []string) error {
-	in := make([]pipeline.Input, len(texts))
-	for i, t := range texts {
-		in[i] = pipeline.Input{Text: t}
+// applyThreshold resolves --threshold against the model's labels and the
+// folder's saved threshold.
+func (c *predictCmd) applyThreshold(p *pipeline.Pipeline) error {
+	switch c.threshold {
+	case "":
+		return nil
+	case "none":
+		p.Threshold = nil
+		return nil
 	}
-	out, err := p.Classify(ctx, in)
+	t, err := pipeline.ParseThreshold(c.threshold, p.Labels.Names(), p.Threshold)
+	if err != nil {
+		return fmt.Errorf("--threshold: %w", err)
+	}
+	p.Threshold = t
+	return nil
+}
+
+// describe prints, once, the settings that decide the predictions: the
+// maximum length, the long-text mode and the decision threshold.
+func (c *predictCmd) describe(w io.Writer, p *pipeline.Pipeline) {
+	src := "max_position_embeddings, at most 512"
+	if c.maxLen != 0 {
+		src = "--max-seq-length"
+	}
+	mode := "longer inputs are truncated"
+	if p.LongText == pipeline.LongTextWindows {
+		stride := p.Stride
+		if stride == 0 {
+			stride = p.MaxLength / 4
+		}
+		mode = fmt.Sprintf("longer inputs are read in windows sharing %d tokens (at most %d), probabilities averaged", stride, pipeline.MaxWindows)
+	}
+	fmt.Fprintf(w, "predict: max length %d tokens (%s); %s\n", p.MaxLength, src, mode)
+	if t := p.Threshold; t != nil {
+		from := "--threshold"
+		if c.threshold == "" {
+			from = pipeline.ThresholdFile
+			if t.Data != "" {
+				from += ", chosen on " + t.Data
+			}
+			if t.TargetRecall != nil {
+				from += fmt.Sprintf(" for recall >= %g", *t.TargetRecall)
+			}
+		}
+		fmt.Fprintf(w, "predict: decision threshold %.6g on P(%s) (%s)\n", t.Value, t.Label, from)
+	}
+}
+
+// predictFile classifies every row of --in, in batches, in file order.
+func (c *predictCmd) predictFile(ctx context.Context, out *predictOut, stderr io.Writer) error {
+	opt, err := c.df.options()
 	if err != nil {
 		return err
 	}
-	for _, c := range out {
-		pr := prediction{Label: c.Label, Score: c.Score, Scores: map[string]float64{}, Logits: c.Logits}
-		for i, v := range c.Scores {
-			pr.Scores[c.Labels[i]] = v
-		}
-		if err := enc.Encode(pr); err != nil {
+	opt.Unlabeled, opt.KeepFields = true, true
+	exs, sk, err := data.ReadExamples(c.inFile, opt)
+	if err != nil {
+		return err
+	}
+	c.df.report(stderr, filepath.Base(c.inFile), sk)
+	if sk.Blank > 0 && !c.df.skipBadRows {
+		fmt.Fprintf(stderr, "predict: skipped %s\n", emptyLines(sk.Blank))
+	}
+	for i := 0; i < len(exs); i += c.batch {
+		if err := out.emit(ctx, exs[i:min(i+c.batch, len(exs))]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// streamLines hands the lines of r to emit in groups of batch, so output
-// starts before input ends. An empty line is an error naming it.
-func streamLines(r io.Reader, batch int, emit func([]string) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
-	var pending []string
-	line := 0
-	for sc.Scan() {
-		line++
-		t := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(t) == "" {
-			return fmt.Errorf("stdin:%d: empty line (one text per line)", line)
+// predictStdin streams stdin: each line is a text, or (--format jsonl, or
+// a line that is a JSON object) a JSON object with the text, an optional
+// text_pair and pass-through fields. Output starts before input ends.
+func (c *predictCmd) predictStdin(ctx context.Context, out *predictOut, stdin io.Reader, stderr io.Writer) error {
+	df := c.df
+	df.format = "" // text or jsonl, decided per line by stdinRecord
+	opt, err := df.options()
+	if err != nil {
+		return err
+	}
+	opt.Unlabeled, opt.KeepFields = true, true
+	var pending []data.Example
+	sk, err := data.ScanTexts(stdin, "stdin", opt, func(e data.Example) error {
+		if e, err = c.stdinRecord(e, opt); err != nil {
+			return err
 		}
-		pending = append(pending, t)
-		if len(pending) == batch {
-			if err := emit(pending); err != nil {
-				return err
-			}
+		if pending = append(pending, e); len(pending) == c.batch {
+			err = out.emit(ctx, pending)
 			pending = pending[:0]
 		}
+		return err
+	})
+	if err == nil && len(pending) > 0 {
+		err = out.emit(ctx, pending)
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("stdin:%d: %w", line+1, err)
+	c.df.report(stderr, "stdin", sk)
+	if sk.Blank > 0 {
+		fmt.Fprintf(stderr, "predict: skipped %s\n", emptyLines(sk.Blank))
 	}
-	if len(pending) > 0 {
-		return emit(pending)
+	return err
+}
+
+// stdinRecord decodes a stdin line that holds a JSON object. Without
+// --text-pair-column a "text_pair" field, when present, is the pair.
+func (c *predictCmd) stdinRecord(e data.Example, opt data.Options) (data.Example, error) {
+	t := strings.TrimSpace(e.Text)
+	isJSON := c.df.format == "jsonl" || c.df.format == "ndjson" ||
+		(c.df.format == "" && strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}"))
+	if !isJSON {
+		return e, nil
 	}
-	return nil
+	r, err := data.ParseRecord([]byte(t), e.Pos, opt)
+	if err != nil {
+		return r, fmt.Errorf("%w (a line starting with { is read as JSON; pass --format text to read it as text)", err)
+	}
+	if _, ok := r.Field("text_pair"); ok && opt.TextPairField == "" {
+		opt.TextPairField = "text_pair"
+		if r, err = data.ParseRecord([]byte(t), e.Pos, opt); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// predictOut classifies batches and writes one JSON line per input: its
+// pass-through fields, then the prediction.
+type predictOut struct {
+	c            *predictCmd
+	p            *pipeline.Pipeline
+	w            *bufio.Writer
+	n, truncated int
+}
+
+func (o *predictOut) emit(ctx context.Context, exs []data.Example) error {
+	in := make([]pipeline.Input, len(exs))
+	for i, e := range exs {
+		in[i] = pipeline.Input{Text: e.Text, TextPair: e.TextPair}
+	}
+	res, err := o.p.Classify(ctx, in)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		o.n++
+		if r.Truncated {
+			o.truncated++
+		}
+		b, err := predictionLine(exs[i], r, o.c.topK, o.p.LongText == pipeline.LongTextWindows)
+		if err != nil {
+			return err
+		}
+		o.w.Write(b)
+	}
+	return o.w.Flush()
+}
+
+// predictionLine is one output object: the input's fields (an id, ...) in
+// input order, renamed input_NAME when they clash with a prediction key,
+// then the prediction's keys.
+func predictionLine(e data.Example, r pipeline.Classification, topK int, windows bool) ([]byte, error) {
+	pr := prediction{Label: r.Label, Score: r.Score, Scores: map[string]float64{}, Logits: r.Logits, Truncated: r.Truncated}
+	for i, v := range r.Scores {
+		pr.Scores[r.Labels[i]] = v
+	}
+	if topK > 0 {
+		pr.TopK = r.Top(topK)
+	}
+	if r.Threshold != nil {
+		pr.Threshold = &thresholdOut{r.Threshold.Label, r.Threshold.Value}
+	}
+	if windows {
+		pr.Windows = r.Windows
+	}
+	body, err := json.Marshal(pr)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	b = append(b, '{')
+	if e.ID != "" {
+		e.Fields = append([]data.Field{{Name: "id", Value: mustJSON(e.ID)}}, e.Fields...)
+	}
+	for _, f := range e.Fields {
+		name := f.Name
+		if predictionKeys[name] {
+			name = "input_" + name
+		}
+		b = append(append(append(b, mustJSON(name)...), ':'), f.Value...)
+		b = append(b, ',')
+	}
+	b = append(b, body[1:]...)
+	return append(b, '\n'), nil
+}
+
+// predictionKeys are the keys a prediction line may hold.
+var predictionKeys = map[string]bool{"label": true, "score": true, "scores": true, "logits": true, "top_k": true,
+	"threshold": true, "windows": true, "truncated": true}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func emptyLines(n int) string {
+	if n == 1 {
+		return "1 empty line"
+	}
+	return fmt.Sprintf("%d empty lines", n)
 }

@@ -46,7 +46,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlagsOnly(c.flags(stderr), args); err != nil {
 		return err
 	}
-	if err := c.check(); err != nil {
+	if err := c.check(stderr); err != nil {
 		return err
 	}
 	sp, err := c.read(stderr)
@@ -100,8 +100,9 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 }
 
 // check validates every flag, then every path and output-folder rule,
-// before any data is read or model loaded.
-func (c *trainCmd) check() error {
+// before any data is read or model loaded; it reports on log what it
+// cleaned up in --output-dir and which checkpoints it skipped.
+func (c *trainCmd) check(log io.Writer) error {
 	a := &c.a
 	switch {
 	case c.trainFile == "":
@@ -133,7 +134,7 @@ func (c *trainCmd) check() error {
 	if err := c.checkPaths(); err != nil {
 		return err
 	}
-	return c.checkResume()
+	return c.checkResume(log)
 }
 
 // checkPaths checks that the model, tokenizer and data paths are what
@@ -157,25 +158,22 @@ func (c *trainCmd) checkPaths() error {
 	return c.df.check(map[string]string{"train-file": c.trainFile, "validation-file": c.valFile, "test-file": c.testFile})
 }
 
-// checkResume resolves --resume-from-checkpoint last and refuses to mix a
-// new run into a folder that holds checkpoints.
-func (c *trainCmd) checkResume() error {
+// checkResume removes what killed saves left in --output-dir, resolves
+// --resume-from-checkpoint (last: the newest complete checkpoint; a path:
+// it must be complete) and refuses to mix a new run into a folder that
+// holds checkpoints.
+func (c *trainCmd) checkResume(log io.Writer) error {
 	a := &c.a
-	if a.ResumeFromCheckpoint == "last" || a.ResumeFromCheckpoint == "true" {
-		last, err := train.LastCheckpoint(a.OutputDir)
-		if err != nil {
+	if r := a.ResumeFromCheckpoint; r != "" && r != "last" && r != "true" {
+		if err := checkDir("resume-from-checkpoint", r, "a checkpoint-N folder written by medbert train (or \"last\")"); err != nil {
 			return err
 		}
-		if last == "" {
-			return fmt.Errorf("--resume-from-checkpoint last: no checkpoint in %s", a.OutputDir)
-		}
-		a.ResumeFromCheckpoint = last
 	}
-	if a.ResumeFromCheckpoint == "" && !c.overwrite {
-		if cks, _ := train.ListCheckpoints(a.OutputDir); len(cks) > 0 {
-			return fmt.Errorf("%s already holds checkpoints; pass --resume-from-checkpoint last to continue or --overwrite-output-dir to start over", a.OutputDir)
-		}
+	resume, err := train.ResolveResume(a.OutputDir, a.ResumeFromCheckpoint, c.overwrite, log)
+	if err != nil {
+		return err
 	}
+	a.ResumeFromCheckpoint = resume
 	return nil
 }
 
@@ -199,6 +197,9 @@ func (c *trainCmd) read(stderr io.Writer) (sp splits, err error) {
 // model loads the folder to fine-tune or builds a new model from
 // --config/--vocab; the labels come from the training data.
 func (c *trainCmd) model(trainEx []data.Example, stderr io.Writer) (*pipeline.Pipeline, error) {
+	if err := data.CheckClasses(trainEx); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.trainFile, err)
+	}
 	labels, err := data.BuildLabels(trainEx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.trainFile, err)

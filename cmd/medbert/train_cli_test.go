@@ -241,20 +241,6 @@ func TestTrainMalformedDataFileLine(t *testing.T) {
 	}
 }
 
-func TestThresholdForRecall(t *testing.T) {
-	y := []int{1, 1, 1, 1, 0, 0}
-	p := [][]float64{{.1, .9}, {.3, .7}, {.5, .5}, {.8, .2}, {.4, .6}, {.9, .1}}
-	for _, c := range []struct{ r, want float64 }{{0.25, .9}, {0.5, .7}, {0.75, .5}, {1, .2}, {0.6, .5}} {
-		got, err := thresholdForRecall(y, p, 1, c.r)
-		if err != nil || got != c.want {
-			t.Errorf("recall %v: threshold %v (%v), want %v", c.r, got, err, c.want)
-		}
-	}
-	if _, err := thresholdForRecall([]int{0}, [][]float64{{1, 0}}, 1, 0.5); err == nil {
-		t.Error("no positives: want an error")
-	}
-}
-
 func TestTrainFromScratchConfigVocab(t *testing.T) {
 	model := tinyModelDir(t)
 	work := t.TempDir()

@@ -100,6 +100,12 @@ func ThresholdReport(yTrue []int, probs [][]float64, labels []string, pos int, t
 	if len(labels) != 2 || pos < 0 || pos > 1 {
 		return nil, fmt.Errorf("a decision threshold needs a binary model and a positive label id 0 or 1 (labels %v, positive %d)", labels, pos)
 	}
+	return metrics.NewReport(yTrue, ThresholdPredictions(probs, pos, threshold), probs, labels)
+}
+
+// ThresholdPredictions are a binary classifier's class ids when it
+// predicts pos for probs[i][pos] >= threshold and the other class else.
+func ThresholdPredictions(probs [][]float64, pos int, threshold float64) []int {
 	yPred := make([]int, len(probs))
 	for i, p := range probs {
 		yPred[i] = 1 - pos
@@ -107,5 +113,5 @@ func ThresholdReport(yTrue []int, probs [][]float64, labels []string, pos int, t
 			yPred[i] = pos
 		}
 	}
-	return metrics.NewReport(yTrue, yPred, probs, labels)
+	return yPred
 }

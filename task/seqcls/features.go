@@ -28,21 +28,74 @@ func (f *Features) Truncated() bool { return f.Tokens > len(f.IDs) }
 
 // Encode tokenizes one input with [CLS]/[SEP] and longest-first truncation
 // to maxLen tokens (HF's default for pairs), no padding. pair "" is a
-// single text. The label is -1.
+// single text. The label is -1. Each text is first cut to what maxLen
+// tokens can use (tokenize.CutForTokens), so a huge input costs no more
+// than a long one; Tokens is then at least maxLen+1, not the full length.
 func Encode(tok *tokenize.Tokenizer, text, pair string, maxLen int) (Features, error) {
+	ct, cp := tok.CutForTokens(text, maxLen), tok.CutForTokens(pair, maxLen)
+	cut := len(ct) < len(text) || len(cp) < len(pair)
 	var opt tokenize.Options
-	e, err := encode(tok, text, pair, opt)
+	e, err := encode(tok, ct, cp, opt)
 	if err != nil {
 		return Features{}, err
 	}
 	n := e.Len()
 	if n > maxLen {
 		opt = tokenize.Options{MaxLength: maxLen, Truncation: tokenize.LongestFirst}
-		if e, err = encode(tok, text, pair, opt); err != nil {
+		if e, err = encode(tok, ct, cp, opt); err != nil {
 			return Features{}, err
 		}
 	}
+	if cut {
+		n = max(n, maxLen+1)
+	}
 	return Features{IDs: e.IDs, TypeIDs: e.TypeIDs, Label: -1, Tokens: n}, nil
+}
+
+// EncodeWindows tokenizes one input into overlapping windows of at most
+// maxLen tokens each, consecutive windows sharing stride tokens (HF
+// return_overflowing_tokens), so a long note is read whole rather than cut
+// after maxLen tokens. A single text is windowed; of a pair the second text
+// (the context) is, each window repeating the first. At most maxWindows
+// windows are made (the text is cut before tokenization to what they can
+// hold). An input that fits gives one window equal to Encode's; a pair whose
+// first text leaves no room for windows falls back to Encode's single
+// truncated window. Every window's Tokens is the input's length (of the
+// text cut for MaxWindows windows).
+func EncodeWindows(tok *tokenize.Tokenizer, text, pair string, maxLen, stride, maxWindows int) ([]Features, error) {
+	one, err := Encode(tok, text, pair, maxLen)
+	if err != nil || !one.Truncated() || maxWindows <= 1 {
+		return []Features{one}, err
+	}
+	room := maxLen - 2
+	trunc := tokenize.OnlyFirst
+	if pair == "" {
+		text = tok.CutForTokens(text, maxWindows*maxLen)
+	} else {
+		text = tok.CutForTokens(text, maxLen)
+		pair = tok.CutForTokens(pair, maxWindows*maxLen)
+		room = maxLen - 3 - len(tok.Tokenize(text))
+		trunc = tokenize.OnlySecond
+	}
+	if room < 2 {
+		return []Features{one}, nil
+	}
+	stride = min(max(stride, 0), room/2)
+	e, err := encode(tok, text, pair, tokenize.Options{MaxLength: maxLen, Truncation: trunc, Stride: stride, ReturnOverflowing: true})
+	if err != nil {
+		return nil, err
+	}
+	// The input's length: the first window plus what each later one adds.
+	n := e.Len()
+	for _, w := range e.Overflowing {
+		n += w.Len() - (maxLen - room) - stride
+	}
+	encs := append([]tokenize.Encoding{e}, e.Overflowing...)
+	out := make([]Features, 0, min(len(encs), maxWindows))
+	for _, w := range encs[:min(len(encs), maxWindows)] {
+		out = append(out, Features{IDs: w.IDs, TypeIDs: w.TypeIDs, Label: -1, Tokens: n})
+	}
+	return out, nil
 }
 
 func encode(tok *tokenize.Tokenizer, text, pair string, opt tokenize.Options) (tokenize.Encoding, error) {

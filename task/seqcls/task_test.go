@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -270,4 +271,81 @@ func goldenFeatures(t *testing.T) []Features {
 		fs = append(fs, f)
 	}
 	return fs
+}
+
+func windowTok(t *testing.T) *tokenize.Tokenizer {
+	t.Helper()
+	v, err := tokenize.NewVocab("test", []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "chest", "pain", "fever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenize.New(v, tokenize.DefaultSettings(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Windows by hand: 6 tokens, 3 per window (max length 5), stride 1:
+// tokens [0:3], [2:5], [4:6]; of a pair only the second text is windowed.
+func TestEncodeWindows(t *testing.T) {
+	tok := windowTok(t)
+	ws, err := EncodeWindows(tok, "chest pain fever chest pain fever", "", 5, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int{{2, 5, 6, 7, 3}, {2, 7, 5, 6, 3}, {2, 6, 7, 3}}
+	if len(ws) != len(want) {
+		t.Fatalf("%d windows, want %d: %+v", len(ws), len(want), ws)
+	}
+	for i, w := range ws {
+		if !slices.Equal(w.IDs, want[i]) || w.Tokens != 8 || w.Label != -1 {
+			t.Errorf("window %d: %+v, want ids %v, 8 tokens", i, w, want[i])
+		}
+	}
+	if ws, _ := EncodeWindows(tok, "chest pain fever chest pain fever", "", 5, 1, 2); len(ws) != 2 {
+		t.Errorf("maxWindows 2 gave %d windows", len(ws))
+	}
+	ws, err = EncodeWindows(tok, "fever", "chest pain fever chest", 7, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPair := [][]int{{2, 7, 3, 5, 6, 7, 3}, {2, 7, 3, 7, 5, 3}}
+	if len(ws) != 2 || !slices.Equal(ws[0].IDs, wantPair[0]) || !slices.Equal(ws[1].IDs, wantPair[1]) ||
+		!slices.Equal(ws[1].TypeIDs, []int{0, 0, 0, 1, 1, 1}) {
+		t.Errorf("pair windows %+v, want ids %v", ws, wantPair)
+	}
+	// An input that fits is one window, equal to Encode's.
+	ws, _ = EncodeWindows(tok, "fever", "pain", 7, 1, 10)
+	one, _ := Encode(tok, "fever", "pain", 7)
+	if len(ws) != 1 || !slices.Equal(ws[0].IDs, one.IDs) {
+		t.Errorf("short input: %+v, want %+v", ws, one)
+	}
+}
+
+// A huge text is cut before tokenization, to the same features.
+func TestEncodeCutsHugeText(t *testing.T) {
+	tok := windowTok(t)
+	huge := strings.Repeat("chest pain ", 200_000)
+	pair := "fever " + huge
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f, err := Encode(tok, huge, pair, 9)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tokenizing the whole 2.2 MB twice would allocate tens of MB.
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("encoding allocated %d bytes; the texts were not cut first", grew)
+	}
+	// longest-first on a tie takes the 4 kept tokens 2 + 2... from equal
+	// long texts: [CLS] chest pain chest [SEP] fever chest pain [SEP].
+	ref, err := tok.EncodePair(huge[:60], "fever "+huge[:60], tokenize.Options{MaxLength: 9, Truncation: tokenize.LongestFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.IDs, ref.IDs) || !f.Truncated() || f.Tokens <= 9 {
+		t.Errorf("cut features %+v, want ids %v and truncated", f, ref.IDs)
+	}
 }
