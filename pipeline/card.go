@@ -64,6 +64,20 @@ func (p *Pipeline) CardInput(dir string) (card.Input, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return in, err
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, DataSummaryFile)); err == nil {
+		var ds DataSummary
+		if err := json.Unmarshal(b, &ds); err != nil {
+			return in, fmt.Errorf("%s: %w", filepath.Join(dir, DataSummaryFile), err)
+		}
+		t.ClassCounts = make([]int, len(in.Labels))
+		for _, c := range ds.Classes {
+			if id, ok := p.Labels.ID(c.Label); ok {
+				t.ClassCounts[id] = c.Count
+			}
+		}
+		t.TruncationRate, t.MaxLength, t.Deidentified = ds.TruncationRate, ds.MaxLength, ds.Deidentified
+		t.Data = append(t.Data, card.Fact{Name: "Median length", Value: fmt.Sprintf("%d %s (90th percentile %d)", ds.Length.P50, ds.LengthUnit, ds.Length.P90)})
+	}
 	in.Training = t
 	return in, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/pipeline"
 	"github.com/medbert/medbert/tokenize"
 )
 
@@ -101,22 +102,8 @@ func (d *dataFlags) report(w io.Writer, name string, sk data.Skipped) {
 // first (tokenize.CutForTokens) at 4 times maxLen tokens, so a huge row
 // costs little; longer lengths show as about that.
 func writeSummary(w io.Writer, tok *tokenize.Tokenizer, name string, exs []data.Example, maxLen int) error {
-	length := func(e data.Example) int {
-		var enc tokenize.Encoding
-		var err error
-		text := tok.CutForTokens(e.Text, 4*maxLen)
-		if e.TextPair == "" {
-			enc, err = tok.Encode(text, tokenize.Options{})
-		} else {
-			enc, err = tok.EncodePair(text, tok.CutForTokens(e.TextPair, 4*maxLen), tokenize.Options{})
-		}
-		if err != nil { // cannot happen without truncation; count it as empty
-			return 0
-		}
-		return enc.Len()
-	}
 	var b strings.Builder
-	if err := data.Summarize(exs, length, "tokens", maxLen).WriteText(&b); err != nil {
+	if err := pipeline.Summarize(tok, exs, maxLen).WriteText(&b); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%s: %s", name, strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\n", "\n  ")+"\n")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/medbert/medbert/card"
 	"io"
 	"os"
 	"os/signal"
@@ -78,6 +79,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := c.report(ctx, stdout, p, task.Eval, sp.test); err != nil {
 		return err
 	}
+	c.writeCard(ctx, p, sp, stderr)
 	fmt.Fprintf(stdout, "model saved in %s\nnext: medbert predict --model %s \"some text\"\n", c.a.OutputDir, c.a.OutputDir)
 	return nil
 }
@@ -333,4 +335,34 @@ func interruptContext(log io.Writer) (context.Context, context.CancelFunc) {
 		}
 	}()
 	return ctx, cancel
+}
+
+// writeCard records the training data summary in the output folder and
+// writes its model card, evaluated on the validation split when there is
+// one. A failure here costs the card, never the trained model: it is
+// reported and training still succeeds.
+func (c *trainCmd) writeCard(ctx context.Context, p *pipeline.Pipeline, sp splits, log io.Writer) {
+	out := c.a.OutputDir
+	deid := false // train has no --deid yet: the text went in as given
+	ds := pipeline.DataSummary{Summary: pipeline.Summarize(p.Tokenizer, sp.train, c.a.MaxSeqLength), Deidentified: &deid}
+	err := pipeline.SaveDataSummary(out, ds)
+	var in card.Input
+	if err == nil {
+		in, err = p.CardInput(out)
+	}
+	if err == nil && len(sp.val) > 0 {
+		in.Eval, err = p.CardEval(ctx, "validation split "+filepath.Base(c.valFile), sp.val, nil, uint64(c.a.Seed))
+	}
+	var cd *card.Card
+	if err == nil {
+		cd, err = card.Build(in)
+	}
+	if err == nil {
+		err = cd.Write(filepath.Join(out, pipeline.CardFile))
+	}
+	if err != nil {
+		fmt.Fprintf(log, "warning: no model card written: %v\n", err)
+		return
+	}
+	fmt.Fprintf(log, "model card: %s\n", filepath.Join(out, pipeline.CardFile))
 }

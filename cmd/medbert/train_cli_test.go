@@ -90,7 +90,8 @@ func TestTrainEvalPredictTiny(t *testing.T) {
 		t.Fatalf("train exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	for _, f := range []string{"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
-		"trainer_state.json", "training_args.json", "metrics.jsonl", "eval_results.json", "test_results.json"} {
+		"trainer_state.json", "training_args.json", "metrics.jsonl", "eval_results.json", "test_results.json",
+		"MODEL_CARD.md", "training_data_summary.json", "card_figures/training_loss.svg", "card_figures/reliability.svg"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("output lacks %s", f)
 		}
