@@ -71,6 +71,15 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if err := copyTokenizer(*model, *output, m.Config); err != nil {
 		return err
 	}
+	// A decision threshold chosen on the float model carries over: int8
+	// agrees with it to within the accuracy gate.
+	if t, err := pipeline.LoadThreshold(*model); err != nil {
+		return err
+	} else if t != nil {
+		if err := pipeline.SaveThreshold(*output, *t); err != nil {
+			return err
+		}
+	}
 	qc := m.QuantConfig()
 	fmt.Fprintf(stdout, "quantized %s (%s head): int8 weights %s, activations %s, embeddings %s\n",
 		filepath.Base(*model), m.Head, qc.Granularity, qc.Activations, qc.Embeddings)
