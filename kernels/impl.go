@@ -8,10 +8,6 @@ type impl struct {
 	name     string // "generic", "avx2", "avx512", "neon"
 	requires string // ISA extensions, as the generated file's "// Requires:" line
 
-	// unverified marks an impl whose assembly has never run on real
-	// hardware: it is never chosen by default, only by MEDBERT_KERNELS or Use.
-	unverified bool
-
 	// GEMM register tile and cache blocking (see gemm.go).
 	mr, nr int // micro-tile rows and columns
 	kc     int // K block: depth of packed panels

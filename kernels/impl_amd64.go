@@ -2,12 +2,9 @@
 
 package kernels
 
-import "github.com/klauspost/cpuid/v2"
-
-// archImpls are the x86 impls the CPU supports, worst to best. cpuid's
-// Supports also checks (via XGETBV) that the OS saves the YMM/ZMM state.
-// Each impl's requires string lists exactly what amd64Impls checks; a test
-// keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
+// archImpls are the x86 impls the CPU supports (cpu.go's features), worst
+// to best. Each impl's requires string lists exactly what those features
+// check; a test keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
 // name for PREFETCHT0) and SSE are part of every x86-64 CPU, so they are
 // not checked. The AVX-512 impl reuses the AVX2 vector kernels.
 var archImpls = amd64Impls()
@@ -28,13 +25,8 @@ var avx512Impl = withAVX2Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, kc: 768, mc: 96,
 	micro: gemmMicroAVX512,
-	// The development machine (AMD Zen 3) has no AVX-512, so this kernel has
-	// only been checked by construction (same emitter as the tested AVX2
-	// one) and by TestGemmBlockingParams for its blocking. Clear the flag
-	// once `MEDBERT_KERNELS=avx512 go test ./kernels` passes on AVX-512.
-	unverified: true,
-	int8:       int8ForAVX512(),
-	peak:       fmaPeakAVX512, peakFlops: 12 * 16 * 2,
+	int8:  int8ForAVX512(),
+	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
 
 // withAVX2Vec fills im's vector and row kernels with the AVX2 ones.
@@ -50,10 +42,10 @@ func withAVX2Vec(im *impl) *impl {
 
 func amd64Impls() []*impl {
 	var out []*impl
-	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
+	if features.avx2 {
 		out = append(out, avx2Impl)
 	}
-	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
+	if features.avx512 {
 		out = append(out, avx512Impl)
 	}
 	return out

@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // archImpls: NEON (Advanced SIMD) is architecturally required on arm64, but
 // check the HWCAP bit anyway so a kill switch works the same everywhere.
 // Only the GEMM micro-kernel is NEON; the row kernels are the generic ones.
@@ -22,7 +20,7 @@ var neonImpl = &impl{
 }
 
 func arm64Impls() []*impl {
-	if cpu.ARM64.HasASIMD {
+	if features.neon {
 		return []*impl{neonImpl}
 	}
 	return nil

@@ -5,7 +5,7 @@ import "sync"
 // PackedB is a GEMM right-hand operand packed once into the micro-kernel
 // layout of the impl active when it was made. Linear layers compute X·Wᵀ
 // with a fixed W, and packing B on every call costs about 10% of a BERT
-// GEMM (simd.md §2), so tensor/nn may keep a PackedB next to each weight and
+// GEMM, so tensor/nn may keep a PackedB next to each weight and
 // call SgemmPacked (not adopted yet; Sgemm remains the general entry point).
 type PackedB struct {
 	k, n int

@@ -120,7 +120,8 @@ type workspace struct {
 }
 
 // grow returns an n-float, 64-byte-aligned slice backed by *raw, reallocating
-// only when too small. Go only guarantees 16-byte alignment (simd.md §5).
+// only when too small. Go only guarantees 16-byte alignment
+// (a make([]float32, 4) can start 16 bytes past a 64-byte boundary).
 func grow(raw *[]float32, n int) []float32 {
 	if cap(*raw) < n+16 {
 		*raw = make([]float32, n+16)

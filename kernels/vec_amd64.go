@@ -16,7 +16,7 @@ func p32(s []float32) *float32 { return unsafe.SliceData(s) }
 
 // vecChunk bounds the floats one asm call processes (a multiple of 8): asm is
 // not preemptible, and an optimizer step over a 23M-float embedding must not
-// hold off the GC for milliseconds (simd.md §5: keep calls well under 1 ms).
+// hold off the GC for milliseconds (asm is not async-preemptible: keep calls well under 1 ms).
 const vecChunk = 1 << 15
 
 // chunked calls f on consecutive [lo, hi) pieces of [0, n) of at most vecChunk.
