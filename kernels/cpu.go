@@ -66,7 +66,7 @@ func readFeatures() cpuFeatures {
 var knownImpls = []string{"generic", "neon", "avx2", "avx512"}
 
 // impls holds the impls this CPU and build can run, generic first, best last.
-var impls = append([]*impl{genericImpl}, archImpls...)
+var impls = withBlocking(append([]*impl{genericImpl}, archImpls...))
 
 var active atomic.Pointer[impl]
 

@@ -92,7 +92,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 func (g *gemmOp) init(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	*g = gemmOp{im: im, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: im.kc}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: kcFor(im, k)}
 	g.npan = (n + im.nr - 1) / im.nr
 	g.mpan = (m + im.mr - 1) / im.mr
 	g.nkb = (k + g.kc - 1) / g.kc

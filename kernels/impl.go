@@ -8,10 +8,12 @@ type impl struct {
 	name     string // "generic", "avx2", "avx512", "neon"
 	requires string // ISA extensions, as the generated file's "// Requires:" line
 
-	// GEMM register tile and cache blocking (see gemm.go).
-	mr, nr int // micro-tile rows and columns
-	kc     int // K block: depth of packed panels
-	mc     int // M block: rows of A packed at once (multiple of mr)
+	// GEMM register tile and cache blocking (see gemm.go, blocking.go).
+	mr, nr  int  // micro-tile rows and columns
+	bFromL2 bool // the micro-kernel streams B micro-panels from L2 at full speed
+	kc      int  // K block: largest depth of packed panels (set by withBlocking)
+	mc      int  // M block: rows of A packed at once (multiple of mr)
+	nc      int  // N chunk: columns per task when splitting along N (multiple of nr)
 
 	// micro computes the mr×nr tile T = Σ_p a[p*mr+i]·b[p*nr+j] over k packed
 	// steps and stores it to c (row stride ldc floats) when accum == 0, or
@@ -51,7 +53,7 @@ type impl struct {
 
 var genericImpl = &impl{
 	name: "generic", requires: "",
-	mr: 4, nr: 2, kc: 256, mc: 128,
+	mr: 4, nr: 2,
 	micro: gemmMicroGeneric,
 	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,

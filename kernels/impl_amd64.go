@@ -9,13 +9,10 @@ package kernels
 // not checked. The AVX-512 impl reuses the AVX2 vector kernels.
 var archImpls = amd64Impls()
 
-// avx2: 6×16 tile (12 ymm accumulators), kc = 256 and mc = 144 as BLIS uses
-// on Zen: the 6 KiB A and 16 KiB B micro-panels share the 32 KiB L1. Sweeps
-// of kc 256..768 × mc 72..288 on the (shared, noisy) Zen 3 dev machine stayed
-// within ±3% of each other across runs, with no consistent winner.
+// avx2: 6×16 tile (12 ymm accumulators), blocked for L1 (blocking.go).
 var avx2Impl = withAVX2Vec(&impl{
 	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
-	mr: 6, nr: 16, kc: 256, mc: 144,
+	mr: 6, nr: 16,
 	micro: gemmMicroAVX2, packA6: packA6AVX2,
 	int8: int8AVX2,
 	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
@@ -23,7 +20,7 @@ var avx2Impl = withAVX2Vec(&impl{
 
 var avx512Impl = withAVX2Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
-	mr: 8, nr: 48, kc: 768, mc: 96,
+	mr: 8, nr: 48, bFromL2: true,
 	micro: gemmMicroAVX512,
 	int8:  int8ForAVX512(),
 	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,

@@ -9,7 +9,7 @@ var archImpls = arm64Impls()
 
 var neonImpl = &impl{
 	name: "neon", requires: "ASIMD",
-	mr: 8, nr: 12, kc: 256, mc: 128,
+	mr: 8, nr: 12,
 	micro: gemmMicroNEON,
 	int8:  int8ForNEON(),
 	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
