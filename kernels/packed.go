@@ -33,7 +33,7 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	g.init(im, false, transB, 0, n, k, 1, nil, 0, b, ldb, 0, nil, 0)
 	pb.data = grow(&pb.raw, k*g.npan*im.nr)
 	g.bp = pb.data
-	g.packing = true
+	g.packing, g.packBn = true, g.nkb*g.npan
 	nt := threads()
 	if n*k < parallelMin/64 {
 		nt = 1
@@ -73,7 +73,7 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 		nt = 1
 	}
 	g.split(nt)
-	parallelFor(nt, g.mBlocks*g.nChunks, g)
+	g.run(nt, 0)
 	*g = gemmOp{}
 	gemmOpPool.Put(g)
 }
