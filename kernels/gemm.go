@@ -49,9 +49,10 @@ type gemmOp struct {
 	mpan    int // ceil(m/mr)
 	mBlocks int
 	nChunks int
-	shareA  bool // split chose a shared packed A (small M)
-	packing bool // phase: true packs panels, false computes tiles
-	packBn  int  // packing tasks [0, packBn) pack B panels, the rest A panels
+	shareA  bool      // split chose a shared packed A (small M)
+	epi     linearEpi // Linear's fused epilogue (epi.on), after the last K block
+	packing bool      // phase: true packs panels, false computes tiles
+	packBn  int       // packing tasks [0, packBn) pack B panels, the rest A panels
 }
 
 var (
@@ -220,6 +221,7 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 			}
 		}
 		first := p0 == 0
+		fuse := g.epi.on && p0+kcb == g.k
 		bblk := g.bp[p0*g.npan*nr:]
 		for jp := jp0; jp < jp1; jp++ {
 			bpan := &bblk[jp*kcb*nr]
@@ -239,10 +241,13 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 						}
 					}
 					im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
-					continue
+				} else {
+					im.micro(kcb, apan, bpan, &tile[0], nr, 0)
+					mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 				}
-				im.micro(kcb, apan, bpan, &tile[0], nr, 0)
-				mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
+				if fuse {
+					g.epi.apply(im, c, ldc, r0, h, j0, w)
+				}
 			}
 		}
 	}

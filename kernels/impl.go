@@ -49,6 +49,11 @@ type impl struct {
 	gelu                func(dst, x []float32)
 	geluBackward        func(dx, x, dy []float32)
 	adamw               func(p, g, m, v []float32, s AdamWScalars)
+
+	// addTile and geluTile are add and gelu for the short rows of a GEMM
+	// epilogue: single-threaded, and per element bit-identical to them.
+	addTile  func(dst, a, b []float32)
+	geluTile func(dst, x []float32)
 }
 
 var genericImpl = &impl{
@@ -59,6 +64,7 @@ var genericImpl = &impl{
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
 	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+	addTile: addGeneric, geluTile: geluGeneric,
 	adamw: adamwGeneric,
 }
 

@@ -32,6 +32,7 @@ func withAVX2Vec(im *impl) *impl {
 	im.softmaxRows, im.softmaxRowsBackward = softmaxRowsAVX2, softmaxRowsBackwardAVX2
 	im.layerNorm, im.layerNormBackward = layerNormAVX2, layerNormBackwardAVX2
 	im.gelu, im.geluBackward = geluAVX2s, geluBackwardAVX2s
+	im.addTile, im.geluTile = addTileAVX2, geluTileAVX2
 	im.packBT8 = packBT8AVX2
 	im.adamw = adamwAVX2s
 	return im

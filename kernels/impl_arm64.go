@@ -16,6 +16,7 @@ var neonImpl = &impl{
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
 	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+	addTile: addGeneric, geluTile: geluGeneric,
 	adamw: adamwGeneric,
 }
 

@@ -14,7 +14,8 @@ type PackedB struct {
 	raw  []float32
 
 	// The source, for the fallback when another impl is active (Use): it
-	// must not change while the PackedB is in use.
+	// must not change while the PackedB is in use. nil after PackWeights
+	// (the fallback unpacks data instead).
 	transB bool
 	b      []float32
 	ldb    int
@@ -60,9 +61,14 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 	if m == 0 || n == 0 {
 		return
 	}
+	if k == 0 || alpha == 0 {
+		scaleC(beta, c, m, n, ldc)
+		return
+	}
 	im := cur()
-	if im != pb.im || m*n*k <= smallGemm || k == 0 || alpha == 0 {
-		Sgemm(transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+	if im != pb.im || (m*n*k <= smallGemm && pb.b != nil) {
+		transB, b, ldb := pb.source()
+		Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	g := gemmOpPool.Get().(*gemmOp)
