@@ -185,3 +185,25 @@ func ExampleLinear() {
 	// [8 20]
 	// -0.0455 0.0000
 }
+
+// TestLinearBlockingParams runs Linear with the register tiles and
+// blockings of every impl (TestBlocking's CPUs), with a Go micro-kernel of
+// that tile, so the fused epilogue's tile and edge handling is checked for
+// the avx512 (8×48) and neon (8×12) blockings on any CPU.
+func TestLinearBlockingParams(t *testing.T) {
+	blockedPath(t)
+	best := impls[len(impls)-1]
+	for _, p := range [][5]int{{8, 48, 1024, 128, 96}, {8, 48, 680, 96, 96}, {8, 12, 680, 192, 192}, {6, 16, 256, 252, 256}} {
+		im := *genericImpl
+		im.name = fmt.Sprintf("ref%dx%d", p[0], p[1])
+		im.mr, im.nr, im.kc, im.mc, im.nc = p[0], p[1], p[2], p[3], p[4]
+		im.micro = microRef(im.mr, im.nr)
+		im.add, im.gelu, im.addTile, im.geluTile = best.add, best.gelu, best.addTile, best.geluTile
+		prev := active.Swap(&im)
+		r := rand.New(rand.NewPCG(uint64(p[0]), uint64(p[2])))
+		for i, s := range [][3]int{{1, 1, 1}, {im.mr + 1, im.nr + 1, 13}, {2*im.mr - 1, 2*im.nr - 3, im.kc + 9}, {3, 100, 40}} {
+			checkLinear(t, r, s[0], s[1], s[2], i%2 == 0, i != 1, Activation(i%2), i == 2)
+		}
+		active.Store(prev)
+	}
+}
