@@ -18,13 +18,21 @@ var avx2Impl = withAVX2Vec(&impl{
 	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
 })
 
-var avx512Impl = withAVX2Vec(&impl{
+var avx512Impl = withAVX512Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, bFromL2: true,
 	micro: gemmMicroAVX512,
 	int8:  int8ForAVX512(),
 	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
+
+// withAVX512Vec fills im's vector and row kernels with the AVX2 ones,
+// except GELU, which has an AVX-512 kernel (bit-identical per element).
+func withAVX512Vec(im *impl) *impl {
+	withAVX2Vec(im)
+	im.gelu, im.geluTile = geluAVX512s, geluTileAVX512
+	return im
+}
 
 // withAVX2Vec fills im's vector and row kernels with the AVX2 ones.
 func withAVX2Vec(im *impl) *impl {
