@@ -210,6 +210,7 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 	}
 	tile := grow(&ws.tile, mr*nr)
 	c, ldc, beta := g.c, g.ldc, g.beta
+	ncPan := max(1, im.nc/nr) // epilogue block width, in panels
 	for p0 := 0; p0 < g.k; p0 += g.kc {
 		kcb := min(g.kc, g.k-p0)
 		ap := own
@@ -224,6 +225,9 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 		fuse := g.epi.on && p0+kcb == g.k
 		bblk := g.bp[p0*g.npan*nr:]
 		for jp := jp0; jp < jp1; jp++ {
+			if fuse && jp > jp0 && (jp-jp0)%ncPan == 0 {
+				g.applyEpi(ip0, ip1, jp-ncPan, jp)
+			}
 			bpan := &bblk[jp*kcb*nr]
 			j0 := jp * nr
 			w := min(nr, g.n-j0)
@@ -245,12 +249,24 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 					im.micro(kcb, apan, bpan, &tile[0], nr, 0)
 					mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 				}
-				if fuse {
-					g.epi.apply(im, c, ldc, r0, h, j0, w)
-				}
 			}
 		}
+		if fuse {
+			g.applyEpi(ip0, ip1, jp1-1-(jp1-1-jp0)%ncPan, jp1)
+		}
 	}
+}
+
+// applyEpi runs Linear's epilogue on the C block of A panels [ip0, ip1) ×
+// B panels [jp0, jp1): at most mc×nc floats, just written by the last K
+// block and still in L2, in rows of up to nc contiguous floats (per register
+// tile, the calls and the strided residual reads cost more than a separate
+// pass).
+func (g *gemmOp) applyEpi(ip0, ip1, jp0, jp1 int) {
+	mr, nr := g.im.mr, g.im.nr
+	r0, r1 := ip0*mr, min(ip1*mr, g.m)
+	j0, j1 := jp0*nr, min(jp1*nr, g.n)
+	g.epi.apply(g.im, g.c, g.ldc, r0, r1-r0, j0, j1-j0)
 }
 
 // mergeTile adds the valid h×w part of an edge tile t (row stride nr) to C:

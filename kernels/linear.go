@@ -4,9 +4,9 @@ import "unsafe"
 
 // Fused Linear layer for inference: the GEMM y = x·Wᵀ with W packed once
 // (PackWeights), and the epilogue bias → activation → residual applied to
-// each mr×nr tile of y right after the micro-kernel's last K block wrote it,
-// while the tile is still in L1, so y is written once instead of once per
-// separate kernel. The epilogue uses the impl's add and GELU arithmetic, so
+// each cache block of y (at most mc×nc, gemm.go's applyEpi) right after the
+// last K block's micro-kernels wrote it, while it is still in L2, so y goes
+// to memory once instead of once per separate kernel. The epilogue uses the impl's add and GELU arithmetic, so
 // Linear is bit-identical to Sgemm followed by Add (bias, per row), GELU and
 // Add (residual).
 

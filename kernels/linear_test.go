@@ -85,7 +85,7 @@ func TestLinear(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(21, 22))
 		ms := []int{0, 1, 2, im.mr - 1, im.mr + 1, 37}
-		ns := []int{0, 1, im.nr - 1, im.nr + 1, 2*im.nr + 3, 70}
+		ns := []int{0, 1, im.nr - 1, im.nr + 1, 2*im.nr + 3, 70, 2*im.nc + im.nr + 1} // the last: 3 epilogue blocks
 		ks := []int{0, 1, 7, 64, im.kc + 5}
 		if testing.Short() {
 			ks = ks[:4]
