@@ -109,3 +109,22 @@ func TestLinearInt8FusedMisuse(t *testing.T) {
 		}()
 	}
 }
+
+func ExampleLinearInt8Fused() {
+	// W [out=2, in=4] quantized per output channel: W ≈ wScale[j]·q[j].
+	q := []int8{
+		127, 0, -127, 64,
+		10, 20, 30, 40,
+	}
+	w := PackInt8(2, 4, q)
+	wScale := []float32{0.01, 0.02}
+	bias := []float32{0.5, -1}
+	x := []float32{1, 2, 3, 4} // one row, quantized on the fly
+	y := make([]float32, 2)
+	LinearInt8Fused(1, x, w, wScale, bias, GELUActivation, nil, y)
+	// In float: GELU(0.01·(127−381+256) + 0.5) = GELU(0.52) = 0.36 and
+	// GELU(0.02·300 − 1) = GELU(5) = 5.00. x is quantized to 7 bits (step
+	// 4/127), and the first row's products nearly cancel, so its error shows.
+	fmt.Printf("%.2f %.2f\n", y[0], y[1])
+	// Output: 0.38 5.00
+}
