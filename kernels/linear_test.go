@@ -207,3 +207,17 @@ func TestLinearBlockingParams(t *testing.T) {
 		active.Store(prev)
 	}
 }
+
+// TestPackedBytes checks the packed size: k × N rounded up to whole
+// nr-wide panels, plus at most 16 floats of alignment slack.
+func TestPackedBytes(t *testing.T) {
+	im := cur()
+	for _, s := range [][2]int{{1, 1}, {768, 3072}, {100, 7}} {
+		n, k := s[0], s[1]
+		pb := PackWeights(n, k, make([]float32, n*k))
+		want := 4 * k * ((n + im.nr - 1) / im.nr * im.nr)
+		if b := pb.Bytes(); b < want || b > want+64 {
+			t.Errorf("PackWeights(%d, %d).Bytes() = %d, want %d (+ ≤ 64 B alignment)", n, k, b, want)
+		}
+	}
+}

@@ -49,6 +49,10 @@ func (p *PackedB) K() int { return p.k }
 // N returns the number of columns of op(B).
 func (p *PackedB) N() int { return p.n }
 
+// Bytes returns the memory the packed copy holds (its source, kept by PackB
+// but not by PackWeights, is not counted).
+func (p *PackedB) Bytes() int { return 4 * cap(p.raw) }
+
 // SgemmPacked computes C = alpha·op(A)·op(B) + beta·C like Sgemm, with op(B)
 // (k×n) taken from pb. C is m×n, op(A) m×k.
 func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
