@@ -13,13 +13,23 @@ import (
 
 func TestSelectImpl(t *testing.T) {
 	best, err := selectImpl("")
-	if err != nil || best.unverified {
-		t.Fatalf(`selectImpl("") = %v, %v; want the best verified impl`, best, err)
+	if err != nil || best != impls[len(impls)-1] {
+		t.Fatalf(`selectImpl("") = %v, %v; want the best impl %s`, best, err, impls[len(impls)-1].name)
 	}
-	for _, im := range impls {
-		if !im.unverified && im != best && slices.Index(impls, im) > slices.Index(impls, best) {
-			t.Fatalf("default %s, but verified %s ranks higher", best.name, im.name)
-		}
+	// The best impl of each feature set (cpu.go's features); builds
+	// without assembly (purego, other architectures) have only generic.
+	want := "generic"
+	switch {
+	case len(archImpls) == 0:
+	case features.avx512:
+		want = "avx512"
+	case features.avx2:
+		want = "avx2"
+	case features.neon:
+		want = "neon"
+	}
+	if best.name != want {
+		t.Fatalf("default impl %s; features %+v call for %s", best.name, features, want)
 	}
 	if im, err := selectImpl("generic"); err != nil || im != genericImpl {
 		t.Fatalf(`selectImpl("generic") = %v, %v`, im, err)
@@ -33,6 +43,29 @@ func TestSelectImpl(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "not available") {
 				t.Fatalf("selectImpl(%q) error = %v; want not available", name, err)
 			}
+		}
+	}
+}
+
+// TestUseSwitchesInt8 checks that the int8 micro-kernel follows the active
+// impl: forcing avx2 on an AVX-512 machine must not leave the VNNI kernel on.
+func TestUseSwitchesInt8(t *testing.T) {
+	want := map[string]string{"generic": "generic", "avx2": "avx2", "avx512": "avx2", "neon": "generic"}
+	if features.vnni {
+		want["avx512"] = "vnni"
+	}
+	if features.neonDot {
+		want["neon"] = "neon-sdot"
+	}
+	for _, name := range Available() {
+		restore, err := Use(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Int8Impl()
+		restore()
+		if got != want[name] {
+			t.Errorf("Use(%q): Int8Impl() = %q, want %q", name, got, want[name])
 		}
 	}
 }

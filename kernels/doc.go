@@ -1,4 +1,4 @@
-// Package kernels holds medbert's float32 (and later int8) compute on raw
+// Package kernels holds medbert's float32 and int8 compute on raw
 // slices: GEMM with every transpose, softmax, layer normalisation, GELU and the
 // elementwise operations BERT needs.
 //
@@ -17,9 +17,11 @@
 // (arm64 GEMM micro-kernel) or "generic" (pure Go; the only one built with
 // the purego tag). MEDBERT_KERNELS=generic|avx2|avx512|neon forces one; an
 // unknown or unavailable name stops the program at initialisation (one line
-// on stderr, exit status 2). avx512 is generated but has not yet run on
-// AVX-512 hardware, so it is used only when forced. Active, Available and Use
-// report and switch it.
+// on stderr, exit status 2). By default the best impl the CPU runs is used
+// (avx512 where AVX-512 F/BW/DQ/VL exist, with the VNNI int8 micro-kernel
+// when AVX512_VNNI does too). Active, Available and Use report and switch
+// it, the int8 micro-kernel included; cpu.go is the only file reading CPU
+// features.
 //
 // GEMM entry points: Sgemm (general), PackB + SgemmPacked (a right-hand
 // operand packed once, e.g. Linear weights), SgemmBatch (many same-shaped

@@ -16,9 +16,12 @@ import "sync"
 // tile and merge the valid part. The first K block applies beta (overwrite
 // when beta == 0, so NaNs in C never propagate); later blocks accumulate.
 //
-// Parallelism: B packing is split over panels, then the M blocks (and, when
-// there are fewer M blocks than threads, chunks of B panels) are shared by the
-// fixed worker pool (pool.go). All buffers are reused: no allocation per call.
+// Parallelism: B packing is split over panels, then the M blocks are shared
+// by the fixed worker pool (pool.go). When M has fewer blocks than there are
+// threads (batch 1: M = 128 rows), A is packed once into a buffer all threads
+// read and the work is also cut along N, into chunks of about nc columns,
+// the task count a multiple of the thread count so no core idles at the end.
+// All buffers are reused: no allocation per call.
 
 // smallGemm: problems with m*n*k at most this run the reference loop
 // directly, where packing costs more than it saves. Tests set it to 0 to push
@@ -39,18 +42,23 @@ type gemmOp struct {
 	lda, ldb, ldc  int
 
 	bp      []float32 // packed B: K block at p0 starts at p0*npan*nr; panel jp at +jp*kcb*nr
+	ap      []float32 // shared packed A (small M), laid out as bp; nil: each task packs its own
 	kc      int
 	npan    int // ceil(n/nr)
 	nkb     int // number of K blocks
 	mpan    int // ceil(m/mr)
 	mBlocks int
 	nChunks int
-	packing bool // phase: true packs B panels, false computes tiles
+	shareA  bool      // split chose a shared packed A (small M)
+	epi     linearEpi // Linear's fused epilogue (epi.on), after the last K block
+	packing bool      // phase: true packs panels, false computes tiles
+	packBn  int       // packing tasks [0, packBn) pack B panels, the rest A panels
 }
 
 var (
 	gemmOpPool = sync.Pool{New: func() any { return new(gemmOp) }}
 	bbufPool   = sync.Pool{New: func() any { return new([]float32) }}
+	abufPool   = sync.Pool{New: func() any { return new([]float32) }}
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C in row-major BLAS semantics,
@@ -80,35 +88,63 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	raw := bbufPool.Get().(*[]float32)
 	g.bp = grow(raw, k*g.npan*g.im.nr)
-	g.packing = true
-	parallelFor(nt, g.nkb*g.npan, g)
-	g.packing = false
 	g.split(nt)
-	parallelFor(nt, g.mBlocks*g.nChunks, g)
+	g.run(nt, g.nkb*g.npan)
 	*g = gemmOp{}
 	bbufPool.Put(raw)
 	gemmOpPool.Put(g)
 }
 
+// run packs the first packBn B panels (and all of A when split chose a
+// shared A) in one parallel phase, then computes every tile.
+func (g *gemmOp) run(nt, packBn int) {
+	g.packBn = packBn
+	n := packBn
+	var rawA *[]float32
+	if g.shareA {
+		rawA = abufPool.Get().(*[]float32)
+		g.ap = grow(rawA, g.k*g.mpan*g.im.mr)
+		n += g.nkb * g.mpan
+	}
+	if n > 0 {
+		g.packing = true
+		parallelFor(nt, n, g)
+		g.packing = false
+	}
+	parallelFor(nt, g.mBlocks*g.nChunks, g)
+	if rawA != nil {
+		g.ap = nil
+		abufPool.Put(rawA)
+	}
+}
+
 func (g *gemmOp) init(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	*g = gemmOp{im: im, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: im.kc}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, kc: kcFor(im, k)}
 	g.npan = (n + im.nr - 1) / im.nr
 	g.mpan = (m + im.mr - 1) / im.mr
 	g.nkb = (k + g.kc - 1) / g.kc
 }
 
 // split chooses the compute tasks for nt threads: M blocks of about mc rows,
-// a multiple of nt of them, and N chunks when M alone cannot feed nt threads.
+// a multiple of nt of them. When M alone cannot feed nt threads (small M),
+// A is packed once and shared, and N is cut into chunks of about nc columns,
+// with mBlocks·nChunks a multiple of nt.
 func (g *gemmOp) split(nt int) {
 	mcPan := max(1, g.im.mc/g.im.mr)
 	g.mBlocks = (g.mpan + mcPan - 1) / mcPan
 	g.nChunks = 1
+	g.shareA = false
 	if nt > 1 {
 		if g.mBlocks >= nt {
 			g.mBlocks = (g.mBlocks + nt - 1) / nt * nt
 		} else {
-			g.nChunks = (nt + g.mBlocks - 1) / g.mBlocks
+			g.shareA = true
+			ncPan := max(1, g.im.nc/g.im.nr)
+			g.nChunks = (g.npan + ncPan - 1) / ncPan
+			for g.mBlocks*g.nChunks%nt != 0 {
+				g.nChunks++
+			}
 		}
 	}
 	g.mBlocks = min(g.mBlocks, g.mpan)
@@ -116,6 +152,16 @@ func (g *gemmOp) split(nt int) {
 }
 
 func (g *gemmOp) task(ws *workspace, t int) {
+	if g.packing && t >= g.packBn {
+		t -= g.packBn
+		kb, ip := t/g.mpan, t%g.mpan
+		p0 := kb * g.kc
+		kcb := min(g.kc, g.k-p0)
+		mr := g.im.mr
+		off := p0*g.mpan*mr + ip*kcb*mr
+		packA(g.ap[off:off+kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, g.im)
+		return
+	}
 	if g.packing {
 		kb, jp := t/g.npan, t%g.npan
 		p0 := kb * g.kc
@@ -158,17 +204,30 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 	}
 	im := g.im
 	mr, nr := im.mr, im.nr
-	ap := grow(&ws.a, (ip1-ip0)*mr*min(g.kc, g.k))
+	var own []float32
+	if g.ap == nil {
+		own = grow(&ws.a, (ip1-ip0)*mr*min(g.kc, g.k))
+	}
 	tile := grow(&ws.tile, mr*nr)
 	c, ldc, beta := g.c, g.ldc, g.beta
+	ncPan := max(1, im.nc/nr) // epilogue block width, in panels
 	for p0 := 0; p0 < g.k; p0 += g.kc {
 		kcb := min(g.kc, g.k-p0)
-		for ip := ip0; ip < ip1; ip++ {
-			packA(ap[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, im)
+		ap := own
+		if ap == nil {
+			ap = g.ap[p0*g.mpan*mr+ip0*kcb*mr:]
+		} else {
+			for ip := ip0; ip < ip1; ip++ {
+				packA(ap[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, im)
+			}
 		}
 		first := p0 == 0
+		fuse := g.epi.on && p0+kcb == g.k
 		bblk := g.bp[p0*g.npan*nr:]
 		for jp := jp0; jp < jp1; jp++ {
+			if fuse && jp > jp0 && (jp-jp0)%ncPan == 0 {
+				g.applyEpi(ip0, ip1, jp-ncPan, jp)
+			}
 			bpan := &bblk[jp*kcb*nr]
 			j0 := jp * nr
 			w := min(nr, g.n-j0)
@@ -186,13 +245,28 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 						}
 					}
 					im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
-					continue
+				} else {
+					im.micro(kcb, apan, bpan, &tile[0], nr, 0)
+					mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 				}
-				im.micro(kcb, apan, bpan, &tile[0], nr, 0)
-				mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 			}
 		}
+		if fuse {
+			g.applyEpi(ip0, ip1, jp1-1-(jp1-1-jp0)%ncPan, jp1)
+		}
 	}
+}
+
+// applyEpi runs Linear's epilogue on the C block of A panels [ip0, ip1) ×
+// B panels [jp0, jp1): at most mc×nc floats, just written by the last K
+// block and still in L2, in rows of up to nc contiguous floats (per register
+// tile, the calls and the strided residual reads cost more than a separate
+// pass).
+func (g *gemmOp) applyEpi(ip0, ip1, jp0, jp1 int) {
+	mr, nr := g.im.mr, g.im.nr
+	r0, r1 := ip0*mr, min(ip1*mr, g.m)
+	j0, j1 := jp0*nr, min(jp1*nr, g.n)
+	g.epi.apply(g.im, g.c, g.ldc, r0, r1-r0, j0, j1-j0)
 }
 
 // mergeTile adds the valid h×w part of an edge tile t (row stride nr) to C:

@@ -251,10 +251,12 @@ func microRef(mr, nr int) func(k int, a, b, c *float32, ldc int, accum int) {
 
 func TestGemmBlockingParams(t *testing.T) {
 	blockedPath(t)
-	for _, p := range [][4]int{{8, 48, 768, 96}, {6, 16, 256, 144}, {8, 12, 256, 128}, {3, 5, 7, 9}} {
+	// mr, nr, kc, mc, nc: blockings of the impls on the CPUs of
+	// TestBlocking, and an odd one.
+	for _, p := range [][5]int{{8, 48, 1024, 128, 96}, {8, 48, 680, 96, 96}, {6, 16, 256, 252, 256}, {6, 16, 384, 678, 672}, {8, 12, 680, 192, 192}, {3, 5, 8, 9, 10}} {
 		im := *genericImpl
 		im.name = fmt.Sprintf("ref%dx%d", p[0], p[1])
-		im.mr, im.nr, im.kc, im.mc = p[0], p[1], p[2], p[3]
+		im.mr, im.nr, im.kc, im.mc, im.nc = p[0], p[1], p[2], p[3], p[4]
 		im.micro = microRef(im.mr, im.nr)
 		// Use this machine's assembly packers where they apply (the 8×8
 		// transposer serves mr = 8 A panels: avx512's blocking).

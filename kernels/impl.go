@@ -8,14 +8,12 @@ type impl struct {
 	name     string // "generic", "avx2", "avx512", "neon"
 	requires string // ISA extensions, as the generated file's "// Requires:" line
 
-	// unverified marks an impl whose assembly has never run on real
-	// hardware: it is never chosen by default, only by MEDBERT_KERNELS or Use.
-	unverified bool
-
-	// GEMM register tile and cache blocking (see gemm.go).
-	mr, nr int // micro-tile rows and columns
-	kc     int // K block: depth of packed panels
-	mc     int // M block: rows of A packed at once (multiple of mr)
+	// GEMM register tile and cache blocking (see gemm.go, blocking.go).
+	mr, nr  int  // micro-tile rows and columns
+	bFromL2 bool // the micro-kernel streams B micro-panels from L2 at full speed
+	kc      int  // K block: largest depth of packed panels (set by withBlocking)
+	mc      int  // M block: rows of A packed at once (multiple of mr)
+	nc      int  // N chunk: columns per task when splitting along N (multiple of nr)
 
 	// micro computes the mr×nr tile T = Σ_p a[p*mr+i]·b[p*nr+j] over k packed
 	// steps and stores it to c (row stride ldc floats) when accum == 0, or
@@ -51,16 +49,22 @@ type impl struct {
 	gelu                func(dst, x []float32)
 	geluBackward        func(dx, x, dy []float32)
 	adamw               func(p, g, m, v []float32, s AdamWScalars)
+
+	// addTile and geluTile are add and gelu for the short rows of a GEMM
+	// epilogue: single-threaded, and per element bit-identical to them.
+	addTile  func(dst, a, b []float32)
+	geluTile func(dst, x []float32)
 }
 
 var genericImpl = &impl{
 	name: "generic", requires: "",
-	mr: 4, nr: 2, kc: 256, mc: 128,
+	mr: 4, nr: 2,
 	micro: gemmMicroGeneric,
 	dot:   dotGeneric, axpy: axpyGeneric, add: addGeneric, scale: scaleGeneric,
 	softmaxRows: softmaxRowsGeneric, softmaxRowsBackward: softmaxRowsBackwardGeneric,
 	layerNorm: layerNormGeneric, layerNormBackward: layerNormBackwardGeneric,
 	gelu: geluGeneric, geluBackward: geluBackwardGeneric,
+	addTile: addGeneric, geluTile: geluGeneric,
 	adamw: adamwGeneric,
 }
 

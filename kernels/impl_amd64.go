@@ -2,40 +2,37 @@
 
 package kernels
 
-import "github.com/klauspost/cpuid/v2"
-
-// archImpls are the x86 impls the CPU supports, worst to best. cpuid's
-// Supports also checks (via XGETBV) that the OS saves the YMM/ZMM state.
-// Each impl's requires string lists exactly what amd64Impls checks; a test
-// keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
+// archImpls are the x86 impls the CPU supports (cpu.go's features), worst
+// to best. Each impl's requires string lists exactly what those features
+// check; a test keeps the generated files' "// Requires:" lines inside it. MMX+ (avo's
 // name for PREFETCHT0) and SSE are part of every x86-64 CPU, so they are
 // not checked. The AVX-512 impl reuses the AVX2 vector kernels.
 var archImpls = amd64Impls()
 
-// avx2: 6×16 tile (12 ymm accumulators), kc = 256 and mc = 144 as BLIS uses
-// on Zen: the 6 KiB A and 16 KiB B micro-panels share the 32 KiB L1. Sweeps
-// of kc 256..768 × mc 72..288 on the (shared, noisy) Zen 3 dev machine stayed
-// within ±3% of each other across runs, with no consistent winner.
+// avx2: 6×16 tile (12 ymm accumulators), blocked for L1 (blocking.go).
 var avx2Impl = withAVX2Vec(&impl{
 	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
-	mr: 6, nr: 16, kc: 256, mc: 144,
+	mr: 6, nr: 16,
 	micro: gemmMicroAVX2, packA6: packA6AVX2,
 	int8: int8AVX2,
 	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
 })
 
-var avx512Impl = withAVX2Vec(&impl{
+var avx512Impl = withAVX512Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
-	mr: 8, nr: 48, kc: 768, mc: 96,
+	mr: 8, nr: 48, bFromL2: true,
 	micro: gemmMicroAVX512,
-	// The development machine (AMD Zen 3) has no AVX-512, so this kernel has
-	// only been checked by construction (same emitter as the tested AVX2
-	// one) and by TestGemmBlockingParams for its blocking. Clear the flag
-	// once `MEDBERT_KERNELS=avx512 go test ./kernels` passes on AVX-512.
-	unverified: true,
-	int8:       int8ForAVX512(),
-	peak:       fmaPeakAVX512, peakFlops: 12 * 16 * 2,
+	int8:  int8ForAVX512(),
+	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
+
+// withAVX512Vec fills im's vector and row kernels with the AVX2 ones,
+// except GELU, which has an AVX-512 kernel (bit-identical per element).
+func withAVX512Vec(im *impl) *impl {
+	withAVX2Vec(im)
+	im.gelu, im.geluTile = geluAVX512s, geluTileAVX512
+	return im
+}
 
 // withAVX2Vec fills im's vector and row kernels with the AVX2 ones.
 func withAVX2Vec(im *impl) *impl {
@@ -43,6 +40,7 @@ func withAVX2Vec(im *impl) *impl {
 	im.softmaxRows, im.softmaxRowsBackward = softmaxRowsAVX2, softmaxRowsBackwardAVX2
 	im.layerNorm, im.layerNormBackward = layerNormAVX2, layerNormBackwardAVX2
 	im.gelu, im.geluBackward = geluAVX2s, geluBackwardAVX2s
+	im.addTile, im.geluTile = addTileAVX2, geluTileAVX2
 	im.packBT8 = packBT8AVX2
 	im.adamw = adamwAVX2s
 	return im
@@ -50,10 +48,10 @@ func withAVX2Vec(im *impl) *impl {
 
 func amd64Impls() []*impl {
 	var out []*impl
-	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
+	if features.avx2 {
 		out = append(out, avx2Impl)
 	}
-	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
+	if features.avx512 {
 		out = append(out, avx512Impl)
 	}
 	return out

@@ -2,8 +2,6 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
-
 // The arm64 int8 micro-kernel (gemm_int8_neon_arm64.s, hand-written) needs
 // the ARMv8.2 dot-product extension (SDOT); without it the neon impl runs
 // the generic int8 kernel. It has only run under qemu-aarch64 (correctness,
@@ -19,7 +17,7 @@ func gemmU8S8MicroNEON(kg int, a *uint8, lda int, b *int8, c *int32)
 // int8ForNEON picks the neon impl's int8 kernel: SDOT when the CPU has the
 // dot-product extension, else nil (generic).
 func int8ForNEON() *int8Impl {
-	if cpu.ARM64.HasASIMDDP {
+	if features.neonDot {
 		return int8NEON
 	}
 	return nil
@@ -28,7 +26,7 @@ func int8ForNEON() *int8Impl {
 // int8Impls lists every int8 kernel this CPU can run (for tests).
 func int8Impls() []*int8Impl {
 	out := []*int8Impl{int8Generic}
-	if cpu.ARM64.HasASIMDDP {
+	if features.neonDot {
 		out = append(out, int8NEON)
 	}
 	return out

@@ -168,6 +168,8 @@ type int8Op struct {
 	rowZero []int32
 	wScale  []float32
 	bias    []float32
+	post    linearEpi // applied to each float tile after the dequantisation (post.on)
+	fim     *impl     // the float kernels post uses
 
 	mb, nb, mBlocks, nChunks int
 }
@@ -210,6 +212,9 @@ func (op *int8Op) task(_ *workspace, t int) {
 			if op.y != nil && op.im.dequant != nil && rows == mr && cols == int8NR {
 				op.im.dequant(kg, &op.a[i0*op.lda], op.lda, b, &op.y[i0*op.ldy+j0], op.ldy,
 					&op.pb.colSum[j0], &op.wScale[j0], &op.bias[j0], &op.rowZero[i0], &op.rowSc[i0])
+				if op.post.on {
+					op.post.apply(op.fim, op.y, op.ldy, i0, rows, j0, cols)
+				}
 				continue
 			}
 			op.im.micro(kg, &op.a[i0*op.lda], op.lda, b, &tile[0])
@@ -220,6 +225,9 @@ func (op *int8Op) task(_ *workspace, t int) {
 				continue
 			}
 			op.epilogue(&tile, i0, rows, j0, cols)
+			if op.post.on {
+				op.post.apply(op.fim, op.y, op.ldy, i0, rows, j0, cols)
+			}
 		}
 	}
 }

@@ -102,6 +102,54 @@ func LinearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float
 	if m == 0 || n == 0 {
 		return
 	}
+	linearInt8(m, x, ldx, w, wScale, bias, linearEpi{}, y, ldy)
+}
+
+// LinearInt8Fused is LinearInt8 on contiguous x (m×K) and y (m×N) with
+// Linear's epilogue fused after the dequantisation, tile by tile:
+//
+//	y[i,j] = act(LinearInt8(x)[i,j]) + residual[i,j]
+//
+// (LinearInt8 already adds bias). residual (m×N) may be nil and must not
+// overlap y. The result is bit-identical to LinearInt8 followed by GELU
+// (when act is GELUActivation) and Add of residual.
+func LinearInt8Fused(m int, x []float32, w *PackedInt8, wScale, bias []float32, act Activation, residual, y []float32) {
+	k, n := w.k, w.n
+	if m < 0 {
+		panic(errNegDim)
+	}
+	if len(x) < m*k || len(y) < m*n || len(wScale) < n || (bias != nil && len(bias) < n) ||
+		(residual != nil && len(residual) < m*n) {
+		panic(errShortSlice)
+	}
+	if act > GELUActivation {
+		panic(errBadAct)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if residual != nil && overlaps(residual[:m*n], y[:m*n]) {
+		panic(errResidualY)
+	}
+	post := linearEpi{on: act != NoActivation || residual != nil, res: residual, ldr: n, act: act}
+	if k == 0 { // an empty product: y = bias (what LinearInt8 gives), then post
+		for i := 0; i < m; i++ {
+			if bias != nil {
+				copy(y[i*n:(i+1)*n], bias)
+			} else {
+				clear(y[i*n : (i+1)*n])
+			}
+		}
+		post.apply(cur(), y, n, 0, m, 0, n)
+		return
+	}
+	linearInt8(m, x, k, w, wScale, bias, post, y, n)
+}
+
+// linearInt8 runs LinearInt8 (arguments checked) with post applied to each
+// finished tile (when post.on).
+func linearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float32, post linearEpi, y []float32, ldy int) {
+	k, n := w.k, w.n
 	s := int8ScratchPool.Get().(*int8Scratch)
 	lp := 4 * max(w.kg, 1)
 	s.size(m, lp)
@@ -110,7 +158,8 @@ func LinearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float
 		bias = make([]float32, n) // the fused epilogue always adds one
 	}
 	op := &int8Op{im: curInt8(), m: m, a: s.a, lda: lp, pb: w,
-		y: y, ldy: ldy, rowSc: s.scale, rowZero: s.zero, wScale: wScale, bias: bias}
+		y: y, ldy: ldy, rowSc: s.scale, rowZero: s.zero, wScale: wScale, bias: bias,
+		post: post, fim: cur()}
 	op.run()
 	int8ScratchPool.Put(s)
 }

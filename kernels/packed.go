@@ -5,7 +5,7 @@ import "sync"
 // PackedB is a GEMM right-hand operand packed once into the micro-kernel
 // layout of the impl active when it was made. Linear layers compute X·Wᵀ
 // with a fixed W, and packing B on every call costs about 10% of a BERT
-// GEMM (simd.md §2), so tensor/nn may keep a PackedB next to each weight and
+// GEMM, so tensor/nn may keep a PackedB next to each weight and
 // call SgemmPacked (not adopted yet; Sgemm remains the general entry point).
 type PackedB struct {
 	k, n int
@@ -14,7 +14,8 @@ type PackedB struct {
 	raw  []float32
 
 	// The source, for the fallback when another impl is active (Use): it
-	// must not change while the PackedB is in use.
+	// must not change while the PackedB is in use. nil after PackWeights
+	// (the fallback unpacks data instead).
 	transB bool
 	b      []float32
 	ldb    int
@@ -33,7 +34,7 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	g.init(im, false, transB, 0, n, k, 1, nil, 0, b, ldb, 0, nil, 0)
 	pb.data = grow(&pb.raw, k*g.npan*im.nr)
 	g.bp = pb.data
-	g.packing = true
+	g.packing, g.packBn = true, g.nkb*g.npan
 	nt := threads()
 	if n*k < parallelMin/64 {
 		nt = 1
@@ -48,6 +49,10 @@ func (p *PackedB) K() int { return p.k }
 // N returns the number of columns of op(B).
 func (p *PackedB) N() int { return p.n }
 
+// Bytes returns the memory the packed copy holds (its source, kept by PackB
+// but not by PackWeights, is not counted).
+func (p *PackedB) Bytes() int { return 4 * cap(p.raw) }
+
 // SgemmPacked computes C = alpha·op(A)·op(B) + beta·C like Sgemm, with op(B)
 // (k×n) taken from pb. C is m×n, op(A) m×k.
 func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
@@ -60,9 +65,14 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 	if m == 0 || n == 0 {
 		return
 	}
+	if k == 0 || alpha == 0 {
+		scaleC(beta, c, m, n, ldc)
+		return
+	}
 	im := cur()
-	if im != pb.im || m*n*k <= smallGemm || k == 0 || alpha == 0 {
-		Sgemm(transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+	if im != pb.im || (m*n*k <= smallGemm && pb.b != nil) {
+		transB, b, ldb := pb.source()
+		Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	g := gemmOpPool.Get().(*gemmOp)
@@ -73,7 +83,7 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 		nt = 1
 	}
 	g.split(nt)
-	parallelFor(nt, g.mBlocks*g.nChunks, g)
+	g.run(nt, 0)
 	*g = gemmOp{}
 	gemmOpPool.Put(g)
 }

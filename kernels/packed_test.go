@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -176,4 +177,36 @@ func TestGemmConcurrent(t *testing.T) {
 			t.Fatal(e)
 		}
 	}
+}
+
+// TestGemmSmallMSplit checks the small-M path: with more threads than M
+// blocks, A is packed once and shared and N is cut into a multiple of the
+// thread count of chunks; results match the reference for Sgemm and
+// SgemmPacked on every impl.
+func TestGemmSmallMSplit(t *testing.T) {
+	prevProcs := runtime.GOMAXPROCS(4)
+	prevMax := SetMaxThreads(3)
+	defer func() { runtime.GOMAXPROCS(prevProcs); SetMaxThreads(prevMax) }()
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(7, 7))
+		for _, s := range [][3]int{{128, 769, 768}, {im.mr + 1, 3*im.nc + 5, 1000}, {1, 4096, 700}} {
+			m, n, k := s[0], s[1], s[2]
+			var g gemmOp
+			g.init(im, false, true, m, n, k, 1, nil, 0, nil, 0, 0, nil, 0)
+			g.split(3)
+			if !g.shareA || (g.mBlocks*g.nChunks)%3 != 0 || g.nChunks < 3 {
+				t.Fatalf("M %d N %d: split shareA %v, %d M blocks × %d N chunks; want a shared A and a multiple of 3 tasks",
+					m, n, g.shareA, g.mBlocks, g.nChunks)
+			}
+			checkGemmCase(t, r, gemmCase{tB: true, m: m, n: n, k: k, alpha: 1, padA: 1, padB: 2, padC: 3})
+			checkGemmCase(t, r, gemmCase{tA: true, m: m, n: n, k: k, alpha: -0.5, beta: 0.75})
+			a, w := randSlice(r, m*k, 1), randSlice(r, n*k, 1)
+			want, got := make([]float32, m*n), make([]float32, m*n)
+			Sgemm(false, true, m, n, k, 1, a, k, w, k, 0, want, n)
+			SgemmPacked(false, m, 1, a, k, PackB(true, k, n, w, k), 0, got, n)
+			if !sameBits(want, got) {
+				t.Fatalf("M %d N %d K %d: SgemmPacked differs from Sgemm", m, n, k)
+			}
+		}
+	})
 }

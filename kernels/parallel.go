@@ -18,6 +18,29 @@ func (r *rangeTask) task(_ *workspace, t int) {
 	r.f(t*r.n/r.chunks, (t+1)*r.n/r.chunks)
 }
 
+// ParallelFor calls f on disjoint ranges [lo, hi) that together cover
+// [0, n), in parallel on up to SetMaxThreads (default GOMAXPROCS) goroutines,
+// the caller included, and returns when every call has returned. Each range
+// holds at least minChunk indices (one range, f(0, n), when n < 2·minChunk
+// or only one thread is allowed); there are at most 4 ranges per thread, so
+// uneven ranges balance out. It uses the kernels' worker pool, so the thread
+// cap covers it, and it may be called from inside another ParallelFor's f or
+// a running kernel: when no worker is idle, the nested call runs inline.
+// f must be safe to call concurrently on disjoint ranges and must not panic
+// (a panic on a worker stops the program).
+func ParallelFor(n, minChunk int, f func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	nt := threads()
+	chunks := min(n/max(minChunk, 1), 4*nt)
+	if nt <= 1 || chunks <= 1 {
+		f(0, n)
+		return
+	}
+	parallelFor(nt, chunks, &rangeTask{n: n, chunks: chunks, f: f})
+}
+
 // rowsParallel calls f on disjoint row ranges covering [0, rows), in parallel
 // when the matrix is large. f must only touch its own rows.
 func rowsParallel(rows, cols int, f func(r0, r1 int)) {

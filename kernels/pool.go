@@ -9,10 +9,14 @@ import (
 
 // A fixed pool of worker goroutines runs the parallel parts of the kernels.
 // Workers are started lazily, once, up to the largest thread count ever
-// requested; a call hands its job to threads-1 workers through a buffered
-// channel and runs tasks itself too, so nothing is spawned or allocated per
-// call. Tasks must never start a parallel job themselves (no nesting), which
-// keeps the pool deadlock-free.
+// requested. A call offers its job to at most threads-1 idle workers through
+// a buffered channel (never blocking on the send) and runs tasks itself too,
+// so nothing is spawned per call. It then waits only for tasks already
+// started by some goroutine, never for a worker to pick the job up: a task
+// may itself start a parallel job (nesting) without deadlock. When every
+// worker is busy (e.g. a job started from inside a task of a job that keeps
+// the pool busy) the nested job finds no idle worker and runs inline on its
+// caller.
 
 // parTask is a parallel loop body: run task t with the caller's workspace.
 type parTask interface {
@@ -22,14 +26,16 @@ type parTask interface {
 type poolJob struct {
 	body parTask
 	n    int64
-	next atomic.Int64
-	wg   sync.WaitGroup
+	next atomic.Int64   // next task to claim
+	wg   sync.WaitGroup // one Done per finished task
+	refs atomic.Int32   // the caller and every worker the job was sent to
 }
 
 var (
 	poolCh      = make(chan *poolJob, 256)
 	poolMu      sync.Mutex
 	poolWorkers int
+	idleWorkers atomic.Int32 // workers waiting on poolCh
 	maxThreads  atomic.Int32 // 0: GOMAXPROCS
 	jobPool     = sync.Pool{New: func() any { return new(poolJob) }}
 	wsPool      = sync.Pool{New: func() any { return new(workspace) }}
@@ -65,12 +71,16 @@ func ensureWorkers(n int) {
 
 func worker() {
 	ws := new(workspace) // owned by this goroutine for its lifetime
-	for j := range poolCh {
+	for {
+		idleWorkers.Add(1)
+		j := <-poolCh
+		idleWorkers.Add(-1)
 		j.run(ws)
-		j.wg.Done()
+		j.release()
 	}
 }
 
+// run claims and runs tasks until none is left.
 func (j *poolJob) run(ws *workspace) {
 	for {
 		t := j.next.Add(1) - 1
@@ -78,16 +88,30 @@ func (j *poolJob) run(ws *workspace) {
 			return
 		}
 		j.body.task(ws, int(t))
+		j.wg.Done()
+	}
+}
+
+// release drops one reference; the last one recycles the job (a worker may
+// receive it after its caller has returned, and then finds no task left).
+func (j *poolJob) release() {
+	if j.refs.Add(-1) == 0 {
+		j.body = nil
+		jobPool.Put(j)
 	}
 }
 
 // parallelFor runs body.task(ws, t) for t in [0, n) on up to nthreads
-// goroutines (the caller included) and returns when all are done.
+// goroutines (the caller included, idle workers only) and returns when all
+// are done. It may be called from inside a task.
 func parallelFor(nthreads, n int, body parTask) {
-	if nthreads > n {
-		nthreads = n
+	nthreads = min(nthreads, n)
+	helpers := 0
+	if nthreads > 1 {
+		ensureWorkers(nthreads - 1)
+		helpers = min(nthreads-1, int(idleWorkers.Load()))
 	}
-	if nthreads <= 1 {
+	if helpers <= 0 {
 		ws := wsPool.Get().(*workspace)
 		for t := 0; t < n; t++ {
 			body.task(ws, t)
@@ -95,20 +119,24 @@ func parallelFor(nthreads, n int, body parTask) {
 		wsPool.Put(ws)
 		return
 	}
-	ensureWorkers(nthreads - 1)
 	j := jobPool.Get().(*poolJob)
 	j.body, j.n = body, int64(n)
 	j.next.Store(0)
-	j.wg.Add(nthreads - 1)
-	for i := 1; i < nthreads; i++ {
-		poolCh <- j
+	j.wg.Add(n)
+	j.refs.Store(1)
+	for range helpers {
+		j.refs.Add(1)
+		select {
+		case poolCh <- j:
+		default: // channel full: the tasks run without this helper
+			j.refs.Add(-1)
+		}
 	}
 	ws := wsPool.Get().(*workspace)
 	j.run(ws)
 	wsPool.Put(ws)
 	j.wg.Wait()
-	j.body = nil
-	jobPool.Put(j)
+	j.release()
 }
 
 // workspace is per-goroutine scratch memory, grown on demand and reused.
@@ -120,7 +148,8 @@ type workspace struct {
 }
 
 // grow returns an n-float, 64-byte-aligned slice backed by *raw, reallocating
-// only when too small. Go only guarantees 16-byte alignment (simd.md §5).
+// only when too small. Go only guarantees 16-byte alignment
+// (a make([]float32, 4) can start 16 bytes past a 64-byte boundary).
 func grow(raw *[]float32, n int) []float32 {
 	if cap(*raw) < n+16 {
 		*raw = make([]float32, n+16)

@@ -15,14 +15,39 @@ import (
 func p32(s []float32) *float32 { return unsafe.SliceData(s) }
 
 // vecChunk bounds the floats one asm call processes (a multiple of 8): asm is
-// not preemptible, and an optimizer step over a 23M-float embedding must not
-// hold off the GC for milliseconds (simd.md §5: keep calls well under 1 ms).
+// not async-preemptible, and an optimizer step over a 23M-float embedding
+// must not hold off the GC for milliseconds.
 const vecChunk = 1 << 15
 
 // chunked calls f on consecutive [lo, hi) pieces of [0, n) of at most vecChunk.
 func chunked(n int, f func(lo, hi int)) {
 	for lo := 0; lo < n; lo += vecChunk {
 		f(lo, min(lo+vecChunk, n))
+	}
+}
+
+// addTileAVX2 and geluTileAVX2 are Add and GELU for the short rows of a GEMM
+// epilogue (linear.go): one asm call, no chunking or threads, and the same
+// per-element arithmetic as addAVX2s and geluAVX2s, so fused and separate
+// results are bit-identical.
+func addTileAVX2(dst, a, b []float32) {
+	n := len(a) &^ 7
+	if n > 0 {
+		addAVX2(p32(dst), p32(a), p32(b), n)
+	}
+	addGeneric(dst[n:len(a)], a[n:], b[n:len(a)])
+}
+
+func geluTileAVX2(dst, x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		geluAVX2(p32(dst), p32(x), n)
+	}
+	if n < len(x) {
+		var buf [8]float32
+		copy(buf[:], x[n:])
+		geluAVX2(&buf[0], &buf[0], 8)
+		copy(dst[n:len(x)], buf[:])
 	}
 }
 

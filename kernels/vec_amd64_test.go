@@ -46,3 +46,32 @@ func TestExpAVX2(t *testing.T) {
 	check([]float32{float32(math.Inf(-1)), -1e30, -100, -88, 0, float32(math.Copysign(0, -1)), 1e-30, 88.37})
 	t.Logf("max error %.3f ulp", worst)
 }
+
+// TestGELUAVX512 checks geluAVX512 bit for bit against geluAVX2 (the same
+// operations on 16 lanes instead of 8) over special values, the whole
+// float32 range in steps, and every tail length through the wrappers.
+func TestGELUAVX512(t *testing.T) {
+	if lookupImpl("avx512") == nil {
+		t.Skipf("no AVX-512 on this CPU (available: %v); CI runs this where it has AVX-512", Available())
+	}
+	xs := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), 1e-30, -1e-30, 1e30, -1e30, 5.5, -5.5, 13, -13, 100, -100, 1, -1}
+	for x := float32(-20); x < 20; x += 0.00137 {
+		xs = append(xs, x)
+	}
+	for n := 0; n <= len(xs); n += 1 + n/7 {
+		want, got := make([]float32, n), make([]float32, n)
+		geluAVX2s(want, xs[:n])
+		geluAVX512s(got, xs[:n])
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: geluAVX512(%g) = %g, geluAVX2 %g", n, xs[i], got[i], want[i])
+			}
+		}
+		tile := make([]float32, n)
+		geluTileAVX512(tile, xs[:n])
+		if !sameBits(tile, want) {
+			t.Fatalf("n %d: geluTileAVX512 differs from geluAVX2s", n)
+		}
+	}
+}

@@ -36,7 +36,7 @@ type tile struct {
 const kUnroll = 8
 
 // peakChains is the number of independent FMA chains in the peak loop: at
-// least latency (4) × FMA ports (2) are needed, 12 leaves margin (simd.md §0).
+// least latency (4) × FMA ports (2) are needed, 12 leaves margin.
 const peakChains = 12
 
 var (
@@ -182,7 +182,7 @@ func micro(t tile) {
 		}
 	}
 	// Go compiles scalar float code to legacy SSE; dirty upper halves would
-	// slow it down (simd.md §1).
+	// slow down the next SSE instruction.
 	VZEROUPPER()
 	RET()
 }

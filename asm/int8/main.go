@@ -204,7 +204,7 @@ func avx2MicroDequant(ones Mem) {
 
 // vpdpbusd emits VPDPBUSD (avo v0.5.0 lacks AVX512_VNNI; the Go assembler
 // has it): acc += per-lane Σ of 4 products u8(u) · s8(s). Go operand order:
-// signed source, unsigned register, accumulator (simd.md §3).
+// signed source, unsigned register, accumulator.
 func vpdpbusd(s, u, acc VecPhysical) {
 	Instruction(&ir.Instruction{
 		Opcode:   "VPDPBUSD",
@@ -220,8 +220,8 @@ func vpdpbusd(s, u, acc VecPhysical) {
 //	func gemmU8S8MicroVNNI(kg int, a *uint8, lda int, b *int8, c *int32)
 //
 // computing the 12×16 tile c[i*16+j] = Σ_{p<4·kg} a[i*lda+p]·B[j][p] for any
-// u8 a, one ZMM accumulator per row. UNTESTED on the development machine
-// (no AVX-512); kernels registers it only behind a CPUID AVX512_VNNI check.
+// u8 a, one ZMM accumulator per row. kernels registers it only behind a
+// CPUID AVX512_VNNI check (cpu.go's features).
 func vnniMicro() {
 	const mr = 12
 	zs := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,

@@ -7,11 +7,13 @@
 // Every function takes n, a multiple of 8 (the Go wrappers in
 // kernels/vec_amd64.go handle tails), and pointers to n floats. The Go
 // equivalents (the math each one implements) are in kernels/generic.go and
-// kernels/vec_amd64.go. The AVX-512 impl reuses these: the row kernels are
-// bound by memory and by exp/division latency, not by vector width.
+// kernels/vec_amd64.go. The AVX-512 impl reuses these except GELU (-isa
+// avx512, avx512.go): the row kernels are bound by memory and by
+// exp/division latency more than by vector width.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 
@@ -82,6 +84,12 @@ func declareAll() {
 }
 
 func main() {
+	isa := flag.String("isa", "avx2", "instruction set: avx2 (every kernel) or avx512 (GELU)")
+	flag.Parse()
+	if *isa == "avx512" {
+		mainAVX512()
+		return
+	}
 	ConstraintExpr("!purego")
 	declareAll()
 	dot()
