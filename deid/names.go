@@ -1,0 +1,257 @@
+package deid
+
+import (
+	"strings"
+)
+
+// Cue words before a name, lower-cased. Titles are strong: whatever
+// word follows is a name. Relations and roles are medium: a capitalised
+// word or a known first name follows. Verbs of contact are weak: only a
+// capitalised word that is not English, not clinical.
+var (
+	titleCues = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "drs", "doctor", "prof", "professor", "rev", "reverend", "sr", "atty", "attorney", "fr", "sister", "nurse", "mister", "madam", "dear")
+	roleCues  = setOf("wife", "husband", "son", "daughter", "mother", "mom", "father", "dad", "sister", "brother", "sibling", "friend",
+		"neighbor", "neighbour", "niece", "nephew", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa",
+		"aunt", "uncle", "cousin", "partner", "boyfriend", "girlfriend", "fiance", "fiancee", "spouse", "hcp", "proxy", "guardian",
+		"caregiver", "pcp", "attending", "resident", "fellow", "intern", "np", "pa", "rn", "md", "lpn", "cna", "rt", "surgeon",
+		"cardiologist", "oncologist", "neurologist", "nephrologist", "physician", "provider", "therapist", "sw", "cm", "named",
+		"name", "patient", "pt", "pts", "mrs", "ms", "stepson", "stepdaughter", "son-in-law", "daughter-in-law", "children", "kids",
+		"hi", "hello", "thanks", "cc", "handoff", "atty", "attorney", "lawyer", "signed", "dictated", "transcribed", "author", "electronically", "by", "per", "d/w", "s/w", "w/",
+		"called", "paged", "notified", "informed", "spoke", "discussed", "seen", "contacted", "visited", "visit", "accompanied", "family",
+		"roommate", "landlord", "employer", "coworker", "colleague", "bro", "sis", "ex-wife", "ex-husband", "chaplain", "interpreter",
+		"translator", "team", "covering", "cover", "on-call", "endorsed", "handoff", "report", "relieved", "mrn")
+	// weakRole cues only admit non-English, non-clinical capitalised words.
+	weakCues = setOf("by", "per", "d/w", "s/w", "w/", "called", "paged", "notified", "informed", "spoke", "discussed", "seen",
+		"contacted", "visited", "visit", "accompanied", "family", "team", "covering", "cover", "endorsed", "handoff", "report",
+		"relieved", "cc", "signed", "dictated", "transcribed", "author", "electronically", "patient", "pt", "pts", "hi", "hello",
+		"thanks", "name", "named", "mrn", "children", "kids")
+	// Credentials after a name: "Jane Doe, RN".
+	suffixCues = setOf("md", "rn", "np", "pa", "pa-c", "do", "phd", "lpn", "cna", "bsn", "msn", "rrt", "pharmd", "lcsw", "msw", "dds", "dpm", "crna", "aprn", "fnp", "anp", "acnp", "dnp", "mph", "facp", "facc", "facs", "jr", "sr", "ii", "iii", "iv")
+)
+
+func setOf(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// wordClass looks a word up whole and, for hyphenated words, by part.
+func wordClass(w string) uint8 {
+	lw := baseWord(w)
+	c := class(lw)
+	if c == 0 && strings.IndexByte(lw, '-') > 0 {
+		for _, p := range strings.Split(lw, "-") {
+			pc := class(p)
+			if pc&wClinical != 0 {
+				return wClinical
+			}
+			c |= pc &^ wEnglish
+		}
+		if c&(wFirst|wSurname) != 0 {
+			// A double-barrelled name: every part must look like a name.
+			for _, p := range strings.Split(lw, "-") {
+				if class(p)&(wFirst|wSurname) == 0 && class(p)&wEnglish != 0 {
+					return wEnglish
+				}
+			}
+		}
+	}
+	return c
+}
+
+// initial reports a single capital letter ("J" or "J." is checked by the caller).
+func initial(w string) bool {
+	return len(w) == 1 && w[0] >= 'A' && w[0] <= 'Z'
+}
+
+// names marks person names: cue-led, dictionary-led, credential-led, then
+// extends each name over neighbouring capitalised words and initials.
+func (s *scan) names() {
+	n := len(s.toks)
+	for i := 0; i < n; i++ {
+		if s.toks[i].kind != tWord || s.isName[i] {
+			continue
+		}
+		w := s.word(i)
+		if s.nameAt(i, w) {
+			s.isName[i] = true
+		}
+	}
+	s.credentialNames()
+	// Extend: neighbours of a name that look like name parts.
+	for changed := true; changed; {
+		changed = false
+		for i := 0; i < n; i++ {
+			if s.isName[i] || s.toks[i].kind != tWord {
+				continue
+			}
+			if s.nameNeighbour(i) {
+				s.isName[i] = true
+				changed = true
+			}
+		}
+	}
+	s.emitNames()
+}
+
+// nameAt decides a word on its own and its left context.
+func (s *scan) nameAt(i int, w string) bool {
+	c := wordClass(w)
+	cap, upper, lower := isCap(w), isUpperWord(w), isLowerWord(w)
+	p := s.prevWord(i, ".,:'’")
+	if p >= 0 && s.punctAt(i-1, "'") {
+		p = -1
+	}
+	prev := s.lowerAt(p)
+	// Titles: "Dr. Graves" is a person even though Graves is an eponym.
+	if titleCues[prev] && p == i-1 || (titleCues[prev] && s.punctAt(i-1, ".")) {
+		if cap || upper {
+			return !(c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0 && prev == "sister")
+		}
+		if lower && c&(wFirst|wSurname) != 0 && c&wEnglish == 0 {
+			return true
+		}
+	}
+	lw := strings.ToLower(w)
+	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
+		return false
+	}
+	nameDict := c&(wFirst|wSurname) != 0
+	english := c&wEnglish != 0
+	if len(w) < 2 {
+		return false
+	}
+	if roleCues[prev] {
+		weak := weakCues[prev]
+		switch {
+		case (cap || upper) && !english && (!weak || nameDict || !s.toks[i].sentStart):
+			return true
+		case cap && (nameDict || c&wNameWord != 0) && !weak:
+			return true
+		case lower && nameDict && !english && !weak:
+			return true
+		}
+	}
+	if cap && nameDict && !english && len(w) >= 3 && (!s.toks[i].sentStart || c&wAnyEnglish == 0) {
+		return true
+	}
+	if cap && c&wNameWord != 0 && !s.toks[i].sentStart {
+		return true
+	}
+	// All-caps words are abbreviations more often than names; take only
+	// longer dictionary names.
+	if upper && nameDict && !english && len(w) >= 4 {
+		return true
+	}
+	return false
+}
+
+// credentialNames marks up to three capitalised words or initials before
+// a credential ("Mary Jones, RN", "J. Smith MD", "Kim RN").
+func (s *scan) credentialNames() {
+	for i := range s.toks {
+		if s.toks[i].kind != tWord || !suffixCues[strings.ToLower(s.word(i))] {
+			continue
+		}
+		w := s.word(i)
+		if !isUpperWord(w) && w != "PhD" && w != "PharmD" && w != "Jr" && w != "Sr" {
+			continue
+		}
+		j := s.prevWord(i, ",")
+		for k := 0; j >= 0 && k < 3; k++ {
+			pw := s.word(j)
+			c := wordClass(pw)
+			if !(isCap(pw) || initial(pw) || (isUpperWord(pw) && len(pw) <= 3)) || c&wClinical != 0 || suffixCues[strings.ToLower(pw)] {
+				break
+			}
+			if c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0 {
+				break
+			}
+			s.isName[j] = true
+			j = s.prevWord(j, ".")
+		}
+	}
+}
+
+// nameNeighbour: an unmarked word next to a name that looks like part of it.
+func (s *scan) nameNeighbour(i int) bool {
+	w := s.word(i)
+	c := wordClass(w)
+	lw := strings.ToLower(w)
+	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
+		return false
+	}
+	// Left and right neighbours, allowing "J." and "Smith, John".
+	right := -1
+	if i+1 < len(s.toks) && s.toks[i+1].kind == tWord && !s.toks[i+1].newline {
+		right = i + 1
+	} else if i+2 < len(s.toks) && s.punctAt(i+1, ".") && initial(w) && s.toks[i+2].kind == tWord && !s.toks[i+2].newline {
+		right = i + 2
+	}
+	left := s.prevWord(i, ".")
+	if left >= 0 && s.toks[i].newline {
+		left = -1
+	}
+	leftComma := -1
+	if i >= 2 && s.punctAt(i-1, ",") && s.toks[i-2].kind == tWord && !s.toks[i].newline {
+		leftComma = i - 2
+	}
+	nextToName := (right >= 0 && s.isName[right]) || (left >= 0 && s.isName[left])
+	if !nextToName && !(leftComma >= 0 && s.isName[leftComma]) {
+		return false
+	}
+	nameDict := c&(wFirst|wSurname|wNameWord) != 0
+	english := c&wEnglish != 0
+	switch {
+	case initial(w):
+		return true
+	case isCap(w) && nextToName && (nameDict || !english):
+		return true
+	case isUpperWord(w) && nextToName && nameDict && len(w) >= 3:
+		return true
+	case leftComma >= 0 && isCap(w) && c&wFirst != 0 && !english:
+		// "Smith, John"
+		return true
+	}
+	return false
+}
+
+// emitNames turns runs of name tokens into spans; "J." keeps its dot.
+func (s *scan) emitNames() {
+	for i := 0; i < len(s.toks); i++ {
+		if !s.isName[i] {
+			continue
+		}
+		start, end := s.toks[i].start, s.toks[i].end
+		for i+1 < len(s.toks) && s.punctAt(i+1, ".") && initial(s.word(i)) {
+			end = s.toks[i+1].end
+			break
+		}
+		s.add(start, end, Name)
+	}
+}
+
+// propagate marks every other occurrence of a name already found in the
+// document ("Smith" after "Dr. Smith"), whatever its case or position.
+func (s *scan) propagate() {
+	seen := map[string]bool{}
+	for i, t := range s.toks {
+		if s.isName[i] && t.kind == tWord {
+			w := baseWord(s.word(i))
+			if len(w) >= 3 && wordClass(w)&(wEnglish|wClinical) == 0 {
+				seen[w] = true
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return
+	}
+	for i, t := range s.toks {
+		if !s.isName[i] && t.kind == tWord && seen[baseWord(s.word(i))] {
+			s.isName[i] = true
+			s.add(t.start, t.end, Name)
+		}
+	}
+}

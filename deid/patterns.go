@@ -1,0 +1,277 @@
+package deid
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Regular expressions are compiled once. Each is checked against the cheap
+// byte tests in patterns() first, so text without digits or "@" costs
+// little.
+var (
+	reEmail = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	reURL   = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|us|info|biz|co\.uk|health)\b(?:/[^\s<>"'()\[\]{}]*)?`)
+	reIPv4  = regexp.MustCompile(`\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b`)
+	reIPv6  = regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{0,4}\b`)
+	reSSN   = regexp.MustCompile(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
+	rePhone = regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?|\b\d{3}-\d{4}\b(?:\s*(?:x|ext\.?)\s*\d{1,6})?`)
+	// A cue word, then digits with separators: "pager 1234", "fax: 555 0199", "beeper #32411".
+	rePhoneCue = regexp.MustCompile(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
+	// MRN, account, plan, licence, device and serial numbers behind a cue.
+	reIDCue = regexp.MustCompile(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|plan|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
+	// Long digit runs and letter+digit codes that are not measurements.
+	reLongNum = regexp.MustCompile(`\b[A-Za-z]{0,4}-?\d{6,}[A-Za-z]{0,2}\b|\b\d{2,6}-\d{2,8}-\d{1,8}\b|#\s?\d{4,}\b`)
+	reCard    = regexp.MustCompile(`\b\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{1,7}\b`)
+	// Ages: "92 yo", "92-year-old", "92yoF", "age 95", "aged 101".
+	reAgeAfter  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*(?:-\s*)?(?:y/o|y\.o\.?|yo|yrs?\b|years?\b|year-old|-year-old|yr-old|y\b|yof|yom|yowm|yowf|yobm|yobf|ym|yf)`)
+	reAgeBefore = regexp.MustCompile(`(?i)\b(?:age|aged|age:|ages)\s*[:=]?\s*(\d{2,3})\b`)
+	reAgeSex    = regexp.MustCompile(`\b(\d{2,3})\s?(?:M|F|m|f)\b`)
+	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety|one\s+hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?(?:[\s\-](?:and\s+(?:a\s+)?half[\s\-])?(?:years?|yrs?|y/o|yo))`)
+	// ZIP after a state abbreviation or a ZIP cue.
+	reZIP = regexp.MustCompile(`(?i)\b(?:zip(?:\s*code)?|postal\s+code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b`)
+)
+
+// patterns runs the format rules: e-mail, URL, IP, SSN, phone, ID, age and
+// dates (dates.go).
+func (s *scan) patterns() {
+	text := s.text
+	hasDigit := strings.ContainsAny(text, "0123456789")
+	if strings.IndexByte(text, '@') >= 0 {
+		for _, m := range reEmail.FindAllStringIndex(text, -1) {
+			s.add(m[0], m[1], Email)
+		}
+	}
+	if strings.Contains(text, "://") || strings.Contains(text, "www.") || strings.IndexByte(text, '.') >= 0 {
+		for _, m := range reURL.FindAllStringIndex(text, -1) {
+			end := m[1]
+			for end > m[0] && strings.IndexByte(".,;:!?", text[end-1]) >= 0 {
+				end--
+			}
+			if s.emailCovers(m[0]) {
+				continue
+			}
+			s.add(m[0], end, URL)
+		}
+	}
+	if strings.Contains(text, "::") || strings.Count(text, ":") >= 3 {
+		for _, m := range reIPv6.FindAllStringIndex(text, -1) {
+			if strings.Count(text[m[0]:m[1]], ":") >= 3 {
+				s.add(m[0], m[1], IP)
+			}
+		}
+	}
+	if !hasDigit {
+		s.agesInWords()
+		s.dates()
+		return
+	}
+	for _, m := range reIPv4.FindAllStringSubmatchIndex(text, -1) {
+		ok := true
+		for g := 1; g <= 4; g++ {
+			v, _ := strconv.Atoi(text[m[2*g]:m[2*g+1]])
+			if v > 255 {
+				ok = false
+			}
+		}
+		if ok {
+			s.add(m[0], m[1], IP)
+		}
+	}
+	s.ssns()
+	for _, m := range rePhone.FindAllStringIndex(text, -1) {
+		if s.phoneLooksClinical(m[0], m[1]) {
+			continue
+		}
+		s.add(m[0], m[1], Phone)
+	}
+	for _, m := range rePhoneCue.FindAllStringSubmatchIndex(text, -1) {
+		digits := countDigits(text[m[2]:m[3]])
+		if digits >= 4 && digits <= 15 && !s.phoneLooksClinical(m[2], m[3]) {
+			s.add(m[2], m[3], Phone)
+		}
+	}
+	s.ids()
+	s.ages()
+	s.dates()
+}
+
+func (s *scan) emailCovers(pos int) bool {
+	for _, f := range s.found {
+		if f.Type == Email && f.Start <= pos && pos < f.End {
+			return true
+		}
+	}
+	return false
+}
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// phoneLooksClinical rejects number shapes that are measurements: a value
+// followed by a unit, or a range of counts ("100-1000 cells").
+func (s *scan) phoneLooksClinical(start, end int) bool {
+	rest := strings.TrimLeft(s.text[end:min(len(s.text), end+12)], " ")
+	rest = strings.ToLower(rest)
+	for _, u := range []string{"mg", "mcg", "ml", "cc", "units", "u/", "meq", "mmol", "cells", "/mm", "/ul", "k/ul", "%", "g/", "ng", "pg", "iu"} {
+		if strings.HasPrefix(rest, u) {
+			return true
+		}
+	}
+	return false
+}
+
+// ssns reports 3-2-4 digit groups. With separators every valid SSN shape
+// is an SSN; bare nine digits need an SSN cue or pass the area rules
+// (not 000, 666 or 9xx; group not 00; serial not 0000) and no unit follows.
+func (s *scan) ssns() {
+	text := s.text
+	for _, m := range reSSN.FindAllStringSubmatchIndex(text, -1) {
+		sep1, sep2 := text[m[4]:m[5]], text[m[8]:m[9]]
+		if sep1 != sep2 {
+			continue
+		}
+		area, _ := strconv.Atoi(text[m[2]:m[3]])
+		group, _ := strconv.Atoi(text[m[6]:m[7]])
+		serial, _ := strconv.Atoi(text[m[10]:m[11]])
+		valid := area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+		cue := strings.Contains(strings.ToLower(text[max(0, m[0]-16):m[0]]), "ss")
+		switch {
+		case valid || cue:
+			s.add(m[0], m[1], SSN)
+		case sep1 != "":
+			// Formatted like an SSN but outside the issued ranges: still an
+			// identifier of some kind.
+			s.add(m[0], m[1], ID)
+		}
+	}
+}
+
+// luhn reports whether the digits of s pass the Luhn check (card and many
+// account numbers).
+func luhn(s string) bool {
+	sum, n, double := 0, 0, false
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if c < '0' || c > '9' {
+			continue
+		}
+		d := int(c - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+		n++
+	}
+	return n >= 12 && sum%10 == 0
+}
+
+func (s *scan) ids() {
+	text := s.text
+	for _, m := range reIDCue.FindAllStringSubmatchIndex(text, -1) {
+		v := text[m[2]:m[3]]
+		v = strings.TrimRight(v, "-/")
+		if countDigits(v) < 3 || s.unitFollows(m[2]+len(v)) || isDecimalish(text, m[2], m[2]+len(v)) {
+			continue
+		}
+		cue := strings.ToLower(text[m[0]:m[2]])
+		// "pt 85" or "unit 4" are not identifiers; these weak cues need a
+		// long value or a "#"/"number" marker.
+		weak := strings.HasPrefix(cue, "pt") || strings.HasPrefix(cue, "patient") || strings.HasPrefix(cue, "unit") ||
+			strings.HasPrefix(cue, "order") || strings.HasPrefix(cue, "plan") || strings.HasPrefix(cue, "case") ||
+			strings.HasPrefix(cue, "hospital") || strings.HasPrefix(cue, "study") || strings.HasPrefix(cue, "file") ||
+			strings.HasPrefix(cue, "record") || strings.HasPrefix(cue, "ref") || strings.HasPrefix(cue, "adm") ||
+			strings.HasPrefix(cue, "visit") || strings.HasPrefix(cue, "job") || strings.HasPrefix(cue, "mr")
+		marked := strings.ContainsAny(cue, "#:=") || strings.Contains(cue, "no") || strings.Contains(cue, "num")
+		if weak && !marked && countDigits(v) < 5 {
+			continue
+		}
+		if strings.HasPrefix(cue, "mr") && !strings.HasPrefix(cue, "mrn") && !marked {
+			continue
+		}
+		s.add(m[2], m[2]+len(v), ID)
+	}
+	for _, m := range reLongNum.FindAllStringIndex(text, -1) {
+		if s.unitFollows(m[1]) || isDecimalish(text, m[0], m[1]) {
+			continue
+		}
+		s.add(m[0], m[1], ID)
+	}
+	for _, m := range reCard.FindAllStringIndex(text, -1) {
+		if luhn(text[m[0]:m[1]]) {
+			s.add(m[0], m[1], ID)
+		}
+	}
+}
+
+// isDecimalish: the match is part of a decimal or a thousands-separated
+// number ("1.234567", "250,000").
+func isDecimalish(text string, start, end int) bool {
+	if start > 0 && (text[start-1] == '.' || text[start-1] == ',') && start > 1 && text[start-2] >= '0' && text[start-2] <= '9' {
+		return true
+	}
+	if end+1 < len(text) && (text[end] == '.' || text[end] == ',') && text[end+1] >= '0' && text[end+1] <= '9' {
+		return true
+	}
+	return false
+}
+
+// unitFollows reports a unit of measure right after pos.
+func (s *scan) unitFollows(pos int) bool {
+	rest := strings.ToLower(strings.TrimLeft(s.text[pos:min(len(s.text), pos+10)], " "))
+	for _, u := range []string{"mg", "mcg", "ml", "cc", "unit", "meq", "mmol", "cells", "/mm", "/ul", "%", "copies", "iu", "ng", "pg", "k/", "x10", "kcal", "cal", "steps", "ft", "feet", "miles", "km", "lbs", "kg", "gm", "g "} {
+		if strings.HasPrefix(rest, u) {
+			return true
+		}
+	}
+	return false
+}
+
+// ages reports ages over 89; younger ages are not identifiers and are kept.
+func (s *scan) ages() {
+	text := s.text
+	over := func(a, b int) bool {
+		v, err := strconv.Atoi(text[a:b])
+		return err == nil && v > 89 && v < 130
+	}
+	for _, re := range []*regexp.Regexp{reAgeAfter, reAgeBefore} {
+		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			if over(m[2], m[3]) {
+				s.add(m[2], m[3], Age)
+			}
+		}
+	}
+	for _, m := range reAgeSex.FindAllStringSubmatchIndex(text, -1) {
+		// "92 M" / "95F" only at the start of a line or after "a", "pt":
+		// "100 F" can be a temperature.
+		if !over(m[2], m[3]) {
+			continue
+		}
+		before := strings.ToLower(strings.TrimRight(text[max(0, m[0]-6):m[0]], " "))
+		if m[0] == 0 || strings.HasSuffix(before, "\n") || strings.HasSuffix(before, " a") || strings.HasSuffix(before, "pt") || before == "a" || strings.HasSuffix(before, "is") {
+			s.add(m[2], m[3], Age)
+		}
+	}
+	s.agesInWords()
+}
+
+func (s *scan) agesInWords() {
+	lower := strings.ToLower(s.text)
+	if !strings.Contains(lower, "ninety") && !strings.Contains(lower, "hundred") {
+		return
+	}
+	for _, m := range reAgeWords.FindAllStringIndex(s.text, -1) {
+		s.add(m[0], m[1], Age)
+	}
+}

@@ -1,0 +1,240 @@
+package deid
+
+import (
+	"regexp"
+	"strings"
+)
+
+const stateAbbrevRe = `(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR)`
+
+const stateNameRe = `(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico)`
+
+var (
+	reStreet = regexp.MustCompile(`\b\d{1,6}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|\d{1,3}(?:st|nd|rd|th)))\s*(?:[A-Z][A-Za-z'\-]*\.?\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Trail|Trl|Turnpike|Tpke|Pike|Row|Path|Alley|Plaza|Loop|Crescent|Cres|Run|Point|Pt)\b\.?(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|#|Rm|Room|Floor|Fl|Bldg|Building)\.?\s*#?\s*[A-Za-z0-9\-]+)?`)
+	rePOBox  = regexp.MustCompile(`(?i)\bP\.?\s?O\.?\s*Box\s+\d+`)
+	// "Springfield, IL 62704", "Salt Lake City, Utah"
+	reCityState = regexp.MustCompile(`\b[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2},\s*(?:` + stateAbbrevRe + `|` + stateNameRe + `)\b(?:\.?\s+\d{5}(?:-\d{4})?\b)?`)
+	reStateZIP  = regexp.MustCompile(`\b` + stateAbbrevRe + `\.?\s+\d{5}(?:-\d{4})?\b`)
+	reStateName = regexp.MustCompile(`\b` + stateNameRe + `\b`)
+)
+
+// Facility head words: "X Hospital", "X Medical Center", "X Nursing Home".
+var facilityWords = setOf("hospital", "hospitals", "medical", "clinic", "clinics", "infirmary", "hospice", "rehab",
+	"rehabilitation", "manor", "center", "centre", "ctr", "institute", "university", "college", "pharmacy", "healthcare",
+	"health", "nursing", "memorial", "general", "lodge", "gardens", "village", "residence", "estates", "sanitarium",
+	"sanatorium", "convalescent", "church", "school", "academy", "home", "house", "living", "care", "associates",
+	"practice", "group", "shelter", "prison", "jail", "correctional", "facility", "pavilion", "inc", "corp", "llc",
+	"company", "bank", "airport", "station", "mall", "va", "vamc", "medicine", "physicians", "pediatrics", "partners")
+
+// Words that head a facility name but are clinical units or generic
+// ("ICU", "Emergency", "Cardiology Clinic" stays).
+var genericFacility = setOf("the", "a", "an", "our", "this", "that", "outside", "other", "local", "same", "his", "her",
+	"their", "emergency", "cardiology", "oncology", "surgery", "surgical", "medical", "medicine", "pain", "wound", "dialysis",
+	"primary", "urgent", "pulmonary", "renal", "gi", "neurology", "psychiatry", "psychiatric", "infusion", "cancer", "heart",
+	"vascular", "orthopedic", "orthopedics", "pediatric", "women's", "children's", "eye", "dental", "skilled", "long-term",
+	"acute", "nursing", "health", "care", "rehab", "rehabilitation", "community", "county", "state", "city", "regional",
+	"general", "university", "memorial", "transplant", "ortho", "spine", "sleep", "diabetes", "endocrine", "anticoagulation",
+	"coumadin", "hospital", "clinic", "center", "home", "house", "group", "living", "assisted", "senior", "private",
+	"family", "internal", "adult", "day", "outpatient", "inpatient", "hospice", "mental", "behavioral", "substance", "abuse",
+	"detox", "methadone", "addiction", "free", "walk-in", "ed", "er", "icu", "micu", "sicu", "ccu", "nicu", "picu", "or",
+	"pacu", "va", "vamc")
+
+// Cues before a place: strong ones admit any capitalised words, weak ones
+// a known city or state.
+var (
+	strongPlaceCues = []string{"lives in", "living in", "lives at", "resides in", "resident of", "resides at", "native of", "born in",
+		"moved to", "moved from", "relocated to", "home in", "house in", "vacation in", "vacationing in", "visiting from",
+		"trip to", "travel to", "traveled to", "travelled to", "returned from", "flew to", "flew in from", "transferred from",
+		"transferred to", "transfer from", "transfer to", "tx from", "tx to", "xfer from", "xfer to", "admitted from",
+		"admitted to", "discharged to", "d/c to", "d/c'd to", "sent to", "sent from", "went to", "brought from",
+		"originally from", "is from", "family in", "works at", "worked at", "works for", "employed at", "employed by",
+		"retired from", "graduated from", "attends", "followed at", "seen at", "treated at", "care at", "dialysis at",
+		"lives with family in", "nursing home in", "rehab in", "hospital in"}
+	weakPlaceCues = setOf("in", "from", "to", "at", "near", "of", "outside", "around", "towards", "toward", "via")
+)
+
+// places marks addresses, ZIP codes, cities, states and facilities.
+func (s *scan) places() {
+	text := s.text
+	if strings.ContainsAny(text, "0123456789") {
+		for _, m := range reStreet.FindAllStringIndex(text, -1) {
+			s.add(m[0], m[1], Location)
+		}
+		for _, m := range rePOBox.FindAllStringIndex(text, -1) {
+			s.add(m[0], m[1], Location)
+		}
+		for _, m := range reStateZIP.FindAllStringIndex(text, -1) {
+			s.add(m[0], m[1], Location)
+		}
+		for _, m := range reZIP.FindAllStringSubmatchIndex(text, -1) {
+			s.add(m[2], m[3], Location)
+		}
+	}
+	if strings.IndexByte(text, ',') >= 0 {
+		for _, m := range reCityState.FindAllStringIndex(text, -1) {
+			first := text[m[0] : m[0]+strings.IndexAny(text[m[0]:], " ,-")]
+			if wordClass(first)&wClinical != 0 {
+				continue
+			}
+			s.add(m[0], m[1], Location)
+		}
+	}
+	s.facilities()
+	s.cuedPlaces()
+}
+
+// facilities marks "Capitalised words + facility word" ("Mercy General
+// Hospital", "St. Jude Medical Center", "Hospital of St. Raphael").
+func (s *scan) facilities() {
+	n := len(s.toks)
+	for i := 0; i < n; i++ {
+		t := s.toks[i]
+		if t.kind != tWord {
+			continue
+		}
+		w := s.word(i)
+		lw := strings.ToLower(w)
+		if !facilityWords[lw] || !(isCap(w) || isUpperWord(w)) {
+			continue
+		}
+		// Walk back over capitalised words, "St.", "of", "the", "&".
+		start, proper := i, false
+		for j := i - 1; j >= 0 && i-j <= 6; j-- {
+			tj := s.toks[j]
+			if tj.kind == tPunct {
+				p := s.word(j)
+				if p == "." || p == "&" || p == "'" || p == "’" || p == "-" {
+					continue
+				}
+				break
+			}
+			if tj.kind != tWord || s.toks[j+1].newline {
+				break
+			}
+			wj := s.word(j)
+			lj := strings.ToLower(wj)
+			if lj == "of" || lj == "and" {
+				continue
+			}
+			if !(isCap(wj) || isUpperWord(wj) && len(wj) >= 3) {
+				break
+			}
+			if wordClass(wj)&wClinical != 0 && !facilityWords[lj] && !genericFacility[lj] && lj != "st" {
+				break
+			}
+			if !genericFacility[baseWord(wj)] && !facilityWords[lj] {
+				proper = true
+			}
+			start = j
+		}
+		end := t.end
+		// Forward: "Hospital of Saint Raphael", "University of Chicago Medical Center".
+		k := i + 1
+		for k < n && k-i <= 6 {
+			tk := s.toks[k]
+			if tk.newline {
+				break
+			}
+			if tk.kind == tPunct && (s.word(k) == "." || s.word(k) == "'") {
+				k++
+				continue
+			}
+			if tk.kind != tWord {
+				break
+			}
+			wk := s.word(k)
+			lk := strings.ToLower(wk)
+			if lk == "of" || lk == "the" || lk == "at" && k == i+1 {
+				k++
+				continue
+			}
+			if !isCap(wk) && !isUpperWord(wk) || wordClass(wk)&wClinical != 0 && !facilityWords[lk] {
+				break
+			}
+			if !genericFacility[lk] && !facilityWords[lk] {
+				proper = true
+			}
+			end = tk.end
+			k++
+		}
+		if proper {
+			s.add(s.toks[start].start, end, Hospital)
+		}
+	}
+}
+
+// cuedPlaces marks capitalised place names after place cues.
+func (s *scan) cuedPlaces() {
+	n := len(s.toks)
+	lowerText := ""
+	for i := 0; i < n; i++ {
+		t := s.toks[i]
+		if t.kind != tWord {
+			continue
+		}
+		w := s.word(i)
+		if !(isCap(w) || isUpperWord(w) && len(w) >= 3) || s.isName[i] {
+			continue
+		}
+		p := s.prevWord(i, ",")
+		if p < 0 || p != i-1 {
+			continue
+		}
+		prev := s.lowerAt(p)
+		if !weakPlaceCues[prev] && prev != "attends" {
+			continue
+		}
+		if lowerText == "" {
+			lowerText = strings.ToLower(s.text)
+		}
+		strong := false
+		for _, cue := range strongPlaceCues {
+			st := s.toks[p].end - len(cue)
+			if st >= 0 && lowerText[st:s.toks[p].end] == cue && (st == 0 || lowerText[st-1] == ' ' || lowerText[st-1] == '\n') {
+				strong = true
+				break
+			}
+		}
+		// Longest run of capitalised words (a city can be "Salt Lake City").
+		end, last := t.end, i
+		for k := i + 1; k < n && k-i < 4; k++ {
+			wk := s.word(k)
+			if s.toks[k].kind != tWord || s.toks[k].newline || !isCap(wk) || wordClass(wk)&wClinical != 0 {
+				break
+			}
+			end, last = s.toks[k].end, k
+		}
+		phrase := strings.ToLower(s.text[t.start:end])
+		c := wordClass(w)
+		if c&wClinical != 0 {
+			continue
+		}
+		english := c&wEnglish != 0
+		multi := s.multiCity(phrase)
+		isCity := c&wCity != 0 || multi || reStateName.MatchString(s.text[t.start:end])
+		switch {
+		case multi:
+			s.add(t.start, end, Location)
+		case strong && (!english || last > i || isCity):
+			s.add(t.start, end, Location)
+		case isCity && !english && prev != "of" && prev != "to":
+			s.add(t.start, end, Location)
+		case isCity && !english && (prev == "of" || prev == "to") && last == i && c&(wFirst|wSurname) == 0:
+			s.add(t.start, end, Location)
+		}
+	}
+}
+
+// multiCity reports whether phrase starts with a multi-word city name.
+func (s *scan) multiCity(phrase string) bool {
+	i := strings.IndexByte(phrase, ' ')
+	if i < 0 {
+		return false
+	}
+	for _, c := range multiCities[phrase[:i]] {
+		if strings.HasPrefix(phrase, c) && (len(phrase) == len(c) || phrase[len(c)] == ' ') {
+			return true
+		}
+	}
+	return false
+}
