@@ -163,7 +163,7 @@ func (s *scan) monthDay() {
 		if isFractionContext(before, after, a, b) {
 			continue
 		}
-		if sep == "-" && !hasDateCue(before) {
+		if sep == "-" && !hasDateCue(before) && (a < b && looksLikeRange(before, after) || a == b) {
 			continue
 		}
 		s.add(m[0], m[1], Date)
@@ -186,6 +186,53 @@ func isFractionContext(before, after string, a, b int) bool {
 	// 4/5 strength, 2/4 pulses, 3/6 murmur), unless a date cue precedes.
 	if (b == 10 || b == 5 || b == 4 || b == 6 || b == 3 || b == 2) && a <= b && !hasDateCue(before) {
 		return true
+	}
+	return false
+}
+
+// Words after "2-3" that make it a range of amounts, and words before it.
+var (
+	rangeAfter = []string{"l", "lpm", "liters", "litres", "lnc", "mg", "mcg", "g", "gm", "grams", "units", "u", "meq", "ml", "cc", "times",
+		"x", "day", "days", "d", "hour", "hours", "hrs", "hr", "h", "weeks", "week", "wks", "wk", "months", "month", "mos", "mo", "min", "mins", "minutes",
+		"sec", "seconds", "beats", "breaths", "bpm", "%", "cm", "mm", "in", "inch", "inches", "tab", "tabs", "tablets", "caps", "capsules", "puffs",
+		"drops", "lbs", "lb", "kg", "ft", "feet", "steps", "episodes", "stools", "bms", "bm", "loose", "large", "small", "medium", "per",
+		"year", "years", "yrs", "yr", "y", "yo", "mmhg", "degrees", "pillows", "people", "servings", "cups", "glasses", "beers",
+		"drinks", "packs", "ppd", "cigarettes", "cig", "sessions", "visits", "nights", "night", "shifts", "doses", "sprays", "vials", "bags",
+		"bottles", "cycles", "rounds", "sutures", "staples", "stitches", "lesions", "polyps", "nodes", "vessels", "stents",
+		"grafts", "levels", "ribs", "o'clock", "am", "pm", "more", "fold", "point", "words", "word", "times/day", "x/day",
+		"meals", "voids", "pads", "diapers", "liter", "units/hr", "ml/hr", "cc/hr", "mcg/kg/min", "mg/hr", "+", "beds", "nurses",
+		"blocks", "flights", "stairs", "laps", "lengths", "attempts", "tries", "sticks", "pounds", "ounces", "oz", "s", "mcg/min",
+		"inches", "cms", "gtts", "gtt", "lpm", "nc", "ra", "sats", "pillow", "servings", "portions", "bites", "sips", "spoonfuls", "bottles", "stool", "assist", "person", "people"}
+	rangeBefore = []string{"x", "q", "every", "for", "within", "about", "approx", "approximately", "~", "around", "rr", "hr", "sats",
+		"sat", "pain", "grade", "gcs", "score", "level", "stage", "ages", "aged", "size", "#", "room", "rm", "bed", "apt", "floor", "page",
+		"pages", "pp", "lines", "ribs", "take", "takes", "took", "give", "gave", "given", "dose", "doses", "drink", "drinks", "smoked", "smokes",
+		"needs", "needed", "need", "walks", "walked", "ambulated", "ambulates", "last", "past", "next", "used", "uses", "using", "wean", "weaned",
+		"titrate", "titrated", "increase", "increased", "decrease", "decreased", "up", "down", "by", "from", "to", "ranging", "range", "between",
+		"rate", "qty", "with", "on", "at", "in"}
+)
+
+// looksLikeRange: "2-3 L", "in 2-3 weeks", "x 3-4": an amount, not a date.
+func looksLikeRange(before, after string) bool {
+	aw := after
+	if i := strings.IndexAny(aw, " ,.;:)\n"); i >= 0 {
+		aw = aw[:i]
+	}
+	if aw == "" {
+		return false
+	}
+	for _, w := range rangeAfter {
+		if aw == w {
+			return true
+		}
+	}
+	bw := strings.TrimRight(before, " ")
+	if i := strings.LastIndexAny(bw, " (\n"); i >= 0 {
+		bw = bw[i+1:]
+	}
+	for _, w := range rangeBefore {
+		if bw == w {
+			return true
+		}
 	}
 	return false
 }

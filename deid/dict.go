@@ -27,13 +27,13 @@ var (
 
 // Word classes, a bit set per lower-cased word.
 const (
-	wFirst    = 1 << iota // a first name
-	wSurname              // a surname or other person name
-	wEnglish              // a common English word (ambiguous as a name)
-	wCity                 // a US city name (single-word entries and first words)
-	wClinical             // clinical vocabulary, eponym, drug or abbreviation: never PHI without a strong cue
-	wNameWord             // an English word that is also a very common surname/first name ("Smith", "Brown")
-	wAnyEnglish           // in the English list at all, even if a first name ("Born", "John")
+	wFirst      = 1 << iota // a first name
+	wSurname                // a surname or other person name
+	wEnglish                // a common English word (ambiguous as a name)
+	wCity                   // a US city name (single-word entries and first words)
+	wClinical               // clinical vocabulary, eponym, drug or abbreviation: never PHI without a strong cue
+	wNameWord               // an English word that is also a very common surname/first name ("Smith", "Brown")
+	wAnyEnglish             // in the English list at all, even if a first name ("Born", "John")
 )
 
 var (

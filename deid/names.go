@@ -16,7 +16,7 @@ var (
 		"caregiver", "pcp", "attending", "resident", "fellow", "intern", "np", "pa", "rn", "md", "lpn", "cna", "rt", "surgeon",
 		"cardiologist", "oncologist", "neurologist", "nephrologist", "physician", "provider", "therapist", "sw", "cm", "named",
 		"name", "patient", "pt", "pts", "mrs", "ms", "stepson", "stepdaughter", "son-in-law", "daughter-in-law", "children", "kids",
-		"hi", "hello", "thanks", "cc", "handoff", "atty", "attorney", "lawyer", "signed", "dictated", "transcribed", "author", "electronically", "by", "per", "d/w", "s/w", "w/",
+		"hi", "hello", "thanks", "cc", "handoff", "dtr", "dau", "sis", "bro", "hubby", "gf", "bf", "sil", "dil", "gdtr", "nok", "stepmother", "stepfather", "godson", "goddaughter", "atty", "attorney", "lawyer", "signed", "dictated", "transcribed", "author", "electronically", "by", "per", "d/w", "s/w", "w/",
 		"called", "paged", "notified", "informed", "spoke", "discussed", "seen", "contacted", "visited", "visit", "accompanied", "family",
 		"roommate", "landlord", "employer", "coworker", "colleague", "bro", "sis", "ex-wife", "ex-husband", "chaplain", "interpreter",
 		"translator", "team", "covering", "cover", "on-call", "endorsed", "handoff", "report", "relieved", "mrn")

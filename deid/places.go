@@ -219,11 +219,22 @@ func (s *scan) cuedPlaces() {
 			s.add(t.start, end, Location)
 		case isCity && !english && prev != "of" && prev != "to":
 			s.add(t.start, end, Location)
+		case c&wCity != 0 && english && isCap(w) && !s.toks[i].sentStart && (prev == "in" || prev == "near" || prev == "from") && !placeStop[strings.ToLower(w)]:
+			// A city that is also a word ("Revere", "Reading") needs a
+			// capital in mid-sentence after "in", "near" or "from".
+			s.add(t.start, end, Location)
 		case isCity && !english && (prev == "of" || prev == "to") && last == i && c&(wFirst|wSurname) == 0:
 			s.add(t.start, end, Location)
 		}
 	}
 }
+
+// placeStop: capitalised words after "in"/"from" that are city names but
+// mostly mean something else in notes.
+var placeStop = setOf("home", "bed", "chair", "room", "bath", "floor", "unit", "care", "rehab", "house", "hospital", "center", "clinic",
+	"good", "stable", "fair", "pain", "distress", "place", "office", "general", "mobile", "normal", "progress", "process", "surgery",
+	"court", "jail", "church", "school", "order", "time", "bay", "port", "harbor", "beach", "park", "lake", "river", "valley", "union",
+	"liberty", "independence", "friendship", "comfort", "hope", "joy", "faith", "grace", "plain", "plains", "view", "reading")
 
 // multiCity reports whether phrase starts with a multi-word city name.
 func (s *scan) multiCity(phrase string) bool {
