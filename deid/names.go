@@ -218,15 +218,29 @@ func (s *scan) nameNeighbour(i int) bool {
 	return false
 }
 
-// emitNames turns runs of name tokens into spans; "J." keeps its dot.
+// emitNames turns runs of name tokens into spans: "John Q. Smith" is one
+// span; an initial keeps its dot.
 func (s *scan) emitNames() {
 	for i := 0; i < len(s.toks); i++ {
 		if !s.isName[i] {
 			continue
 		}
 		start, end := s.toks[i].start, s.toks[i].end
-		for i+1 < len(s.toks) && s.punctAt(i+1, ".") && initial(s.word(i)) {
-			end = s.toks[i+1].end
+		for {
+			if i+1 < len(s.toks) && s.punctAt(i+1, ".") && initial(s.word(i)) {
+				end = s.toks[i+1].end
+				if i+2 < len(s.toks) && s.isName[i+2] && !s.toks[i+2].newline {
+					i += 2
+					end = s.toks[i].end
+					continue
+				}
+				break
+			}
+			if i+1 < len(s.toks) && s.isName[i+1] && !s.toks[i+1].newline && strings.TrimSpace(s.text[end:s.toks[i+1].start]) == "" {
+				i++
+				end = s.toks[i].end
+				continue
+			}
 			break
 		}
 		s.add(start, end, Name)
