@@ -29,6 +29,15 @@ func shiftDate(v string, days int) string {
 
 func pad(v, width int) string { return fmt.Sprintf("%0*d", width, v) }
 
+// width is the zero-padding of a written number: "07" pads to 2, "7" and
+// "22" do not pad.
+func width(s string) int {
+	if len(s) > 1 && s[0] == '0' {
+		return len(s)
+	}
+	return 1
+}
+
 func shiftNumeric(m []string, days int) string {
 	a, sep1, b, sep2, c := m[1], m[2], m[3], m[4], m[5]
 	const refYear = 2000 // a leap year: Feb 29 without a year still shifts
@@ -39,7 +48,7 @@ func shiftNumeric(m []string, days int) string {
 			return "[DATE]"
 		}
 		t = t.AddDate(0, 0, days)
-		return pad(t.Year(), 4) + sep1 + pad(int(t.Month()), len(b)) + sep2 + pad(t.Day(), len(c))
+		return pad(t.Year(), 4) + sep1 + pad(int(t.Month()), width(b)) + sep2 + pad(t.Day(), width(c))
 	case len(a) <= 2 && c == "" && len(b) <= 2: // m/d
 		mo, d := atoi(a), atoi(b)
 		t := date(refYear, mo, d)
@@ -47,7 +56,7 @@ func shiftNumeric(m []string, days int) string {
 			return "[DATE]"
 		}
 		t = t.AddDate(0, 0, days)
-		return pad(int(t.Month()), len(a)) + sep1 + pad(t.Day(), len(b))
+		return pad(int(t.Month()), width(a)) + sep1 + pad(t.Day(), width(b))
 	case len(a) <= 2 && c != "": // m/d/y or d/m/y when the first is > 12
 		y := atoi(c)
 		if len(c) == 2 {
@@ -65,9 +74,9 @@ func shiftNumeric(m []string, days int) string {
 			return "[DATE]"
 		}
 		t = t.AddDate(0, 0, days)
-		first, second := pad(int(t.Month()), len(a)), pad(t.Day(), len(b))
+		first, second := pad(int(t.Month()), width(a)), pad(t.Day(), width(b))
 		if swapped {
-			first, second = pad(t.Day(), len(a)), pad(int(t.Month()), len(b))
+			first, second = pad(t.Day(), width(a)), pad(int(t.Month()), width(b))
 		}
 		year := pad(t.Year(), 4)
 		if len(c) == 2 {
