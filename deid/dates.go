@@ -2,6 +2,7 @@ package deid
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -10,23 +11,23 @@ const monthRe = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
 
 var (
 	// 2023-07-22, 2023/7/22
-	reDateYMD = regexp.MustCompile(`\b(\d{4})[\-/.](\d{1,2})[\-/.](\d{1,2})\b`)
+	reDateYMD = anchored(`\b(\d{4})[\-/.](\d{1,2})[\-/.](\d{1,2})\b`)
 	// 07/22/2023, 22.07.23, 7-22-23
-	reDateMDY = regexp.MustCompile(`\b(\d{1,2})([\-/.])(\d{1,2})([\-/.])(\d{4}|\d{2})\b`)
+	reDateMDY = anchored(`\b(\d{1,2})([\-/.])(\d{1,2})([\-/.])(\d{4}|\d{2})\b`)
 	// 7/22 and 7-22 (validated and checked against fractions and ranges)
-	reDateMD = regexp.MustCompile(`\b(\d{1,2})([/\-])(\d{1,2})\b`)
+	reDateMD = anchored(`\b(\d{1,2})([/\-])(\d{1,2})\b`)
 	// 07/2023, 7-2023
-	reDateMY = regexp.MustCompile(`\b(\d{1,2})[/\-](\d{4})\b`)
+	reDateMY = anchored(`\b(\d{1,2})[/\-](\d{4})\b`)
 	// July 22nd, 2023 / Jul. 22 / July 2023 / July of 2023
-	reDateMonthFirst = regexp.MustCompile(`(?i)\b` + monthRe + `\.?\s*(?:(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*'?(\d{4}|\d{2})\b)?|(?:of\s+)?(\d{4})\b)`)
+	reDateMonthFirst = anchored(`(?i)\b` + monthRe + `\.?\s*(?:(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*'?(\d{4}|\d{2})\b)?|(?:of\s+)?(\d{4})\b)`)
 	// 22 July 2023 / 22nd of July / 22-Jul-2023
-	reDateDayFirst = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+|\s*[\-/]\s*|\s+)` + monthRe + `\b\.?(?:(?:,?\s*|[\-/])(\d{4}|\d{2})\b)?`)
+	reDateDayFirst = anchored(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+|\s*[\-/]\s*|\s+)` + monthRe + `\b\.?(?:(?:,?\s*|[\-/])(\d{4}|\d{2})\b)?`)
 	// Month names on their own (not "May", a modal verb).
-	reMonthAlone = regexp.MustCompile(`\b(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Apr|Aug|Sept|Oct|Nov|Dec)\b`)
+	reMonthAlone = regexp.MustCompile(`^(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Apr|Aug|Sept|Oct|Nov|Dec)\b`)
 	// "on the 3rd", "since the 22nd", "the 14th of"
-	reOrdinal = regexp.MustCompile(`(?i)\b(?:on|since|until|till|by|from|before|after|of)\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
-	reYear    = regexp.MustCompile(`\b(?:19|20)\d{2}\b|'\d{2}\b`)
-	reHoliday = regexp.MustCompile(`(?i)\b(?:christmas(?:\s+eve)?|thanksgiving|easter|new\s+year'?s(?:\s+(?:eve|day))?|halloween|hanukkah|chanukah|kwanzaa|memorial\s+day|labor\s+day|independence\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|veterans\s+day|rosh\s+hashanah|yom\s+kippur|ramadan|passover)\b`)
+	reOrdinal = anchored(`(?i)\b(?:on|since|until|till|by|from|before|after|of)\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
+	reYear    = anchored(`\b(?:19|20)\d{2}\b|'\d{2}\b`)
+	reHoliday = anchored(`(?i)\b(?:christmas(?:\s+eve)?|thanksgiving|easter|new\s+year'?s(?:\s+(?:eve|day))?|halloween|hanukkah|chanukah|kwanzaa|memorial\s+day|labor\s+day|independence\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|veterans\s+day|rosh\s+hashanah|yom\s+kippur|ramadan|passover)\b`)
 )
 
 func validMD(m, d int) bool { return m >= 1 && m <= 12 && d >= 1 && d <= 31 }
@@ -37,54 +38,58 @@ func (s *scan) dates() {
 	text := s.text
 	hasDigit := strings.ContainsAny(text, "0123456789")
 	if hasDigit {
-		for _, m := range reDateYMD.FindAllStringSubmatchIndex(text, -1) {
+		s.each(reDateYMD, s.numWhere(false, func(n int, nx byte) bool { return n == 4 && isSep(nx) }), func(m []int) {
 			y := atoi(text[m[2]:m[3]])
 			if y >= 1850 && y <= 2150 && validMD(atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])) {
 				s.add(m[0], m[1], Date)
 			}
-		}
-		for _, m := range reDateMDY.FindAllStringSubmatchIndex(text, -1) {
+		})
+		s.each(reDateMDY, s.numWhere(false, func(n int, nx byte) bool { return n <= 2 && isSep(nx) }), func(m []int) {
 			a, b := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]])
 			if text[m[4]:m[5]] != text[m[8]:m[9]] || partOfLonger(text, m[0], m[1]) {
-				continue
+				return
 			}
 			if validMD(a, b) || validMD(b, a) {
 				s.add(m[0], m[1], Date)
 			}
-		}
-		for _, m := range reDateMY.FindAllStringSubmatchIndex(text, -1) {
+		})
+		s.each(reDateMY, s.numWhere(false, func(n int, nx byte) bool { return n <= 2 && (nx == '/' || nx == '-') }), func(m []int) {
 			mo, y := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
 			if mo >= 1 && mo <= 12 && y >= 1900 && y <= 2100 {
 				s.add(m[0], m[1], Date)
 			}
-		}
+		})
 		s.monthDay()
 	}
-	lower := strings.ToLower(text)
 	if hasDigit {
-		for _, re := range []*regexp.Regexp{reDateMonthFirst, reDateDayFirst} {
-			for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-				if s.monthMatchOK(m) {
-					s.add(m[0], m[1], Date)
-				}
-			}
-		}
-		if strings.Contains(lower, "the ") {
-			for _, m := range reOrdinal.FindAllStringSubmatchIndex(text, -1) {
-				for g := 1; g <= 2; g++ {
-					if m[2*g] >= 0 {
-						s.add(m[2*g], m[2*g+1], Date)
-					}
-				}
-			}
-		}
-		if s.opts.RedactYears {
-			for _, m := range reYear.FindAllStringIndex(text, -1) {
+		monthOK := func(m []int) {
+			if s.monthMatchOK(m) {
 				s.add(m[0], m[1], Date)
 			}
 		}
+		if s.cands.cues&cMonth != 0 {
+			s.each(reDateMonthFirst, s.cands.cue[cMonth], monthOK)
+			s.each(reDateDayFirst, s.numWhere(false, func(n int, nx byte) bool { return n <= 2 }), monthOK)
+		}
+		s.each(reOrdinal, s.cands.cue[cOrdinal], func(m []int) {
+			for g := 1; g <= 2; g++ {
+				if m[2*g] >= 0 {
+					s.add(m[2*g], m[2*g+1], Date)
+				}
+			}
+		})
+		if s.opts.RedactYears {
+			s.each(reYear, s.yearStarts(), func(m []int) {
+				s.add(m[0], m[1], Date)
+			})
+		}
 	}
-	for _, m := range reMonthAlone.FindAllStringIndex(text, -1) {
+	for _, st := range s.cands.cue[cMonth] {
+		m := reMonthAlone.FindStringIndex(s.window(st))
+		if m == nil {
+			continue
+		}
+		m[0], m[1] = m[0]+st, m[1]+st
 		w := text[m[0]:m[1]]
 		// Short forms need a capital and must not be an abbreviation in an
 		// all-caps line ("DEC" = decreased); "Dec" followed by digits was
@@ -97,9 +102,9 @@ func (s *scan) dates() {
 		}
 		s.add(m[0], m[1], Date)
 	}
-	for _, m := range reHoliday.FindAllStringIndex(text, -1) {
+	s.each(reHoliday, s.cands.cue[cHoliday], func(m []int) {
 		s.add(m[0], m[1], Date)
-	}
+	})
 }
 
 // monthMatchOK filters month-name matches: "may" must be followed by a day
@@ -149,25 +154,34 @@ func (s *scan) monthMatchOK(m []int) bool {
 // "2/2 cultures", "1/2 tab", "2-3 L").
 func (s *scan) monthDay() {
 	text := s.text
-	for _, m := range reDateMD.FindAllStringSubmatchIndex(text, -1) {
+	s.each(reDateMD, s.numWhere(false, func(n int, nx byte) bool { return n <= 2 && (nx == '/' || nx == '-') }), func(m []int) {
 		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]])
-		if !validMD(a, b) {
-			continue
-		}
-		if partOfLonger(text, m[0], m[1]) {
-			continue
+		if !validMD(a, b) || partOfLonger(text, m[0], m[1]) {
+			return
 		}
 		sep := text[m[4]:m[5]]
 		before := strings.ToLower(text[max(0, m[0]-24):m[0]])
 		after := strings.ToLower(strings.TrimLeft(text[m[1]:min(len(text), m[1]+16)], " "))
 		if isFractionContext(before, after, a, b) {
-			continue
+			return
 		}
 		if sep == "-" && !hasDateCue(before) && (a < b && looksLikeRange(before, after) || a == b) {
-			continue
+			return
 		}
 		s.add(m[0], m[1], Date)
+	})
+}
+
+// yearStarts: number starts and apostrophes before two digits ('98).
+func (s *scan) yearStarts() []int {
+	out := append([]int(nil), s.cands.num...)
+	for i, t := range s.toks {
+		if t.kind == tPunct && (s.text[t.start] == '\'') && i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == t.end {
+			out = append(out, t.start)
+		}
 	}
+	sort.Ints(out)
+	return out
 }
 
 // isFractionContext says a/b is a score, ratio, dose or count, not a date.

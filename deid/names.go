@@ -98,7 +98,7 @@ func (s *scan) names() {
 
 // nameAt decides a word on its own and its left context.
 func (s *scan) nameAt(i int, w string) bool {
-	c := wordClass(w)
+	c := s.classAt(i)
 	cap, upper, lower := isCap(w), isUpperWord(w), isLowerWord(w)
 	p := s.prevWord(i, ".,:'’")
 	if p >= 0 && s.punctAt(i-1, "'") {
@@ -162,7 +162,7 @@ func (s *scan) credentialNames() {
 		j := s.prevWord(i, ",")
 		for k := 0; j >= 0 && k < 3; k++ {
 			pw := s.word(j)
-			c := wordClass(pw)
+			c := s.classAt(j)
 			if !(isCap(pw) || initial(pw) || (isUpperWord(pw) && len(pw) <= 3)) || c&wClinical != 0 || suffixCues[strings.ToLower(pw)] {
 				break
 			}
@@ -178,7 +178,7 @@ func (s *scan) credentialNames() {
 // nameNeighbour: an unmarked word next to a name that looks like part of it.
 func (s *scan) nameNeighbour(i int) bool {
 	w := s.word(i)
-	c := wordClass(w)
+	c := s.classAt(i)
 	lw := strings.ToLower(w)
 	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
 		return false
@@ -254,7 +254,7 @@ func (s *scan) propagate() {
 	for i, t := range s.toks {
 		if s.isName[i] && t.kind == tWord {
 			w := baseWord(s.word(i))
-			if len(w) >= 3 && wordClass(w)&(wEnglish|wClinical) == 0 {
+			if len(w) >= 3 && s.classAt(i)&(wEnglish|wClinical) == 0 {
 				seen[w] = true
 			}
 		}

@@ -12,24 +12,24 @@ import (
 var (
 	reEmail = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	reURL   = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|us|info|biz|co\.uk|health)\b(?:/[^\s<>"'()\[\]{}]*)?`)
-	reIPv4  = regexp.MustCompile(`\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b`)
-	reIPv6  = regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{0,4}\b`)
-	reSSN   = regexp.MustCompile(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
-	rePhone = regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?|\b\d{3}-\d{4}\b(?:\s*(?:x|ext\.?)\s*\d{1,6})?`)
+	reIPv4  = anchored(`\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b`)
+	reIPv6  = anchored(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{0,4}\b`)
+	reSSN   = anchored(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
+	rePhone = anchored(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?|\b\d{3}-\d{4}\b(?:\s*(?:x|ext\.?)\s*\d{1,6})?`)
 	// A cue word, then digits with separators: "pager 1234", "fax: 555 0199", "beeper #32411".
-	rePhoneCue = regexp.MustCompile(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
+	rePhoneCue = anchored(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
 	// MRN, account, plan, licence, device and serial numbers behind a cue.
-	reIDCue = regexp.MustCompile(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|plan|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
+	reIDCue = anchored(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|plan|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
 	// Long digit runs and letter+digit codes that are not measurements.
-	reLongNum = regexp.MustCompile(`\b[A-Za-z]{0,4}-?\d{6,}[A-Za-z]{0,2}\b|\b\d{2,6}-\d{2,8}-\d{1,8}\b|#\s?\d{4,}\b`)
-	reCard    = regexp.MustCompile(`\b\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{1,7}\b`)
+	reLongNum = anchored(`\b[A-Za-z]{0,4}-?\d{6,}[A-Za-z]{0,2}\b|\b\d{2,6}-\d{2,8}-\d{1,8}\b|#\s?\d{4,}\b`)
+	reCard    = anchored(`\b\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{1,7}\b`)
 	// Ages: "92 yo", "92-year-old", "92yoF", "age 95", "aged 101".
-	reAgeAfter  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*(?:-\s*)?(?:y/o|y\.o\.?|yo|yrs?\b|years?\b|year-old|-year-old|yr-old|y\b|yof|yom|yowm|yowf|yobm|yobf|ym|yf)`)
-	reAgeBefore = regexp.MustCompile(`(?i)\b(?:age|aged|age:|ages)\s*[:=]?\s*(\d{2,3})\b`)
-	reAgeSex    = regexp.MustCompile(`\b(\d{2,3})\s?(?:M|F|m|f)\b`)
-	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety|one\s+hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?(?:[\s\-](?:and\s+(?:a\s+)?half[\s\-])?(?:years?|yrs?|y/o|yo))`)
+	reAgeAfter  = anchored(`(?i)\b(\d{2,3})\s*(?:-\s*)?(?:y/o|y\.o\.?|yo|yrs?\b|years?\b|year-old|-year-old|yr-old|y\b|yof|yom|yowm|yowf|yobm|yobf|ym|yf)`)
+	reAgeBefore = anchored(`(?i)\b(?:age|aged|age:|ages)\s*[:=]?\s*(\d{2,3})\b`)
+	reAgeSex    = anchored(`\b(\d{2,3})\s?(?:M|F|m|f)\b`)
+	reAgeWords  = anchored(`(?i)\b(?:ninety|one\s+hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?(?:[\s\-](?:and\s+(?:a\s+)?half[\s\-])?(?:years?|yrs?|y/o|yo))`)
 	// ZIP after a state abbreviation or a ZIP cue.
-	reZIP = regexp.MustCompile(`(?i)\b(?:zip(?:\s*code)?|postal\s+code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b`)
+	reZIP = anchored(`(?i)\b(?:zip(?:\s*code)?|postal\s+code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b`)
 )
 
 // patterns runs the format rules: e-mail, URL, IP, SSN, phone, ID, age and
@@ -37,12 +37,9 @@ var (
 func (s *scan) patterns() {
 	text := s.text
 	hasDigit := strings.ContainsAny(text, "0123456789")
-	if strings.IndexByte(text, '@') >= 0 {
-		for _, m := range reEmail.FindAllStringIndex(text, -1) {
-			s.add(m[0], m[1], Email)
-		}
-	}
-	if strings.Contains(text, "://") || strings.Contains(text, "www.") || strings.IndexByte(text, '.') >= 0 {
+	s.findCandidates()
+	s.emails()
+	if hasURLHint(text) {
 		for _, m := range reURL.FindAllStringIndex(text, -1) {
 			end := m[1]
 			for end > m[0] && strings.IndexByte(".,;:!?", text[end-1]) >= 0 {
@@ -55,18 +52,18 @@ func (s *scan) patterns() {
 		}
 	}
 	if strings.Contains(text, "::") || strings.Count(text, ":") >= 3 {
-		for _, m := range reIPv6.FindAllStringIndex(text, -1) {
+		s.each(reIPv6, s.hexColonStarts(), func(m []int) {
 			if strings.Count(text[m[0]:m[1]], ":") >= 3 {
 				s.add(m[0], m[1], IP)
 			}
-		}
+		})
 	}
 	if !hasDigit {
 		s.agesInWords()
 		s.dates()
 		return
 	}
-	for _, m := range reIPv4.FindAllStringSubmatchIndex(text, -1) {
+	s.each(reIPv4, s.numWhere(false, func(n int, nx byte) bool { return n <= 3 && nx == '.' }), func(m []int) {
 		ok := true
 		for g := 1; g <= 4; g++ {
 			v, _ := strconv.Atoi(text[m[2*g]:m[2*g+1]])
@@ -77,23 +74,78 @@ func (s *scan) patterns() {
 		if ok {
 			s.add(m[0], m[1], IP)
 		}
-	}
+	})
 	s.ssns()
-	for _, m := range rePhone.FindAllStringIndex(text, -1) {
-		if s.phoneLooksClinical(m[0], m[1]) {
-			continue
+	s.each(rePhone, s.numWhere(false, func(n int, nx byte) bool { return n == 3 || n == 1 }), func(m []int) {
+		if !s.phoneLooksClinical(m[0], m[1]) {
+			s.add(m[0], m[1], Phone)
 		}
-		s.add(m[0], m[1], Phone)
-	}
-	for _, m := range rePhoneCue.FindAllStringSubmatchIndex(text, -1) {
+	})
+	s.each(rePhoneCue, s.cands.cue[cPhoneCue], func(m []int) {
 		digits := countDigits(text[m[2]:m[3]])
 		if digits >= 4 && digits <= 15 && !s.phoneLooksClinical(m[2], m[3]) {
 			s.add(m[2], m[3], Phone)
 		}
-	}
+	})
 	s.ids()
 	s.ages()
 	s.dates()
+}
+
+// emails looks around each "@" only.
+func (s *scan) emails() {
+	text := s.text
+	from := 0
+	for {
+		k := strings.IndexByte(text[from:], '@')
+		if k < 0 {
+			return
+		}
+		at := from + k
+		lo, hi := max(0, at-64), min(len(text), at+128)
+		for lo > 0 && isWordByte(text[lo-1]) {
+			lo-- // start the window on a word boundary
+		}
+		from = at + 1
+		if m := reEmail.FindStringIndex(text[lo:hi]); m != nil && lo+m[0] <= at && at < lo+m[1] {
+			s.add(lo+m[0], lo+m[1], Email)
+			from = lo + m[1]
+		}
+	}
+}
+
+// hasURLHint: a scheme, "www." or a common top-level domain appears.
+func hasURLHint(text string) bool {
+	if strings.Contains(text, "://") || strings.Contains(text, "www.") || strings.Contains(text, "WWW.") {
+		return true
+	}
+	for _, tld := range []string{".com", ".org", ".net", ".edu", ".gov", ".io", ".us", ".info", ".biz", ".uk", ".health", ".COM", ".ORG", ".NET", ".EDU", ".GOV"} {
+		if strings.Contains(text, tld) {
+			return true
+		}
+	}
+	return false
+}
+
+// hexColonStarts are starts of 1–4 hex digits followed by ":" at a word
+// boundary: where an IPv6 address can begin.
+func (s *scan) hexColonStarts() []int {
+	var out []int
+	text := s.text
+	isHex := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+	for i := 0; i < len(text); i++ {
+		if text[i] != ':' {
+			continue
+		}
+		j := i
+		for j > 0 && i-j < 5 && isHex(text[j-1]) {
+			j--
+		}
+		if i-j >= 1 && i-j <= 4 && (j == 0 || !isWordByte(text[j-1]) && text[j-1] != ':') {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 func (s *scan) emailCovers(pos int) bool {
@@ -133,10 +185,10 @@ func (s *scan) phoneLooksClinical(start, end int) bool {
 // (not 000, 666 or 9xx; group not 00; serial not 0000) and no unit follows.
 func (s *scan) ssns() {
 	text := s.text
-	for _, m := range reSSN.FindAllStringSubmatchIndex(text, -1) {
+	s.each(reSSN, s.numWhere(false, func(n int, nx byte) bool { return n == 3 || n == 9 }), func(m []int) {
 		sep1, sep2 := text[m[4]:m[5]], text[m[8]:m[9]]
 		if sep1 != sep2 {
-			continue
+			return
 		}
 		area, _ := strconv.Atoi(text[m[2]:m[3]])
 		group, _ := strconv.Atoi(text[m[6]:m[7]])
@@ -151,7 +203,7 @@ func (s *scan) ssns() {
 			// identifier of some kind.
 			s.add(m[0], m[1], ID)
 		}
-	}
+	})
 }
 
 // luhn reports whether the digits of s pass the Luhn check (card and many
@@ -179,11 +231,11 @@ func luhn(s string) bool {
 
 func (s *scan) ids() {
 	text := s.text
-	for _, m := range reIDCue.FindAllStringSubmatchIndex(text, -1) {
+	s.each(reIDCue, s.cands.cue[cIDCue], func(m []int) {
 		v := text[m[2]:m[3]]
 		v = strings.TrimRight(v, "-/")
 		if countDigits(v) < 3 || s.unitFollows(m[2]+len(v)) || isDecimalish(text, m[2], m[2]+len(v)) {
-			continue
+			return
 		}
 		cue := strings.ToLower(text[m[0]:m[2]])
 		// "pt 85" or "unit 4" are not identifiers; these weak cues need a
@@ -195,24 +247,23 @@ func (s *scan) ids() {
 			strings.HasPrefix(cue, "visit") || strings.HasPrefix(cue, "job") || strings.HasPrefix(cue, "mr")
 		marked := strings.ContainsAny(cue, "#:=") || strings.Contains(cue, "no") || strings.Contains(cue, "num")
 		if weak && !marked && countDigits(v) < 5 {
-			continue
+			return
 		}
 		if strings.HasPrefix(cue, "mr") && !strings.HasPrefix(cue, "mrn") && !marked {
-			continue
+			return
 		}
 		s.add(m[2], m[2]+len(v), ID)
-	}
-	for _, m := range reLongNum.FindAllStringIndex(text, -1) {
-		if s.unitFollows(m[1]) || isDecimalish(text, m[0], m[1]) {
-			continue
+	})
+	s.each(reLongNum, s.numWhere(true, func(n int, nx byte) bool { return n >= 6 || n >= 2 && nx == '-' || n >= 4 }), func(m []int) {
+		if !s.unitFollows(m[1]) && !isDecimalish(text, m[0], m[1]) {
+			s.add(m[0], m[1], ID)
 		}
-		s.add(m[0], m[1], ID)
-	}
-	for _, m := range reCard.FindAllStringIndex(text, -1) {
+	})
+	s.each(reCard, s.numWhere(false, func(n int, nx byte) bool { return n >= 4 }), func(m []int) {
 		if luhn(text[m[0]:m[1]]) {
 			s.add(m[0], m[1], ID)
 		}
-	}
+	})
 }
 
 // isDecimalish: the match is part of a decimal or a thousands-separated
@@ -245,33 +296,31 @@ func (s *scan) ages() {
 		v, err := strconv.Atoi(text[a:b])
 		return err == nil && v > 89 && v < 130
 	}
-	for _, re := range []*regexp.Regexp{reAgeAfter, reAgeBefore} {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			if over(m[2], m[3]) {
-				s.add(m[2], m[3], Age)
-			}
+	addAge := func(m []int) {
+		if over(m[2], m[3]) {
+			s.add(m[2], m[3], Age)
 		}
 	}
-	for _, m := range reAgeSex.FindAllStringSubmatchIndex(text, -1) {
+	s.each(reAgeAfter, s.numWhere(false, func(n int, nx byte) bool { return n == 2 || n == 3 }), addAge)
+	s.each(reAgeBefore, s.cands.cue[cAgeBefore], addAge)
+	s.each(reAgeSex, s.numWhere(false, func(n int, nx byte) bool {
+		return (n == 2 || n == 3) && (nx == ' ' || nx == 'M' || nx == 'F' || nx == 'm' || nx == 'f')
+	}), func(m []int) {
 		// "92 M" / "95F" only at the start of a line or after "a", "pt":
 		// "100 F" can be a temperature.
 		if !over(m[2], m[3]) {
-			continue
+			return
 		}
 		before := strings.ToLower(strings.TrimRight(text[max(0, m[0]-6):m[0]], " "))
 		if m[0] == 0 || strings.HasSuffix(before, "\n") || strings.HasSuffix(before, " a") || strings.HasSuffix(before, "pt") || before == "a" || strings.HasSuffix(before, "is") {
 			s.add(m[2], m[3], Age)
 		}
-	}
+	})
 	s.agesInWords()
 }
 
 func (s *scan) agesInWords() {
-	lower := strings.ToLower(s.text)
-	if !strings.Contains(lower, "ninety") && !strings.Contains(lower, "hundred") {
-		return
-	}
-	for _, m := range reAgeWords.FindAllStringIndex(s.text, -1) {
+	s.each(reAgeWords, s.cands.cue[cAgeWord], func(m []int) {
 		s.add(m[0], m[1], Age)
-	}
+	})
 }

@@ -10,12 +10,12 @@ const stateAbbrevRe = `(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|
 const stateNameRe = `(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico)`
 
 var (
-	reStreet = regexp.MustCompile(`\b\d{1,6}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|\d{1,3}(?:st|nd|rd|th)))\s*(?:[A-Z][A-Za-z'\-]*\.?\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Trail|Trl|Turnpike|Tpke|Pike|Row|Path|Alley|Plaza|Loop|Crescent|Cres|Run|Point|Pt)\b\.?(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|#|Rm|Room|Floor|Fl|Bldg|Building)\.?\s*#?\s*[A-Za-z0-9\-]+)?`)
-	rePOBox  = regexp.MustCompile(`(?i)\bP\.?\s?O\.?\s*Box\s+\d+`)
+	reStreet = anchored(`\b\d{1,6}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|\d{1,3}(?:st|nd|rd|th)))\s*(?:[A-Z][A-Za-z'\-]*\.?\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Trail|Trl|Turnpike|Tpke|Pike|Row|Path|Alley|Plaza|Loop|Crescent|Cres|Run|Point|Pt)\b\.?(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|#|Rm|Room|Floor|Fl|Bldg|Building)\.?\s*#?\s*[A-Za-z0-9\-]+)?`)
+	rePOBox  = anchored(`(?i)\bP\.?\s?O\.?\s*Box\s+\d+`)
 	// "Springfield, IL 62704", "Salt Lake City, Utah"
-	reCityState = regexp.MustCompile(`\b[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2},\s*(?:` + stateAbbrevRe + `|` + stateNameRe + `)\b(?:\.?\s+\d{5}(?:-\d{4})?\b)?`)
-	reStateZIP  = regexp.MustCompile(`\b` + stateAbbrevRe + `\.?\s+\d{5}(?:-\d{4})?\b`)
-	reStateName = regexp.MustCompile(`\b` + stateNameRe + `\b`)
+	reCityState = anchored(`\b[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2},\s*(?:` + stateAbbrevRe + `|` + stateNameRe + `)\b(?:\.?\s+\d{5}(?:-\d{4})?\b)?`)
+	reStateZIP  = anchored(`\b` + stateAbbrevRe + `\.?\s+\d{5}(?:-\d{4})?\b`)
+	reStateName = regexp.MustCompile(`^` + stateNameRe + `\b`)
 )
 
 // Facility head words: "X Hospital", "X Medical Center", "X Nursing Home".
@@ -57,30 +57,51 @@ var (
 func (s *scan) places() {
 	text := s.text
 	if strings.ContainsAny(text, "0123456789") {
-		for _, m := range reStreet.FindAllStringIndex(text, -1) {
-			s.add(m[0], m[1], Location)
-		}
-		for _, m := range rePOBox.FindAllStringIndex(text, -1) {
-			s.add(m[0], m[1], Location)
-		}
-		for _, m := range reStateZIP.FindAllStringIndex(text, -1) {
-			s.add(m[0], m[1], Location)
-		}
-		for _, m := range reZIP.FindAllStringSubmatchIndex(text, -1) {
-			s.add(m[2], m[3], Location)
-		}
+		addLoc := func(m []int) { s.add(m[0], m[1], Location) }
+		s.each(reStreet, s.numWhere(false, func(n int, nx byte) bool {
+			return n <= 6 && (nx == ' ' || nx >= 'A' && nx <= 'Z' || nx >= 'a' && nx <= 'z')
+		}), addLoc)
+		s.each(rePOBox, s.cands.cue[cPOBox], addLoc)
+		s.each(reStateZIP, s.cands.cue[cState], addLoc)
+		s.each(reZIP, s.cands.cue[cZIP], func(m []int) { s.add(m[2], m[3], Location) })
 	}
-	if strings.IndexByte(text, ',') >= 0 {
-		for _, m := range reCityState.FindAllStringIndex(text, -1) {
-			first := text[m[0] : m[0]+strings.IndexAny(text[m[0]:], " ,-")]
-			if wordClass(first)&wClinical != 0 {
-				continue
-			}
+	s.each(reCityState, s.cityStateStarts(), func(m []int) {
+		first := text[m[0] : m[0]+strings.IndexAny(text[m[0]:], " ,-")]
+		if wordClass(first)&wClinical == 0 {
 			s.add(m[0], m[1], Location)
 		}
-	}
+	})
 	s.facilities()
 	s.cuedPlaces()
+}
+
+// cityStateStarts: up to three capitalised words before ", ST" or
+// ", State", earliest first.
+func (s *scan) cityStateStarts() []int {
+	var out []int
+	for i, t := range s.toks {
+		if t.kind != tPunct || s.text[t.start] != ',' || i+1 >= len(s.toks) || s.toks[i+1].kind != tWord {
+			continue
+		}
+		next := s.word(i + 1)
+		if cueKinds[strings.ToLower(next)]&cState == 0 && !reStateName.MatchString(s.window(s.toks[i+1].start)) {
+			continue
+		}
+		if len(next) == 2 && !isUpperWord(next) {
+			continue
+		}
+		first := -1
+		for j, k := i-1, 0; j >= 0 && k < 3 && s.toks[j].kind == tWord && isCap(s.word(j)); j, k = j-1, k+1 {
+			first = j
+			if j > 0 && s.toks[j-1].kind == tPunct && s.word(j-1) == "-" {
+				j--
+			}
+		}
+		if first >= 0 && (len(out) == 0 || out[len(out)-1] < s.toks[first].start) {
+			out = append(out, s.toks[first].start)
+		}
+	}
+	return out
 }
 
 // facilities marks "Capitalised words + facility word" ("Mercy General
@@ -119,7 +140,7 @@ func (s *scan) facilities() {
 			if !(isCap(wj) || isUpperWord(wj) && len(wj) >= 3) {
 				break
 			}
-			if wordClass(wj)&wClinical != 0 && !facilityWords[lj] && !genericFacility[lj] && lj != "st" {
+			if s.classAt(j)&wClinical != 0 && !facilityWords[lj] && !genericFacility[lj] && lj != "st" {
 				break
 			}
 			if !genericFacility[baseWord(wj)] && !facilityWords[lj] {
@@ -148,7 +169,7 @@ func (s *scan) facilities() {
 				k++
 				continue
 			}
-			if !isCap(wk) && !isUpperWord(wk) || wordClass(wk)&wClinical != 0 && !facilityWords[lk] {
+			if !isCap(wk) && !isUpperWord(wk) || s.classAt(k)&wClinical != 0 && !facilityWords[lk] {
 				break
 			}
 			if !genericFacility[lk] && !facilityWords[lk] {
@@ -199,13 +220,13 @@ func (s *scan) cuedPlaces() {
 		end, last := t.end, i
 		for k := i + 1; k < n && k-i < 4; k++ {
 			wk := s.word(k)
-			if s.toks[k].kind != tWord || s.toks[k].newline || !isCap(wk) || wordClass(wk)&wClinical != 0 {
+			if s.toks[k].kind != tWord || s.toks[k].newline || !isCap(wk) || s.classAt(k)&wClinical != 0 {
 				break
 			}
 			end, last = s.toks[k].end, k
 		}
 		phrase := strings.ToLower(s.text[t.start:end])
-		c := wordClass(w)
+		c := s.classAt(i)
 		if c&wClinical != 0 {
 			continue
 		}

@@ -35,6 +35,20 @@ type scan struct {
 	// isName marks tokens already taken as part of a NAME (so cues and
 	// propagation can see them).
 	isName []bool
+	cands  candidates
+	numBuf []int
+	// cls caches wordClass per token (clsOK marks computed entries).
+	cls   []uint8
+	clsOK []bool
+}
+
+// classAt is wordClass of word token i, computed once.
+func (s *scan) classAt(i int) uint8 {
+	if !s.clsOK[i] {
+		s.cls[i] = wordClass(s.word(i))
+		s.clsOK[i] = true
+	}
+	return s.cls[i]
 }
 
 func (s *scan) add(start, end int, t Type) {
@@ -106,6 +120,8 @@ func (s *scan) tokenize() {
 		newline, sent = false, false
 	}
 	s.isName = make([]bool, len(s.toks))
+	s.cls = make([]uint8, len(s.toks))
+	s.clsOK = make([]bool, len(s.toks))
 }
 
 // shape helpers on a word.

@@ -31,9 +31,12 @@ type StreamConfig struct {
 	// Review, when set, receives every de-identified document (original
 	// text and spans) for the audit page.
 	Review *Review
-	// Progress, when set, is called every 1000 rows with the rows and
-	// input bytes read so far.
+	// Progress, when set, is called after each batch of rows with the
+	// rows and input bytes done so far.
 	Progress func(rows int, bytes int64)
+	// Workers de-identify batches of lines in parallel (JSONL and txt;
+	// output order is kept); default GOMAXPROCS.
+	Workers int
 	// MaxLineBytes bounds one input line (JSONL, txt); default 64 MiB.
 	MaxLineBytes int
 }
@@ -121,32 +124,23 @@ func (lr *lineReader) next() ([]byte, error) {
 }
 
 func (cfg *StreamConfig) tick(rows int, n int64) {
-	if cfg.Progress != nil && rows%1000 == 0 {
+	if cfg.Progress != nil {
 		cfg.Progress(rows, n)
 	}
 }
 
 func streamTxt(r io.Reader, w *bufio.Writer, cfg *StreamConfig, rep *Report) error {
 	lr := &lineReader{br: bufio.NewReaderSize(r, 256<<10), max: cfg.MaxLineBytes}
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		out, spans := cfg.Replacer.Redact(string(line), "")
-		cfg.Review.add(fmt.Sprintf("line %d", lr.line), string(line), spans)
-		rep.Rows++
+	return runLines(lr, w, cfg, rep, func(line []byte, n int, o *lineOut) {
+		text := string(line)
+		out, spans := cfg.Replacer.Redact(text, "")
+		o.doc(cfg, fmt.Sprintf("line %d", n), text, spans)
+		o.rows = 1
 		if len(spans) > 0 {
-			rep.RowsWithPHI++
+			o.withPHI = 1
 		}
-		rep.count(spans)
-		w.WriteString(out)
-		w.WriteByte('\n')
-		cfg.tick(rep.Rows, lr.bytes)
-	}
+		o.buf = append(append(o.buf, out...), '\n')
+	})
 }
 
 // jsonField is one key of a JSON object, kept in input order.
@@ -157,21 +151,14 @@ type jsonField struct {
 
 func streamJSONL(r io.Reader, w *bufio.Writer, cfg *StreamConfig, rep *Report) error {
 	lr := &lineReader{br: bufio.NewReaderSize(r, 256<<10), max: cfg.MaxLineBytes}
-	var fields []jsonField
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return runLines(lr, w, cfg, rep, func(line []byte, n int, o *lineOut) {
 		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+			return
 		}
-		fields, err = parseObject(line, fields[:0])
+		fields, err := parseObject(line, nil)
 		if err != nil {
-			return fmt.Errorf("line %d: %v", lr.line, err)
+			o.err = fmt.Errorf("line %d: %v", n, err)
+			return
 		}
 		patient := ""
 		if cfg.PatientField != "" {
@@ -188,27 +175,26 @@ func streamJSONL(r io.Reader, w *bufio.Writer, cfg *StreamConfig, rep *Report) e
 			}
 			var text string
 			if err := json.Unmarshal(f.raw, &text); err != nil {
-				return fmt.Errorf("line %d: field %q: not a JSON string", lr.line, f.key)
+				o.err = fmt.Errorf("line %d: field %q: not a JSON string", n, f.key)
+				return
 			}
 			out, spans := cfg.Replacer.Redact(text, patient)
-			cfg.Review.add(fmt.Sprintf("line %d %s", lr.line, f.key), text, spans)
+			o.doc(cfg, fmt.Sprintf("line %d %s", n, f.key), text, spans)
 			perField[f.key] = spans
-			rep.count(spans)
 			fields[i].raw = marshalString(out)
 		}
-		rep.Rows++
+		o.rows = 1
 		for _, s := range perField {
 			if len(s) > 0 {
-				rep.RowsWithPHI++
+				o.withPHI = 1
 				break
 			}
 		}
 		if cfg.Spans {
 			fields = append(fields, jsonField{key: "phi", raw: spansJSON(cfg.Fields, perField)})
 		}
-		writeObject(w, fields)
-		cfg.tick(rep.Rows, lr.bytes)
-	}
+		o.buf = appendObject(o.buf, fields)
+	})
 }
 
 // parseObject reads a JSON object into its fields, in order, without
@@ -282,17 +268,17 @@ func spansJSON(fields []string, per map[string][]Span) json.RawMessage {
 	return b
 }
 
-func writeObject(w *bufio.Writer, fields []jsonField) {
-	w.WriteByte('{')
+func appendObject(b []byte, fields []jsonField) []byte {
+	b = append(b, '{')
 	for i, f := range fields {
 		if i > 0 {
-			w.WriteByte(',')
+			b = append(b, ',')
 		}
-		w.Write(marshalString(f.key))
-		w.WriteByte(':')
-		w.Write(f.raw)
+		b = append(b, marshalString(f.key)...)
+		b = append(b, ':')
+		b = append(b, f.raw...)
 	}
-	w.WriteString("}\n")
+	return append(b, "}\n"...)
 }
 
 func contains(list []string, s string) bool {
@@ -372,7 +358,9 @@ func streamCSV(r io.Reader, w *bufio.Writer, cfg *StreamConfig, rep *Report) err
 		if err := cw.Write(out); err != nil {
 			return err
 		}
-		cfg.tick(rep.Rows, cr.InputOffset())
+		if rep.Rows%1000 == 0 {
+			cfg.tick(rep.Rows, cr.InputOffset())
+		}
 	}
 	cw.Flush()
 	return cw.Error()
