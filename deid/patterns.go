@@ -2,6 +2,7 @@ package deid
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 // little.
 var (
 	reEmail = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
-	reURL   = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|us|info|biz|co\.uk|health)\b(?:/[^\s<>"'()\[\]{}]*)?`)
+	reURL   = anchored(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|us|info|biz|co\.uk|health)\b(?:/[^\s<>"'()\[\]{}]*)?`)
 	reIPv4  = anchored(`\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b`)
 	reIPv6  = anchored(`(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{0,4}\b`)
 	reSSN   = anchored(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
@@ -40,16 +41,15 @@ func (s *scan) patterns() {
 	s.findCandidates()
 	s.emails()
 	if hasURLHint(text) {
-		for _, m := range reURL.FindAllStringIndex(text, -1) {
+		s.each(reURL, s.urlStarts(), func(m []int) {
 			end := m[1]
 			for end > m[0] && strings.IndexByte(".,;:!?", text[end-1]) >= 0 {
 				end--
 			}
-			if s.emailCovers(m[0]) {
-				continue
+			if !s.emailCovers(m[0]) {
+				s.add(m[0], end, URL)
 			}
-			s.add(m[0], end, URL)
-		}
+		})
 	}
 	if strings.Contains(text, "::") || strings.Count(text, ":") >= 3 {
 		s.each(reIPv6, s.hexColonStarts(), func(m []int) {
@@ -125,6 +125,34 @@ func hasURLHint(text string) bool {
 		}
 	}
 	return false
+}
+
+// urlStarts: "http", "ftp", "www" words, and the start of the host name
+// before each common top-level domain.
+func (s *scan) urlStarts() []int {
+	var out []int
+	text := s.text
+	for _, t := range s.toks {
+		if t.kind != tWord || t.end-t.start > 5 || t.start > 0 && (isWordByte(text[t.start-1]) || text[t.start-1] == '.') {
+			continue
+		}
+		switch strings.ToLower(text[t.start:t.end]) {
+		case "http", "https", "ftp", "www":
+			out = append(out, t.start)
+		}
+	}
+	for i := 0; i < len(text); i++ {
+		if text[i] != '.' || i+2 >= len(text) || !(text[i+1] >= 'a' && text[i+1] <= 'z' || text[i+1] >= 'A' && text[i+1] <= 'Z') || i == 0 || !isWordByte(text[i-1]) {
+			continue
+		}
+		j := i
+		for j > 0 && (isWordByte(text[j-1]) || text[j-1] == '.' || text[j-1] == '-') {
+			j--
+		}
+		out = append(out, j)
+	}
+	sort.Ints(out)
+	return out
 }
 
 // hexColonStarts are starts of 1–4 hex digits followed by ":" at a word

@@ -9,6 +9,15 @@ const stateAbbrevRe = `(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|
 
 const stateNameRe = `(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico)`
 
+// stateFirstWords are the first words of state names ("New", "Rhode").
+var stateFirstWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Split(strings.Trim(stateNameRe, "(?:)"), "|") {
+		m[strings.Fields(n)[0]] = true
+	}
+	return m
+}()
+
 var (
 	reStreet = anchored(`\b\d{1,6}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|\d{1,3}(?:st|nd|rd|th)))\s*(?:[A-Z][A-Za-z'\-]*\.?\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Trail|Trl|Turnpike|Tpke|Pike|Row|Path|Alley|Plaza|Loop|Crescent|Cres|Run|Point|Pt)\b\.?(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|#|Rm|Room|Floor|Fl|Bldg|Building)\.?\s*#?\s*[A-Za-z0-9\-]+)?`)
 	rePOBox  = anchored(`(?i)\bP\.?\s?O\.?\s*Box\s+\d+`)
@@ -84,7 +93,7 @@ func (s *scan) cityStateStarts() []int {
 			continue
 		}
 		next := s.word(i + 1)
-		if cueKinds[strings.ToLower(next)]&cState == 0 && !reStateName.MatchString(s.window(s.toks[i+1].start)) {
+		if cueKinds[strings.ToLower(next)]&cState == 0 && !(stateFirstWords[next] && reStateName.MatchString(s.window(s.toks[i+1].start))) {
 			continue
 		}
 		if len(next) == 2 && !isUpperWord(next) {
