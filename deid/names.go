@@ -140,6 +140,19 @@ func (s *scan) nameAt(i int, w string) bool {
 	if cap && c&wNameWord != 0 && !s.toks[i].sentStart {
 		return true
 	}
+	// In text without capitals (queries), a longer dictionary name that
+	// is not an English word is taken as it stands.
+	if s.noUpper && lower && nameDict && !english && len(w) >= 4 {
+		return true
+	}
+	// "john kowalski" in mixed-case text: a first name followed by a
+	// surname, both lower-case and neither an English word.
+	if lower && c&wFirst != 0 && !english && len(w) >= 3 && i+1 < len(s.toks) && s.toks[i+1].kind == tWord && !s.toks[i+1].newline {
+		nc := s.classAt(i + 1)
+		if nc&(wFirst|wSurname) != 0 && nc&(wEnglish|wClinical) == 0 && isLowerWord(s.word(i+1)) && len(s.word(i+1)) >= 3 {
+			return true
+		}
+	}
 	// All-caps words are abbreviations more often than names; take only
 	// longer dictionary names.
 	if upper && nameDict && !english && len(w) >= 4 {
@@ -210,6 +223,8 @@ func (s *scan) nameNeighbour(i int) bool {
 	case isCap(w) && nextToName && (nameDict || !english):
 		return true
 	case isUpperWord(w) && nextToName && nameDict && len(w) >= 3:
+		return true
+	case isLowerWord(w) && nextToName && c&(wFirst|wSurname) != 0 && !english && len(w) >= 3:
 		return true
 	case leftComma >= 0 && isCap(w) && c&wFirst != 0 && !english:
 		// "Smith, John"

@@ -36,7 +36,10 @@ type scan struct {
 	// propagation can see them).
 	isName []bool
 	cands  candidates
-	numBuf []int
+	// noUpper: the text has no capital letter (a typed query), so case
+	// says nothing about names.
+	noUpper bool
+	numBuf  []int
 	// cls caches wordClass per token (clsOK marks computed entries).
 	cls   []uint8
 	clsOK []bool
@@ -120,6 +123,7 @@ func (s *scan) tokenize() {
 		newline, sent = false, false
 	}
 	s.isName = make([]bool, len(s.toks))
+	s.noUpper = strings.IndexFunc(text, unicode.IsUpper) < 0
 	s.cls = make([]uint8, len(s.toks))
 	s.clsOK = make([]bool, len(s.toks))
 }
