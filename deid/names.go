@@ -37,6 +37,39 @@ func setOf(ws ...string) map[string]bool {
 	return m
 }
 
+// eponymHeads follow a person's name used as a medical term: "Wilms
+// tumor", "Kawasaki disease", "Smith's fracture".
+var eponymHeads = setOf("disease", "diseases", "syndrome", "syndromes", "sign", "signs", "test", "tests", "maneuver", "manoeuvre",
+	"criteria", "score", "scores", "scale", "triad", "tetrad", "pentad", "tumor", "tumour", "sarcoma", "lymphoma", "palsy",
+	"phenomenon", "reflex", "classification", "fracture", "procedure", "operation", "catheter", "tube", "drain",
+	"stocking", "stockings", "position", "law", "equation", "formula", "node", "nodes", "ulcer", "cyst", "nodule", "nodules",
+	"disorder", "anomaly", "malformation", "deformity", "contracture", "neuroma", "neuralgia", "encephalopathy",
+	"dementia", "ataxia", "dystrophy", "thyroiditis", "angina", "esophagus", "diverticulum", "lines", "line", "bodies",
+	"body", "cells", "cell", "point", "incision", "repair", "fundoplication", "shunt", "filter", "clamp", "forceps",
+	"retractor", "mask", "bag", "valve", "rule", "rules", "index", "method", "technique", "approach", "stage", "staging",
+	"grade", "grading", "type", "lesion", "lesions", "spots", "nodes", "murmur", "respirations", "breathing", "sarcoidosis",
+	"hernia", "pouch", "space", "duct", "ligament", "canal", "gland", "glands", "fascia", "membrane", "triangle")
+
+// eponymAt: word i is followed by an eponym head ("Kawasaki disease",
+// "Smith's fracture").
+func (s *scan) eponymAt(i int) bool {
+	j := i + 1
+	if j < len(s.toks) && s.toks[j].kind == tPunct && (s.word(j) == "'" || s.word(j) == "’") {
+		j++
+	}
+	for k := 0; k < 2 && j < len(s.toks) && s.toks[j].kind == tWord; k++ {
+		if eponymHeads[strings.ToLower(s.word(j))] {
+			return true
+		}
+		// "Guillain Barre syndrome": one more name-like word may come first.
+		if !isCap(s.word(j)) {
+			return false
+		}
+		j++
+	}
+	return false
+}
+
 // wordClass looks a word up whole and, for hyphenated words, by part.
 func wordClass(w string) uint8 {
 	lw := baseWord(w)
@@ -115,7 +148,7 @@ func (s *scan) nameAt(i int, w string) bool {
 		}
 	}
 	lw := strings.ToLower(w)
-	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
+	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] || s.eponymAt(i) {
 		return false
 	}
 	nameDict := c&(wFirst|wSurname) != 0
@@ -278,7 +311,7 @@ func (s *scan) propagate() {
 		return
 	}
 	for i, t := range s.toks {
-		if !s.isName[i] && t.kind == tWord && seen[baseWord(s.word(i))] {
+		if !s.isName[i] && t.kind == tWord && seen[baseWord(s.word(i))] && !s.eponymAt(i) {
 			s.isName[i] = true
 			s.add(t.start, t.end, Name)
 		}
