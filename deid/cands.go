@@ -36,7 +36,8 @@ var cueKinds = func() map[string]uint16 {
 	}
 	add(cMonth, "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july",
 		"aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december")
-	add(cOrdinal, "on", "since", "until", "till", "by", "from", "before", "after", "of", "the")
+	add(cOrdinal, "on", "since", "until", "till", "by", "from", "before", "after", "of", "the", "monday", "tuesday", "wednesday",
+		"thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun")
 	add(cHoliday, "christmas", "thanksgiving", "easter", "new", "halloween", "hanukkah", "chanukah", "kwanzaa", "memorial",
 		"labor", "independence", "valentine's", "valentines", "valentine", "mother's", "mothers", "father's", "fathers",
 		"veterans", "rosh", "yom", "ramadan", "passover")

@@ -25,7 +25,7 @@ var (
 	// Month names on their own (not "May", a modal verb).
 	reMonthAlone = regexp.MustCompile(`^(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Apr|Aug|Sept|Oct|Nov|Dec)\b`)
 	// "on the 3rd", "since the 22nd", "the 14th of"
-	reOrdinal = anchored(`(?i)\b(?:on|since|until|till|by|from|before|after|of)\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
+	reOrdinal = anchored(`(?i)\b(?:on|since|until|till|by|from|before|after|of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun),?\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
 	reYear    = anchored(`\b(?:19|20)\d{2}\b|'\d{2}\b`)
 	reHoliday = anchored(`(?i)\b(?:christmas(?:\s+eve)?|thanksgiving|easter|new\s+year'?s(?:\s+(?:eve|day))?|halloween|hanukkah|chanukah|kwanzaa|memorial\s+day|labor\s+day|independence\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|veterans\s+day|rosh\s+hashanah|yom\s+kippur|ramadan|passover)\b`)
 )

@@ -35,6 +35,30 @@ var facilityWords = setOf("hospital", "hospitals", "medical", "clinic", "clinics
 	"practice", "group", "shelter", "prison", "jail", "correctional", "facility", "pavilion", "inc", "corp", "llc",
 	"company", "bank", "airport", "station", "mall", "va", "vamc", "medicine", "physicians", "pediatrics", "partners")
 
+// strongHeads name a place of care by themselves: "Mercy Hospital" is a
+// facility even though "mercy" is an English word. weakHeads ("Home",
+// "Center") need a proper name before them ("Sunnyside Home", not
+// "Discharge Home").
+var (
+	strongHeads = setOf("hospital", "hospitals", "clinic", "clinics", "infirmary", "hospice", "rehab", "rehabilitation",
+		"healthcare", "sanitarium", "sanatorium", "convalescent", "pharmacy", "vamc", "va", "memorial")
+	weakHeads = map[string]int{"manor": 1, "center": 1, "centre": 1, "ctr": 1, "institute": 1, "university": 1, "college": 1,
+		"lodge": 1, "gardens": 1, "village": 1, "residence": 1, "estates": 1, "church": 1, "school": 1, "academy": 1,
+		"home": 1, "house": 1, "associates": 1, "practice": 1, "group": 1, "shelter": 1, "prison": 1, "jail": 1,
+		"correctional": 1, "facility": 1, "pavilion": 1, "inc": 1, "corp": 1, "llc": 1, "company": 1, "bank": 1,
+		"airport": 1, "station": 1, "mall": 1, "medicine": 1, "physicians": 1, "pediatrics": 1, "partners": 1, "general": 1}
+)
+
+// properFor: word j can make a facility name proper before head: any
+// capitalised word for a strong head, a name-like word for a weak one.
+func (s *scan) properFor(j int, head string) bool {
+	if strongHeads[head] {
+		return true
+	}
+	c := s.classAt(j)
+	return c&wEnglish == 0 || c&(wFirst|wSurname|wCity|wNameWord) != 0
+}
+
 // Words that head a facility name but are clinical units or generic
 // ("ICU", "Emergency", "Cardiology Clinic" stays).
 var genericFacility = setOf("the", "a", "an", "our", "this", "that", "outside", "other", "local", "same", "his", "her",
@@ -124,7 +148,7 @@ func (s *scan) facilities() {
 		}
 		w := s.word(i)
 		lw := strings.ToLower(w)
-		if !facilityWords[lw] || !(isCap(w) || isUpperWord(w)) {
+		if !facilityWords[lw] || weakHeads[lw] == 0 && !strongHeads[lw] || !(isCap(w) || isUpperWord(w)) {
 			continue
 		}
 		// Walk back over capitalised words, "St.", "of", "the", "&".
@@ -152,7 +176,7 @@ func (s *scan) facilities() {
 			if s.classAt(j)&wClinical != 0 && !facilityWords[lj] && !genericFacility[lj] && lj != "st" {
 				break
 			}
-			if !genericFacility[baseWord(wj)] && !facilityWords[lj] {
+			if !genericFacility[baseWord(wj)] && !facilityWords[lj] && s.properFor(j, lw) {
 				proper = true
 			}
 			start = j
@@ -180,6 +204,9 @@ func (s *scan) facilities() {
 			}
 			if !isCap(wk) && !isUpperWord(wk) || s.classAt(k)&wClinical != 0 && !facilityWords[lk] {
 				break
+			}
+			if s.classAt(k)&wEnglish != 0 && s.classAt(k)&(wFirst|wSurname|wCity) == 0 && !facilityWords[lk] && lk != "saint" {
+				break // "Nursing Progress Note": ordinary words end the name
 			}
 			if !genericFacility[lk] && !facilityWords[lk] {
 				proper = true
