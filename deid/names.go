@@ -57,13 +57,10 @@ func (s *scan) eponymAt(i int) bool {
 	if j < len(s.toks) && s.toks[j].kind == tPunct && (s.word(j) == "'" || s.word(j) == "’") {
 		j++
 	}
-	for k := 0; k < 2 && j < len(s.toks) && s.toks[j].kind == tWord; k++ {
+	// "Kawasaki disease", "Guillain Barre syndrome", "Morse fall score".
+	for k := 0; k < 3 && j < len(s.toks) && s.toks[j].kind == tWord && !s.toks[j].newline; k++ {
 		if eponymHeads[strings.ToLower(s.word(j))] {
 			return true
-		}
-		// "Guillain Barre syndrome": one more name-like word may come first.
-		if !isCap(s.word(j)) {
-			return false
 		}
 		j++
 	}

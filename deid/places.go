@@ -82,8 +82,9 @@ var (
 		"admitted to", "discharged to", "d/c to", "d/c'd to", "sent to", "sent from", "went to", "brought from",
 		"originally from", "is from", "family in", "works at", "worked at", "works for", "employed at", "employed by",
 		"retired from", "graduated from", "attends", "followed at", "seen at", "treated at", "care at", "dialysis at",
-		"lives with family in", "nursing home in", "rehab in", "hospital in"}
-	weakPlaceCues = setOf("in", "from", "to", "at", "near", "of", "outside", "around", "towards", "toward", "via")
+		"lives with family in", "nursing home in", "rehab in", "hospital in", "go to", "going to", "goes to", "followed by",
+		"transition to", "placement at", "placed at", "bed at", "accepted at", "accepted to", "screened by"}
+	weakPlaceCues = setOf("in", "from", "to", "at", "near", "of", "outside", "around", "towards", "toward", "via", "by")
 )
 
 // places marks addresses, ZIP codes, cities, states and facilities.
@@ -231,6 +232,9 @@ func (s *scan) cuedPlaces() {
 		}
 		w := s.word(i)
 		if !(isCap(w) || isUpperWord(w) && len(w) >= 3) || s.isName[i] {
+			continue
+		}
+		if lw := strings.ToLower(w); titleCues[lw] || roleCues[lw] || suffixCues[lw] {
 			continue
 		}
 		p := s.prevWord(i, ",")
