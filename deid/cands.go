@@ -46,7 +46,7 @@ var cueKinds = func() map[string]uint16 {
 	add(cPhoneCue, "tel", "telephone", "phone", "ph", "cell", "cellphone", "mobile", "fax", "pager", "pgr", "beeper", "bpr",
 		"page", "contact", "call", "callback", "home", "number")
 	add(cIDCue, "mrn", "mr", "med", "medical", "unit", "acct", "account", "admission", "adm", "member", "subscriber", "policy",
-		"plan", "insurance", "ins", "health", "beneficiary", "license", "licence", "lic", "dea", "npi", "upin", "serial", "s",
+		"insurance", "ins", "health", "beneficiary", "license", "licence", "lic", "dea", "npi", "upin", "serial", "s",
 		"sn", "device", "id", "identifier", "case", "claim", "encounter", "enc", "visit", "accession", "acc", "specimen",
 		"order", "job", "ref", "reference", "certificate", "cert", "vin", "plate", "badge", "employee", "patient", "pt",
 		"chart", "record", "hospital", "episode", "study", "file")

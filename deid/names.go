@@ -37,6 +37,24 @@ func setOf(ws ...string) map[string]bool {
 	return m
 }
 
+// contactVerbs take a person after "with"/"to": "spoke with X".
+var contactVerbs = setOf("spoke", "speak", "talked", "talk", "report", "reported", "handoff", "endorsed", "discussed",
+	"met", "signed", "turned", "passed", "introduced", "gave", "given", "d/w", "s/w", "reviewed", "explained", "updated",
+	"called", "message", "msg", "emailed", "texted", "wife", "husband", "married", "lives", "living", "stays", "staying")
+
+// drugLike: common drug-name endings, so "switched to Xopenex" is not read
+// as a person after a contact verb.
+func drugLike(lw string) bool {
+	for _, suf := range []string{"ol", "il", "ide", "ine", "one", "ate", "pam", "lam", "pine", "mab", "nib", "cin", "cillin",
+		"mycin", "azole", "statin", "pril", "sartan", "olol", "dipine", "xaban", "parin", "prazole", "tidine", "triptan",
+		"afil", "ex", "ix", "yl", "in", "ax", "ox", "ec", "ac", "um", "en"} {
+		if strings.HasSuffix(lw, suf) {
+			return true
+		}
+	}
+	return false
+}
+
 // eponymHeads follow a person's name used as a medical term: "Wilms
 // tumor", "Kawasaki disease", "Smith's fracture".
 var eponymHeads = setOf("disease", "diseases", "syndrome", "syndromes", "sign", "signs", "test", "tests", "maneuver", "manoeuvre",
@@ -152,6 +170,12 @@ func (s *scan) nameAt(i int, w string) bool {
 	english := c&wEnglish != 0
 	if len(w) < 2 {
 		return false
+	}
+	// "spoke with X", "report to X": a contact verb two words back.
+	if (prev == "with" || prev == "to" || prev == "and") && p > 0 {
+		if pp := s.prevWord(p, ",'"); contactVerbs[s.lowerAt(pp)] && (cap || upper) && !english && !drugLike(lw) {
+			return true
+		}
 	}
 	if roleCues[prev] {
 		weak := weakCues[prev]

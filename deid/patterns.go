@@ -20,7 +20,7 @@ var (
 	// A cue word, then digits with separators: "pager 1234", "fax: 555 0199", "beeper #32411".
 	rePhoneCue = anchored(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
 	// MRN, account, plan, licence, device and serial numbers behind a cue.
-	reIDCue = anchored(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|plan|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
+	reIDCue = anchored(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
 	// Long digit runs and letter+digit codes that are not measurements.
 	reLongNum = anchored(`\b[A-Za-z]{0,4}-?\d{6,}[A-Za-z]{0,2}\b|\b\d{2,6}-\d{2,8}-\d{1,8}\b|#\s?\d{4,}\b`)
 	reCard    = anchored(`\b\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{1,7}\b`)
@@ -269,13 +269,17 @@ func (s *scan) ids() {
 		// "pt 85" or "unit 4" are not identifiers; these weak cues need a
 		// long value or a "#"/"number" marker.
 		weak := strings.HasPrefix(cue, "pt") || strings.HasPrefix(cue, "patient") || strings.HasPrefix(cue, "unit") ||
-			strings.HasPrefix(cue, "order") || strings.HasPrefix(cue, "plan") || strings.HasPrefix(cue, "case") ||
+			strings.HasPrefix(cue, "order") || strings.HasPrefix(cue, "ins") || strings.HasPrefix(cue, "case") ||
+			strings.HasPrefix(cue, "acc") && !strings.HasPrefix(cue, "acct") && !strings.HasPrefix(cue, "accession") ||
 			strings.HasPrefix(cue, "hospital") || strings.HasPrefix(cue, "study") || strings.HasPrefix(cue, "file") ||
 			strings.HasPrefix(cue, "record") || strings.HasPrefix(cue, "ref") || strings.HasPrefix(cue, "adm") ||
 			strings.HasPrefix(cue, "visit") || strings.HasPrefix(cue, "job") || strings.HasPrefix(cue, "mr")
 		marked := strings.ContainsAny(cue, "#:=") || strings.Contains(cue, "no") || strings.Contains(cue, "num")
-		if weak && !marked && countDigits(v) < 5 {
+		if weak && !strings.Contains(cue, "#") && countDigits(v) < 5 || weak && !marked {
 			return
+		}
+		if strings.Contains(v, "/") && countDigits(v) < 6 {
+			return // "0/10", "3/4": a fraction or date, not a number
 		}
 		if strings.HasPrefix(cue, "mr") && !strings.HasPrefix(cue, "mrn") && !marked {
 			return
