@@ -66,7 +66,13 @@ var eponymHeads = setOf("disease", "diseases", "syndrome", "syndromes", "sign", 
 	"body", "cells", "cell", "point", "incision", "repair", "fundoplication", "shunt", "filter", "clamp", "forceps",
 	"retractor", "mask", "bag", "valve", "rule", "rules", "index", "method", "technique", "approach", "stage", "staging",
 	"grade", "grading", "type", "lesion", "lesions", "spots", "nodes", "murmur", "respirations", "breathing", "sarcoidosis",
-	"hernia", "pouch", "space", "duct", "ligament", "canal", "gland", "glands", "fascia", "membrane", "triangle")
+	"hernia", "pouch", "space", "duct", "ligament", "canal", "gland", "glands", "fascia", "membrane", "triangle",
+	"amaurosis", "purpura", "anemia", "deficiency", "dysplasia", "dystonia", "myopathy", "epilepsy", "seizures", "fever",
+	"virus", "infection", "carcinoma", "cancer", "leukemia", "anomalies", "complex", "association", "sequence", "spectrum",
+	"variant", "gene", "protein", "mutation", "receptor", "factor", "antigen", "antibody", "chorea", "myoclonus", "tremor",
+	"neuropathy", "atrophy", "paralysis", "ulcerative", "agenesis", "dysgenesis", "microcephaly", "dwarfism", "chondrodysplasia",
+	"ichthyosis", "keratoderma", "dermatosis", "hemiplegia", "aneurysm", "malformations", "anomaly", "defect", "defects",
+	"sclerosis", "grid", "dysautonomia", "vitiligo", "hyperplasia", "hypoplasia", "aplasia", "ataxia", "syndrome-related")
 
 // eponymAt: word i is followed by an eponym head ("Kawasaki disease",
 // "Smith's fracture").
@@ -77,7 +83,7 @@ func (s *scan) eponymAt(i int) bool {
 	}
 	// "Kawasaki disease", "Guillain Barre syndrome", "Morse fall score".
 	for k := 0; k < 3 && j < len(s.toks) && s.toks[j].kind == tWord && !s.toks[j].newline; k++ {
-		if eponymHeads[strings.ToLower(s.word(j))] {
+		if lj := strings.ToLower(s.word(j)); eponymHeads[lj] || medicalSuffix(lj) {
 			return true
 		}
 		j++
@@ -85,28 +91,52 @@ func (s *scan) eponymAt(i int) bool {
 	return false
 }
 
-// wordClass looks a word up whole and, for hyphenated words, by part.
+// wordClass looks a word up whole and, for hyphenated words, by part;
+// words with a medical suffix ("-itis", "-emia") count as clinical.
 func wordClass(w string) uint8 {
 	lw := baseWord(w)
 	c := class(lw)
 	if c == 0 && strings.IndexByte(lw, '-') > 0 {
-		for _, p := range strings.Split(lw, "-") {
+		parts := strings.Split(lw, "-")
+		allNames := true
+		for _, p := range parts {
 			pc := class(p)
-			if pc&wClinical != 0 {
+			if pc&wClinical != 0 || medicalSuffix(p) {
 				return wClinical
 			}
-			c |= pc &^ wEnglish
+			if pc&(wFirst|wSurname) == 0 {
+				allNames = false
+			}
+			c |= pc
 		}
-		if c&(wFirst|wSurname) != 0 {
-			// A double-barrelled name: every part must look like a name.
-			for _, p := range strings.Split(lw, "-") {
-				if class(p)&(wFirst|wSurname) == 0 && class(p)&wEnglish != 0 {
-					return wEnglish
-				}
+		if !allNames {
+			// "X-linked", "Alpha-thalassemia": not a double-barrelled name.
+			c &^= wFirst | wSurname | wNameWord
+			if c&wEnglish == 0 && c&wAnyEnglish != 0 {
+				c |= wEnglish
 			}
 		}
 	}
+	if c == 0 && medicalSuffix(lw) {
+		return wClinical
+	}
 	return c
+}
+
+// medicalSuffix: endings that mark a medical term, never a name.
+func medicalSuffix(lw string) bool {
+	if len(lw) < 6 {
+		return false
+	}
+	for _, suf := range []string{"itis", "osis", "emia", "aemia", "pathy", "plasia", "trophy", "uria", "algia", "penia",
+		"penic", "megaly", "rrhea", "rrhoea", "rrhage", "plegia", "paresis", "cephaly", "dactyly", "phasia", "kinesia",
+		"tonia", "ectomy", "otomy", "ostomy", "plasty", "scopy", "graphy", "cytosis", "lysis", "genic", "oma", "omas",
+		"emic", "otic", "uric", "iasis", "ism", "philia", "phobia", "trophic", "plastic", "cytic", "ocele", "ectasia"} {
+		if strings.HasSuffix(lw, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 // initial reports a single capital letter ("J" or "J." is checked by the caller).
@@ -171,11 +201,20 @@ func (s *scan) nameAt(i int, w string) bool {
 	if len(w) < 2 {
 		return false
 	}
+	// A word glued to digits is a code or gene symbol ("MECP2", "ALG6").
+	if i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == s.toks[i].end {
+		return false
+	}
 	// "spoke with X", "report to X": a contact verb two words back.
 	if (prev == "with" || prev == "to" || prev == "and") && p > 0 {
 		if pp := s.prevWord(p, ",'"); contactVerbs[s.lowerAt(pp)] && (cap || upper) && !english && !drugLike(lw) {
 			return true
 		}
+	}
+	// Relation and role cues do not reach across a sentence end
+	// ("... the patient. He ..."); only titles keep their dot.
+	if roleCues[prev] && s.toks[i].sentStart && s.prevWord(i, ",:'’") != p {
+		prev = ""
 	}
 	if roleCues[prev] {
 		weak := weakCues[prev]
@@ -201,9 +240,9 @@ func (s *scan) nameAt(i int, w string) bool {
 	}
 	// "john kowalski" in mixed-case text: a first name followed by a
 	// surname, both lower-case and neither an English word.
-	if lower && c&wFirst != 0 && !english && len(w) >= 3 && i+1 < len(s.toks) && s.toks[i+1].kind == tWord && !s.toks[i+1].newline {
+	if lower && c&wFirst != 0 && !english && len(w) >= 4 && i+1 < len(s.toks) && s.toks[i+1].kind == tWord && !s.toks[i+1].newline {
 		nc := s.classAt(i + 1)
-		if nc&(wFirst|wSurname) != 0 && nc&(wEnglish|wClinical) == 0 && isLowerWord(s.word(i+1)) && len(s.word(i+1)) >= 3 {
+		if nc&(wFirst|wSurname) != 0 && nc&(wEnglish|wClinical) == 0 && isLowerWord(s.word(i+1)) && len(s.word(i+1)) >= 4 {
 			return true
 		}
 	}

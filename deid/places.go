@@ -40,13 +40,13 @@ var facilityWords = setOf("hospital", "hospitals", "medical", "clinic", "clinics
 // "Center") need a proper name before them ("Sunnyside Home", not
 // "Discharge Home").
 var (
-	strongHeads = setOf("hospital", "hospitals", "clinic", "clinics", "infirmary", "hospice", "rehab", "rehabilitation",
-		"healthcare", "sanitarium", "sanatorium", "convalescent", "pharmacy", "vamc", "va", "memorial")
+	strongHeads = setOf("hospital", "hospitals", "clinic", "clinics", "infirmary", "hospice", "sanitarium", "sanatorium",
+		"convalescent", "vamc", "va", "memorial")
 	weakHeads = map[string]int{"manor": 1, "center": 1, "centre": 1, "ctr": 1, "institute": 1, "university": 1, "college": 1,
 		"lodge": 1, "gardens": 1, "village": 1, "residence": 1, "estates": 1, "church": 1, "school": 1, "academy": 1,
 		"home": 1, "house": 1, "associates": 1, "practice": 1, "group": 1, "shelter": 1, "prison": 1, "jail": 1,
 		"correctional": 1, "facility": 1, "pavilion": 1, "inc": 1, "corp": 1, "llc": 1, "company": 1, "bank": 1,
-		"airport": 1, "station": 1, "mall": 1, "medicine": 1, "physicians": 1, "pediatrics": 1, "partners": 1, "general": 1}
+		"airport": 1, "station": 1, "mall": 1, "medicine": 1, "physicians": 1, "rehab": 1, "rehabilitation": 1, "healthcare": 1, "pharmacy": 1, "pediatrics": 1, "partners": 1, "general": 1}
 )
 
 // properFor: word j can make a facility name proper before head: any
@@ -234,7 +234,7 @@ func (s *scan) cuedPlaces() {
 		if !(isCap(w) || isUpperWord(w) && len(w) >= 3) || s.isName[i] {
 			continue
 		}
-		if lw := strings.ToLower(w); titleCues[lw] || roleCues[lw] || suffixCues[lw] {
+		if lw := strings.ToLower(w); titleCues[lw] || roleCues[lw] || suffixCues[lw] || s.eponymAt(i) {
 			continue
 		}
 		p := s.prevWord(i, ",")
