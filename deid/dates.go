@@ -25,7 +25,7 @@ var (
 	// Month names on their own (not "May", a modal verb).
 	reMonthAlone = regexp.MustCompile(`^(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Apr|Aug|Sept|Oct|Nov|Dec)\b`)
 	// "on the 3rd", "since the 22nd", "the 14th of"
-	reOrdinal = anchored(`(?i)\b(?:on|since|until|till|by|from|before|after|of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun),?\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
+	reOrdinal = anchored(`(?i)\b(?:on|since|until|till|by|from|before|after|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun),?\s+the\s+(\d{1,2}(?:st|nd|rd|th))\b|\bthe\s+(\d{1,2}(?:st|nd|rd|th))\s+of\b`)
 	reYear    = anchored(`\b(?:19|20)\d{2}\b|'\d{2}\b`)
 	reHoliday = anchored(`(?i)\b(?:christmas(?:\s+eve)?|thanksgiving|easter|new\s+year'?s(?:\s+(?:eve|day))?|halloween|hanukkah|chanukah|kwanzaa|memorial\s+day|labor\s+day|independence\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day|veterans\s+day|rosh\s+hashanah|yom\s+kippur|ramadan|passover)\b`)
 )
@@ -72,6 +72,11 @@ func (s *scan) dates() {
 			s.each(reDateDayFirst, s.numWhere(false, func(n int, nx byte) bool { return n <= 2 }), monthOK)
 		}
 		s.each(reOrdinal, s.cands.cue[cOrdinal], func(m []int) {
+			// "on the 3rd floor", "of the 1st metatarsal": an ordinal
+			// before a noun is no date.
+			if m[2] >= 0 && ordinalBeforeNoun(text[m[1]:]) {
+				return
+			}
 			for g := 1; g <= 2; g++ {
 				if m[2*g] >= 0 {
 					s.add(m[2*g], m[2*g+1], Date)
@@ -105,6 +110,19 @@ func (s *scan) dates() {
 	s.each(reHoliday, s.cands.cue[cHoliday], func(m []int) {
 		s.add(m[0], m[1], Date)
 	})
+}
+
+var afterOrdinalOK = setOf("of", "at", "and", "or", "in", "when", "i", "we", "he", "she", "they", "pt", "patient", "the",
+	"to", "for", "with", "around", "by", "but", "so", "until", "through", "thru", "after", "before", "was", "is", "had", "has")
+
+// ordinalBeforeNoun: the next word after an ordinal is a noun it modifies.
+func ordinalBeforeNoun(rest string) bool {
+	rest = strings.TrimLeft(rest, " \t")
+	end := 0
+	for end < len(rest) && (rest[end] >= 'a' && rest[end] <= 'z' || rest[end] >= 'A' && rest[end] <= 'Z') {
+		end++
+	}
+	return end > 0 && !afterOrdinalOK[strings.ToLower(rest[:end])]
 }
 
 // monthMatchOK filters month-name matches: "may" must be followed by a day

@@ -201,6 +201,13 @@ func (s *scan) nameAt(i int, w string) bool {
 	if len(w) < 2 {
 		return false
 	}
+	// Contractions: "I'm", "We'll".
+	if k := strings.IndexAny(lw, "'’"); k > 0 {
+		switch strings.TrimLeft(lw[k:], "'’") {
+		case "m", "ve", "ll", "d", "re", "t":
+			return false
+		}
+	}
 	// A word glued to digits is a code or gene symbol ("MECP2", "ALG6").
 	if i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == s.toks[i].end {
 		return false
