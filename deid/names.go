@@ -184,9 +184,14 @@ func (s *scan) nameAt(i int, w string) bool {
 	}
 	prev := s.lowerAt(p)
 	// Titles: "Dr. Graves" is a person even though Graves is an eponym.
-	if titleCues[prev] && p == i-1 || (titleCues[prev] && s.punctAt(i-1, ".")) {
+	// Abbreviated titles take a dot; spelled-out ones ("doctor", "miss")
+	// must come right before the name and not before a plain word
+	// ("Good morning, doctor. Yes").
+	abbrevTitle := titleCues[prev] && dotAbbrevs[prev] && (p == i-1 || p == i-2 && s.punctAt(i-1, "."))
+	wordTitle := titleCues[prev] && !dotAbbrevs[prev] && p == i-1 && !(c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0)
+	if abbrevTitle || wordTitle {
 		if cap || upper {
-			return !(c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0 && prev == "sister")
+			return true
 		}
 		if lower && c&(wFirst|wSurname) != 0 && c&wEnglish == 0 {
 			return true
@@ -304,7 +309,7 @@ func (s *scan) nameNeighbour(i int) bool {
 		right = i + 2
 	}
 	left := s.prevWord(i, ".")
-	if left >= 0 && s.toks[i].newline {
+	if left >= 0 && (s.toks[i].newline || s.toks[i].sentStart) {
 		left = -1
 	}
 	leftComma := -1
@@ -319,7 +324,8 @@ func (s *scan) nameNeighbour(i int) bool {
 	english := c&wEnglish != 0
 	switch {
 	case initial(w):
-		return true
+		// "J. Smith", "Smith J"; the pronoun "I" only with a dot.
+		return w != "I" || s.punctAt(i+1, ".")
 	case isCap(w) && nextToName && (nameDict || !english):
 		return true
 	case isUpperWord(w) && nextToName && nameDict && len(w) >= 3:

@@ -95,8 +95,14 @@ func (s *scan) tokenize() {
 				}
 				s.toks = append(s.toks, token{start: i, end: i + n, kind: tPunct, newline: newline, sentStart: sent})
 				i += n
-				// A new sentence or field follows these marks.
+				// A new sentence or field follows these marks; not the dot
+				// of an initial or an abbreviation ("J. Smith", "Dr. Lee").
 				sent = c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '*' || c == '|' || r == '•' || (c == '-' && newline)
+				if c == '.' && len(s.toks) >= 2 {
+					if p := s.toks[len(s.toks)-2]; p.kind == tWord && p.end == i && (p.end-p.start == 1 || dotAbbrevs[strings.ToLower(text[p.start:p.end])]) {
+						sent = false
+					}
+				}
 				newline = false
 				continue
 			}
@@ -127,6 +133,9 @@ func (s *scan) tokenize() {
 	s.cls = make([]uint8, len(s.toks))
 	s.clsOK = make([]bool, len(s.toks))
 }
+
+// dotAbbrevs take a dot without ending the sentence.
+var dotAbbrevs = setOf("dr", "drs", "mr", "mrs", "ms", "prof", "rev", "sr", "jr", "st", "fr", "atty", "vs", "no", "approx", "mt", "ft")
 
 // shape helpers on a word.
 
