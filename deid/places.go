@@ -174,8 +174,8 @@ func (s *scan) facilities() {
 			if !(isCap(wj) || isUpperWord(wj) && len(wj) >= 3) {
 				break
 			}
-			if s.classAt(j)&wClinical != 0 && !facilityWords[lj] && !genericFacility[lj] && lj != "st" {
-				break
+			if s.classAt(j)&wClinical != 0 && isUpperWord(wj) && !facilityWords[lj] && lj != "st" {
+				break // "ICU", "ED": a unit, not part of a name
 			}
 			if !genericFacility[baseWord(wj)] && !facilityWords[lj] && s.properFor(j, lw) {
 				proper = true
