@@ -37,6 +37,8 @@ func setOf(ws ...string) map[string]bool {
 	return m
 }
 
+var greetings = setOf("hi", "hello", "hey", "thanks", "thank", "bye", "goodbye", "morning", "afternoon", "evening", "welcome", "congratulations", "sorry")
+
 // contactVerbs take a person after "with"/"to": "spoke with X".
 var contactVerbs = setOf("spoke", "speak", "talked", "talk", "report", "reported", "handoff", "endorsed", "discussed",
 	"met", "signed", "turned", "passed", "introduced", "gave", "given", "d/w", "s/w", "reviewed", "explained", "updated",
@@ -74,6 +76,11 @@ var eponymHeads = setOf("disease", "diseases", "syndrome", "syndromes", "sign", 
 	"ichthyosis", "keratoderma", "dermatosis", "hemiplegia", "aneurysm", "malformations", "anomaly", "defect", "defects",
 	"sclerosis", "grid", "dysautonomia", "vitiligo", "hyperplasia", "hypoplasia", "aplasia", "ataxia", "syndrome-related")
 
+var functionWords = setOf("had", "has", "have", "is", "was", "are", "were", "be", "been", "will", "would", "can", "could",
+	"did", "does", "do", "any", "the", "a", "an", "and", "or", "of", "to", "with", "for", "on", "in", "at", "his", "her",
+	"their", "my", "your", "our", "no", "not", "who", "which", "that", "this", "says", "said", "reports", "denies", "states",
+	"called", "came", "got", "gets", "takes", "took", "needs", "wants", "feels", "i", "we", "you", "he", "she", "they")
+
 // eponymAt: word i is followed by an eponym head ("Kawasaki disease",
 // "Smith's fracture").
 func (s *scan) eponymAt(i int) bool {
@@ -81,10 +88,15 @@ func (s *scan) eponymAt(i int) bool {
 	if j < len(s.toks) && s.toks[j].kind == tPunct && (s.word(j) == "'" || s.word(j) == "’") {
 		j++
 	}
-	// "Kawasaki disease", "Guillain Barre syndrome", "Morse fall score".
+	// "Kawasaki disease", "Guillain Barre syndrome", "Morse fall score";
+	// not across a function word ("karen had any seizures").
 	for k := 0; k < 3 && j < len(s.toks) && s.toks[j].kind == tWord && !s.toks[j].newline; k++ {
-		if lj := strings.ToLower(s.word(j)); eponymHeads[lj] || medicalSuffix(lj) {
+		lj := strings.ToLower(s.word(j))
+		if eponymHeads[lj] || medicalSuffix(lj) {
 			return true
+		}
+		if functionWords[lj] {
+			return false
 		}
 		j++
 	}
@@ -193,6 +205,9 @@ func (s *scan) nameAt(i int, w string) bool {
 		if cap || upper {
 			return true
 		}
+		if abbrevTitle && lower && c&(wFirst|wSurname|wNameWord) != 0 && c&wClinical == 0 {
+			return true // "mr . ward" in a lower-case transcript
+		}
 		if lower && c&(wFirst|wSurname) != 0 && c&wEnglish == 0 {
 			return true
 		}
@@ -216,6 +231,10 @@ func (s *scan) nameAt(i int, w string) bool {
 	// A word glued to digits is a code or gene symbol ("MECP2", "ALG6").
 	if i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == s.toks[i].end {
 		return false
+	}
+	// "hi, maria", "thanks Joe": a first name after a greeting.
+	if greetings[prev] && c&wFirst != 0 && !functionWords[lw] && len(w) >= 3 {
+		return true
 	}
 	// "spoke with X", "report to X": a contact verb two words back.
 	if (prev == "with" || prev == "to" || prev == "and") && p > 0 {
@@ -331,6 +350,12 @@ func (s *scan) nameNeighbour(i int) bool {
 	case isUpperWord(w) && nextToName && nameDict && len(w) >= 3:
 		return true
 	case isLowerWord(w) && nextToName && c&(wFirst|wSurname) != 0 && !english && len(w) >= 3:
+		return true
+	case isLowerWord(w) && right >= 0 && s.isName[right] && c&wFirst != 0 && c&wClinical == 0 && len(w) >= 3 && !functionWords[lw]:
+		// "grace ross": a first name that is also a word, before a surname.
+		return true
+	case isLowerWord(w) && left >= 0 && s.isName[left] && s.classAt(left)&wFirst != 0 && c&(wSurname|wNameWord) != 0 && len(w) >= 3:
+		// "christina cooper": a surname that is also a word, after a first name.
 		return true
 	case leftComma >= 0 && isCap(w) && c&wFirst != 0 && !english:
 		// "Smith, John"
