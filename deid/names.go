@@ -37,6 +37,8 @@ func setOf(ws ...string) map[string]bool {
 	return m
 }
 
+var modalWords = setOf("will", "may", "might", "can", "shall", "should", "must", "would", "could", "also", "then", "just", "says", "said", "went", "came")
+
 var greetings = setOf("hi", "hello", "hey", "thanks", "thank", "bye", "goodbye", "morning", "afternoon", "evening", "welcome", "congratulations", "sorry")
 
 // contactVerbs take a person after "with"/"to": "spoke with X".
@@ -221,12 +223,8 @@ func (s *scan) nameAt(i int, w string) bool {
 	if len(w) < 2 {
 		return false
 	}
-	// Contractions: "I'm", "We'll".
-	if k := strings.IndexAny(lw, "'’"); k > 0 {
-		switch strings.TrimLeft(lw[k:], "'’") {
-		case "m", "ve", "ll", "d", "re", "t":
-			return false
-		}
+	if isContraction(lw) {
+		return false
 	}
 	// A word glued to digits is a code or gene symbol ("MECP2", "ALG6").
 	if i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == s.toks[i].end {
@@ -285,6 +283,17 @@ func (s *scan) nameAt(i int, w string) bool {
 	return false
 }
 
+// isContraction: "i'm", "we'll", "don't".
+func isContraction(lw string) bool {
+	if k := strings.IndexAny(lw, "'’"); k > 0 {
+		switch strings.TrimLeft(lw[k:], "'’") {
+		case "m", "ve", "ll", "d", "re", "t":
+			return true
+		}
+	}
+	return false
+}
+
 // credentialNames marks up to three capitalised words or initials before
 // a credential ("Mary Jones, RN", "J. Smith MD", "Kim RN").
 func (s *scan) credentialNames() {
@@ -317,7 +326,7 @@ func (s *scan) nameNeighbour(i int) bool {
 	w := s.word(i)
 	c := s.classAt(i)
 	lw := strings.ToLower(w)
-	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
+	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] || isContraction(lw) {
 		return false
 	}
 	// Left and right neighbours, allowing "J." and "Smith, John".
@@ -354,7 +363,7 @@ func (s *scan) nameNeighbour(i int) bool {
 	case isLowerWord(w) && right >= 0 && s.isName[right] && c&wFirst != 0 && c&wClinical == 0 && len(w) >= 3 && !functionWords[lw]:
 		// "grace ross": a first name that is also a word, before a surname.
 		return true
-	case isLowerWord(w) && left >= 0 && s.isName[left] && s.classAt(left)&wFirst != 0 && c&(wSurname|wNameWord) != 0 && len(w) >= 3:
+	case isLowerWord(w) && left >= 0 && s.isName[left] && s.classAt(left)&wFirst != 0 && c&(wSurname|wNameWord) != 0 && len(w) >= 3 && !functionWords[lw] && !modalWords[lw]:
 		// "christina cooper": a surname that is also a word, after a first name.
 		return true
 	case leftComma >= 0 && isCap(w) && c&wFirst != 0 && !english:
