@@ -18,7 +18,7 @@ var mustKeep = []string{
 	"CVP 8", "CI 2.4", "MAP 65", "SBP 90s", "sats 94-96%", "HR 70s-80s",
 	// labs
 	"K 3.9", "INR 2.0", "Na 138", "Cr 1.2", "Hct 31.5", "Hgb 7.9", "WBC 14.2", "Plt 250,000", "Platelets 98 K", "Mg 1.4",
-	"BNP 1240", "Lactate 4.1", "TSH 0.01", "A1c 9.4%", "PTT 45", "Troponin 0.04", "ABG 7.36/42/88", "BS 212", "QTc 480",
+	"BNP 1240", "Plt 250000", "viral load 1500000 copies", "WBC 12000", "Lactate 4.1", "TSH 0.01", "A1c 9.4%", "PTT 45", "Troponin 0.04", "ABG 7.36/42/88", "BS 212", "QTc 480",
 	"I/O 1200/850", "EF 35%",
 	// scores and exam findings
 	"pain 3/10", "pain 7/10", "0/10", "strength 5/5", "4/5 strength", "3/6 systolic murmur", "2/2 bottles", "GCS 15",

@@ -287,7 +287,7 @@ func (s *scan) ids() {
 		s.add(m[2], m[2]+len(v), ID)
 	})
 	s.each(reLongNum, s.numWhere(true, func(n int, nx byte) bool { return n >= 6 || n >= 2 && nx == '-' || n >= 4 }), func(m []int) {
-		if !s.unitFollows(m[1]) && !isDecimalish(text, m[0], m[1]) {
+		if !s.unitFollows(m[1]) && !isDecimalish(text, m[0], m[1]) && !s.labBefore(m[0]) {
 			s.add(m[0], m[1], ID)
 		}
 	})
@@ -296,6 +296,21 @@ func (s *scan) ids() {
 			s.add(m[0], m[1], ID)
 		}
 	})
+}
+
+// labBefore: a lab or vital name right before pos ("Plt 250000"), so a
+// long number is a value, not an identifier.
+func (s *scan) labBefore(pos int) bool {
+	if pos < len(s.text) && (s.text[pos] < '0' || s.text[pos] > '9') {
+		return false // letters or "#" first: a code
+	}
+	j := len(s.toks) - 1
+	for j >= 0 && s.toks[j].start >= pos {
+		j--
+	}
+	for ; j >= 0 && s.toks[j].kind == tPunct && strings.ContainsAny(s.word(j), ":=-"); j-- {
+	}
+	return j >= 0 && s.toks[j].kind == tWord && s.classAt(j)&wClinical != 0
 }
 
 // isDecimalish: the match is part of a decimal or a thousands-separated
