@@ -188,8 +188,19 @@ func (s *scan) names() {
 	s.emitNames()
 }
 
-// nameAt decides a word on its own and its left context.
+// nameAt decides a word on its own and its left context; a word used as
+// an eponym ("Kawasaki disease") is no name unless a title precedes it.
 func (s *scan) nameAt(i int, w string) bool {
+	if !s.nameRule(i, w) {
+		return false
+	}
+	if p := s.prevWord(i, "."); p >= 0 && titleCues[s.lowerAt(p)] {
+		return true
+	}
+	return !s.eponymAt(i)
+}
+
+func (s *scan) nameRule(i int, w string) bool {
 	c := s.classAt(i)
 	cap, upper, lower := isCap(w), isUpperWord(w), isLowerWord(w)
 	p := s.prevWord(i, ".,:'’")
@@ -215,7 +226,7 @@ func (s *scan) nameAt(i int, w string) bool {
 		}
 	}
 	lw := strings.ToLower(w)
-	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] || s.eponymAt(i) {
+	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
 		return false
 	}
 	nameDict := c&(wFirst|wSurname) != 0

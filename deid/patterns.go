@@ -304,10 +304,7 @@ func (s *scan) labBefore(pos int) bool {
 	if pos < len(s.text) && (s.text[pos] < '0' || s.text[pos] > '9') {
 		return false // letters or "#" first: a code
 	}
-	j := len(s.toks) - 1
-	for j >= 0 && s.toks[j].start >= pos {
-		j--
-	}
+	j := sort.Search(len(s.toks), func(k int) bool { return s.toks[k].start >= pos }) - 1
 	for ; j >= 0 && s.toks[j].kind == tPunct && strings.ContainsAny(s.word(j), ":=-"); j-- {
 	}
 	return j >= 0 && s.toks[j].kind == tWord && s.classAt(j)&wClinical != 0
