@@ -36,7 +36,7 @@ var cueKinds = func() map[string]uint16 {
 	}
 	add(cMonth, "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july",
 		"aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december")
-	add(cOrdinal, "on", "since", "until", "till", "by", "from", "before", "after", "of", "the", "monday", "tuesday", "wednesday",
+	add(cOrdinal, "in", "to", "on", "since", "until", "till", "by", "from", "before", "after", "of", "the", "monday", "tuesday", "wednesday",
 		"thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun")
 	add(cHoliday, "christmas", "thanksgiving", "easter", "new", "halloween", "hanukkah", "chanukah", "kwanzaa", "memorial",
 		"labor", "independence", "valentine's", "valentines", "valentine", "mother's", "mothers", "father's", "fathers",
@@ -44,7 +44,7 @@ var cueKinds = func() map[string]uint16 {
 	add(cAgeBefore, "age", "aged", "ages")
 	add(cAgeWord, "ninety", "one")
 	add(cPhoneCue, "tel", "telephone", "phone", "ph", "cell", "cellphone", "mobile", "fax", "pager", "pgr", "beeper", "bpr",
-		"page", "contact", "call", "callback", "home", "number")
+		"page", "contact", "call", "callback", "home", "number", "ext", "extension", "x")
 	add(cIDCue, "mrn", "mr", "med", "medical", "unit", "acct", "account", "admission", "adm", "member", "subscriber", "policy",
 		"insurance", "ins", "health", "beneficiary", "license", "licence", "lic", "dea", "npi", "upin", "serial", "s",
 		"sn", "device", "id", "identifier", "case", "claim", "encounter", "enc", "visit", "accession", "acc", "specimen",

@@ -241,6 +241,10 @@ func (s *scan) nameRule(i int, w string) bool {
 	if i+1 < len(s.toks) && s.toks[i+1].kind == tNum && s.toks[i+1].start == s.toks[i].end {
 		return false
 	}
+	// "her name is Rosa", "son's name was Ivo".
+	if (prev == "is" || prev == "was") && p > 0 && s.lowerAt(s.prevWord(p, "")) == "name" && !english && (cap || upper || nameDict) {
+		return true
+	}
 	// "hi, maria", "thanks Joe": a first name after a greeting.
 	if greetings[prev] && c&wFirst != 0 && !functionWords[lw] && len(w) >= 3 {
 		return true

@@ -18,7 +18,7 @@ var (
 	reSSN   = anchored(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
 	rePhone = anchored(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?|\b\d{3}-\d{4}\b(?:\s*(?:x|ext\.?)\s*\d{1,6})?`)
 	// A cue word, then digits with separators: "pager 1234", "fax: 555 0199", "beeper #32411".
-	rePhoneCue = anchored(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
+	rePhoneCue = anchored(`(?i)\b(?:tel|telephone|phone|ph|cell|cellphone|mobile|fax|pager|pgr|beeper|bpr|page|contact(?:\s+number)?|call\s+back|callback|home\s+number|number|ext|extension|x|#)\s*(?:no\.?|number|#)?\s*[:#.]?\s*(\+?[\d(][\d\s().\-]{3,16}\d)`)
 	// MRN, account, plan, licence, device and serial numbers behind a cue.
 	reIDCue = anchored(`(?i)\b(?:mrn|mr|med(?:ical)?\s+rec(?:ord)?s?|unit|acct|account|admission|adm|member|subscriber|policy|insurance|ins|health\s+plan|beneficiary|license|licence|lic|dea|npi|upin|serial|s/n|sn|device|id|identifier|case|claim|encounter|enc|visit|accession|acc|specimen|order|job|ref|reference|certificate|cert|vin|plate|badge|employee|patient|pt|chart|record|hospital|episode|study|file)\b\.?\s*(?:#|no\.?|num(?:ber)?\.?|id|code)?\s*[:#=]?\s*([A-Za-z]{0,4}[\-]?\d[\dA-Za-z\-/]{2,24})`)
 	// Long digit runs and letter+digit codes that are not measurements.
@@ -28,6 +28,7 @@ var (
 	reAgeAfter  = anchored(`(?i)\b(\d{2,3})\s*(?:-\s*)?(?:y/o|y\.o\.?|yo|yrs?\b|years?\b|year-old|-year-old|yr-old|y\b|yof|yom|yowm|yowf|yobm|yobf|ym|yf)`)
 	reAgeBefore = anchored(`(?i)\b(?:age|aged|age:|ages)\s*[:=]?\s*(\d{2,3})\b`)
 	reAgeSex    = anchored(`\b(\d{2,3})\s?(?:M|F|m|f)\b`)
+	reAgeDecade = anchored(`(?i)\b(?:in|to)\s+(?:his|her|their|the|late|mid|early)\s+(?:late\s+|mid\s+|early\s+)?(9\d|1[0-4]\d)'?s\b`)
 	reAgeWords  = anchored(`(?i)\b(?:ninety|one\s+hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?(?:[\s\-](?:and\s+(?:a\s+)?half[\s\-])?(?:years?|yrs?|y/o|yo))`)
 	// ZIP after a state abbreviation or a ZIP cue.
 	reZIP = anchored(`(?i)\b(?:zip(?:\s*code)?|postal\s+code)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b`)
@@ -347,6 +348,7 @@ func (s *scan) ages() {
 	}
 	s.each(reAgeAfter, s.numWhere(false, func(n int, nx byte) bool { return n == 2 || n == 3 }), addAge)
 	s.each(reAgeBefore, s.cands.cue[cAgeBefore], addAge)
+	s.each(reAgeDecade, s.cands.cue[cOrdinal], func(m []int) { s.add(m[2], m[3], Age) }) // "in her 90s"
 	s.each(reAgeSex, s.numWhere(false, func(n int, nx byte) bool {
 		return (n == 2 || n == 3) && (nx == ' ' || nx == 'M' || nx == 'F' || nx == 'm' || nx == 'f')
 	}), func(m []int) {
