@@ -191,7 +191,14 @@ func streamJSONL(r io.Reader, w *bufio.Writer, cfg *StreamConfig, rep *Report) e
 			}
 		}
 		if cfg.Spans {
-			fields = append(fields, jsonField{key: "phi", raw: spansJSON(cfg.Fields, perField)})
+			// An input "phi" key is replaced, not duplicated.
+			kept := fields[:0]
+			for _, f := range fields {
+				if f.key != "phi" {
+					kept = append(kept, f)
+				}
+			}
+			fields = append(kept, jsonField{key: "phi", raw: spansJSON(cfg.Fields, perField)})
 		}
 		o.buf = appendObject(o.buf, fields)
 	})

@@ -12,7 +12,7 @@ func placeholderCfg(format string) StreamConfig {
 
 func TestStreamJSONLKeepsOtherFields(t *testing.T) {
 	in := `{"id":7,"text":"Wife Maria called 617-555-0142.","meta":{"a":[1,2]},"label":"x<y"}` + "\n" +
-		`{"text":"K 3.9, BP 120/80.","id":8}` + "\n"
+		`{"text":"K 3.9, BP 120/80.","phi":"old","id":8}` + "\n"
 	cfg := placeholderCfg("jsonl")
 	cfg.Spans = true
 	var out bytes.Buffer
