@@ -251,7 +251,7 @@ func (s *scan) nameRule(i int, w string) bool {
 	}
 	// "spoke with X", "report to X": a contact verb two words back.
 	if (prev == "with" || prev == "to" || prev == "and") && p > 0 {
-		if pp := s.prevWord(p, ",'"); contactVerbs[s.lowerAt(pp)] && (cap || upper) && !english && !drugLike(lw) {
+		if pp := s.prevWord(p, ",'"); contactVerbs[s.lowerAt(pp)] && (cap || upper || lower && c&wFirst != 0) && !english && !drugLike(lw) {
 			return true
 		}
 	}

@@ -106,6 +106,7 @@ func (s *scan) places() {
 		}
 	})
 	s.facilities()
+	s.abbrevHospitals()
 	s.cuedPlaces()
 }
 
@@ -217,6 +218,21 @@ func (s *scan) facilities() {
 		}
 		if proper {
 			s.add(s.toks[start].start, end, Hospital)
+		}
+	}
+}
+
+// hospitalAbbrevs are well-known hospital acronyms that notes use as
+// names ("transferred from MGH").
+var hospitalAbbrevs = setOf("MGH", "BWH", "BIDMC", "BIDH", "NEBH", "MEEI", "DFCI", "MSKCC", "MDACC", "UPMC", "OHSU", "VUMC",
+	"CHOP", "HSS", "NYP", "NYU", "UCLA", "UCSF", "UCSD", "UAB", "UNC", "JHH", "MUSC", "UTSW", "BMC", "NEMC", "CCF", "UIHC", "UWMC",
+	"SFGH", "LAC", "CPMC", "MCW", "UCMC", "UMMC", "HUP", "TJUH", "VAMC", "VAMC's")
+
+// abbrevHospitals marks those acronyms.
+func (s *scan) abbrevHospitals() {
+	for i, t := range s.toks {
+		if t.kind == tWord && t.end-t.start <= 6 && hospitalAbbrevs[s.word(i)] {
+			s.add(t.start, t.end, Hospital)
 		}
 	}
 }
