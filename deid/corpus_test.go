@@ -44,12 +44,13 @@ func overlaps(a, b Span) bool { return a.Start < b.End && b.Start < a.End }
 // score is category-blind any-overlap matching, per gold type for recall.
 type score struct {
 	gold, found       map[Type]int
+	predBy, okBy      map[Type]int // predicted spans and those overlapping gold, by predicted type
 	pred, predCorrect int
 	phiFree, touched  int
 }
 
 func scoreCorpus(t testing.TB, d *Detector, rows []corpusRow, verbose bool) score {
-	sc := score{gold: map[Type]int{}, found: map[Type]int{}}
+	sc := score{gold: map[Type]int{}, found: map[Type]int{}, predBy: map[Type]int{}, okBy: map[Type]int{}}
 	for _, r := range rows {
 		got := d.Detect(r.Text)
 		runes := []rune(r.Text)
@@ -75,8 +76,10 @@ func scoreCorpus(t testing.TB, d *Detector, rows []corpusRow, verbose bool) scor
 					ok = true
 				}
 			}
+			sc.predBy[p.Type]++
 			if ok {
 				sc.predCorrect++
+				sc.okBy[p.Type]++
 			} else if verbose {
 				t.Logf("FP   %s %s %q in %q", r.ID, p.Type, string(runes[p.Start:p.End]), r.Text)
 			}
@@ -110,7 +113,11 @@ func TestCorpusRecall(t *testing.T) {
 			continue
 		}
 		rec := float64(f) / float64(g)
-		t.Logf("%-9s gold %3d  recall %.3f", ty, g, rec)
+		prec := 1.0
+		if sc.predBy[ty] > 0 {
+			prec = float64(sc.okBy[ty]) / float64(sc.predBy[ty])
+		}
+		t.Logf("%-9s gold %3d  recall %.3f  predicted %3d  precision %.3f", ty, g, rec, sc.predBy[ty], prec)
 		if rec < 0.95 {
 			t.Errorf("%s recall %.3f (%d/%d), want >= 0.95", ty, rec, f, g)
 		}

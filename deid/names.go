@@ -9,7 +9,7 @@ import (
 // word or a known first name follows. Verbs of contact are weak: only a
 // capitalised word that is not English, not clinical.
 var (
-	titleCues = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "drs", "doctor", "prof", "professor", "rev", "reverend", "sr", "atty", "attorney", "fr", "sister", "nurse", "mister", "madam", "dear")
+	titleCues = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "drs", "doctor", "prof", "professor", "rev", "reverend", "atty", "attorney", "fr", "sister", "nurse", "mister", "madam", "dear")
 	roleCues  = setOf("wife", "husband", "son", "daughter", "mother", "mom", "father", "dad", "sister", "brother", "sibling", "friend",
 		"neighbor", "neighbour", "niece", "nephew", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa",
 		"aunt", "uncle", "cousin", "partner", "boyfriend", "girlfriend", "fiance", "fiancee", "spouse", "hcp", "proxy", "guardian",
@@ -213,12 +213,15 @@ func (s *scan) nameRule(i int, w string) bool {
 	// must come right before the name and not before a plain word
 	// ("Good morning, doctor. Yes").
 	abbrevTitle := titleCues[prev] && dotAbbrevs[prev] && (p == i-1 || p == i-2 && s.punctAt(i-1, "."))
+	if abbrevTitle && p > 0 && s.toks[p-1].kind == tNum {
+		abbrevTitle = false // "5 Fr double lumen": a catheter size
+	}
 	wordTitle := titleCues[prev] && !dotAbbrevs[prev] && p == i-1 && !(c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0)
 	if abbrevTitle || wordTitle {
 		if cap || upper {
 			return true
 		}
-		if abbrevTitle && lower && c&(wFirst|wSurname|wNameWord) != 0 && c&wClinical == 0 {
+		if abbrevTitle && lower && s.noUpper && c&(wFirst|wSurname|wNameWord) != 0 && c&wClinical == 0 {
 			return true // "mr . ward" in a lower-case transcript
 		}
 		if lower && c&(wFirst|wSurname) != 0 && c&wEnglish == 0 {
@@ -317,8 +320,8 @@ func (s *scan) credentialNames() {
 			continue
 		}
 		w := s.word(i)
-		if !isUpperWord(w) && w != "PhD" && w != "PharmD" && w != "Jr" && w != "Sr" {
-			continue
+		if !isUpperWord(w) && w != "PhD" && w != "PharmD" && w != "Jr" && w != "Sr" || w == "SR" || w == "JR" || w == "DO" || w == "II" || w == "IV" {
+			continue // "SR" is sinus rhythm, "IV" a route, "DO" a verb in capitals
 		}
 		j := s.prevWord(i, ",")
 		for k := 0; j >= 0 && k < 3; k++ {
@@ -326,6 +329,9 @@ func (s *scan) credentialNames() {
 			c := s.classAt(j)
 			if !(isCap(pw) || initial(pw) || (isUpperWord(pw) && len(pw) <= 3)) || c&wClinical != 0 || suffixCues[strings.ToLower(pw)] {
 				break
+			}
+			if j > 0 && s.toks[j-1].kind == tNum && s.toks[j-1].end == s.toks[j].start {
+				break // "70S": a unit glued to a number
 			}
 			if c&wEnglish != 0 && c&(wFirst|wSurname|wNameWord) == 0 {
 				break

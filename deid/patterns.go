@@ -302,8 +302,8 @@ func (s *scan) ids() {
 // labBefore: a lab or vital name right before pos ("Plt 250000"), so a
 // long number is a value, not an identifier.
 func (s *scan) labBefore(pos int) bool {
-	if pos < len(s.text) && (s.text[pos] < '0' || s.text[pos] > '9') {
-		return false // letters or "#" first: a code
+	if pos < len(s.text) && (s.text[pos] < '0' || s.text[pos] > '9') || pos > 0 && s.text[pos-1] == '-' {
+		return false // letters, "#" or a hyphen first: a code ("MA-RN-229918")
 	}
 	j := sort.Search(len(s.toks), func(k int) bool { return s.toks[k].start >= pos }) - 1
 	for ; j >= 0 && s.toks[j].kind == tPunct && strings.ContainsAny(s.word(j), ":=-"); j-- {
