@@ -274,6 +274,27 @@ func (s *scan) nameRule(i int, w string) bool {
 			return true
 		}
 	}
+	return s.dictName(i, w, c)
+}
+
+// isContraction: "i'm", "we'll", "don't".
+func isContraction(lw string) bool {
+	if k := strings.IndexAny(lw, "'’"); k > 0 {
+		switch strings.TrimLeft(lw[k:], "'’") {
+		case "m", "ve", "ll", "d", "re", "t":
+			return true
+		}
+	}
+	return false
+}
+
+// dictName decides a word without a cue, from the dictionaries and its
+// case: a known name that is not an English word, a common surname
+// capitalised in mid-sentence, lower-case names in capital-free text.
+func (s *scan) dictName(i int, w string, c uint8) bool {
+	cap, upper, lower := isCap(w), isUpperWord(w), isLowerWord(w)
+	nameDict := c&(wFirst|wSurname) != 0
+	english := c&wEnglish != 0
 	if cap && nameDict && !english && len(w) >= 3 && (!s.toks[i].sentStart || c&wAnyEnglish == 0) {
 		return true
 	}
@@ -297,17 +318,6 @@ func (s *scan) nameRule(i int, w string) bool {
 	// longer dictionary names.
 	if upper && nameDict && !english && len(w) >= 4 {
 		return true
-	}
-	return false
-}
-
-// isContraction: "i'm", "we'll", "don't".
-func isContraction(lw string) bool {
-	if k := strings.IndexAny(lw, "'’"); k > 0 {
-		switch strings.TrimLeft(lw[k:], "'’") {
-		case "m", "ve", "ll", "d", "re", "t":
-			return true
-		}
 	}
 	return false
 }
