@@ -383,7 +383,12 @@ func (s *scan) nameNeighbour(i int) bool {
 	english := c&wEnglish != 0
 	switch {
 	case initial(w):
-		// "J. Smith", "Smith J"; the pronoun "I" only with a dot.
+		// "J. Smith", "Smith J"; the pronoun "I" only with a dot; not
+		// the letters of a credential ("M.D.", "R.N.").
+		if s.punctAt(i+1, ".") && i+2 < len(s.toks) && s.toks[i+2].kind == tWord && initial(s.word(i+2)) &&
+			suffixCues[strings.ToLower(w+s.word(i+2))] {
+			return false
+		}
 		return w != "I" || s.punctAt(i+1, ".")
 	case isCap(w) && nextToName && (nameDict || !english):
 		return true
