@@ -93,7 +93,7 @@ func (s *scan) eponymAt(i int) bool {
 	// "Kawasaki disease", "Guillain Barre syndrome", "Morse fall score";
 	// not across a function word ("karen had any seizures").
 	for k := 0; k < 3 && j < len(s.toks) && s.toks[j].kind == tWord && !s.toks[j].newline; k++ {
-		lj := strings.ToLower(s.word(j))
+		lj := s.lowerTok(j)
 		if eponymHeads[lj] || medicalSuffix(lj) {
 			return true
 		}
@@ -228,7 +228,7 @@ func (s *scan) nameRule(i int, w string) bool {
 			return true
 		}
 	}
-	lw := strings.ToLower(w)
+	lw := s.lowerTok(i)
 	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] {
 		return false
 	}
@@ -326,7 +326,7 @@ func (s *scan) dictName(i int, w string, c uint8) bool {
 // a credential ("Mary Jones, RN", "J. Smith MD", "Kim RN").
 func (s *scan) credentialNames() {
 	for i := range s.toks {
-		if s.toks[i].kind != tWord || !suffixCues[strings.ToLower(s.word(i))] {
+		if s.toks[i].kind != tWord || !suffixCues[s.lowerTok(i)] {
 			continue
 		}
 		w := s.word(i)
@@ -356,7 +356,7 @@ func (s *scan) credentialNames() {
 func (s *scan) nameNeighbour(i int) bool {
 	w := s.word(i)
 	c := s.classAt(i)
-	lw := strings.ToLower(w)
+	lw := s.lowerTok(i)
 	if c&wClinical != 0 || roleCues[lw] || titleCues[lw] || suffixCues[lw] || facilityWords[lw] || isContraction(lw) {
 		return false
 	}

@@ -149,7 +149,7 @@ func (s *scan) facilities() {
 			continue
 		}
 		w := s.word(i)
-		lw := strings.ToLower(w)
+		lw := s.lowerTok(i)
 		if !facilityWords[lw] || weakHeads[lw] == 0 && !strongHeads[lw] || !(isCap(w) || isUpperWord(w)) {
 			continue
 		}
@@ -250,7 +250,7 @@ func (s *scan) cuedPlaces() {
 		if !(isCap(w) || isUpperWord(w) && len(w) >= 3) || s.isName[i] {
 			continue
 		}
-		if lw := strings.ToLower(w); titleCues[lw] || roleCues[lw] || suffixCues[lw] || s.eponymAt(i) {
+		if lw := s.lowerTok(i); titleCues[lw] || roleCues[lw] || suffixCues[lw] || s.eponymAt(i) {
 			continue
 		}
 		p := s.prevWord(i, ",")
@@ -296,7 +296,7 @@ func (s *scan) cuedPlaces() {
 			s.add(t.start, end, Location)
 		case isCity && !english && prev != "of" && prev != "to":
 			s.add(t.start, end, Location)
-		case c&wCity != 0 && english && isCap(w) && !s.toks[i].sentStart && (prev == "in" || prev == "near" || prev == "from") && !placeStop[strings.ToLower(w)]:
+		case c&wCity != 0 && english && isCap(w) && !s.toks[i].sentStart && (prev == "in" || prev == "near" || prev == "from") && !placeStop[s.lowerTok(i)]:
 			// A city that is also a word ("Revere", "Reading") needs a
 			// capital in mid-sentence after "in", "near" or "from".
 			s.add(t.start, end, Location)

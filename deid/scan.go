@@ -43,15 +43,24 @@ type scan struct {
 	// cls caches wordClass per token (clsOK marks computed entries).
 	cls   []uint8
 	clsOK []bool
+	low   []string
 }
 
 // classAt is wordClass of word token i, computed once.
 func (s *scan) classAt(i int) uint8 {
 	if !s.clsOK[i] {
-		s.cls[i] = wordClass(s.word(i))
+		s.cls[i] = wordClass(s.lowerTok(i))
 		s.clsOK[i] = true
 	}
 	return s.cls[i]
+}
+
+// lowerTok is the lower-cased text of token i, computed once.
+func (s *scan) lowerTok(i int) string {
+	if s.low[i] == "" {
+		s.low[i] = strings.ToLower(s.word(i))
+	}
+	return s.low[i]
 }
 
 func (s *scan) add(start, end int, t Type) {
@@ -132,6 +141,7 @@ func (s *scan) tokenize() {
 	s.noUpper = strings.IndexFunc(text, unicode.IsUpper) < 0
 	s.cls = make([]uint8, len(s.toks))
 	s.clsOK = make([]bool, len(s.toks))
+	s.low = make([]string, len(s.toks))
 }
 
 // dotAbbrevs take a dot without ending the sentence.
@@ -207,7 +217,7 @@ func (s *scan) lowerAt(i int) string {
 	if i < 0 || i >= len(s.toks) || s.toks[i].kind != tWord {
 		return ""
 	}
-	return strings.ToLower(s.word(i))
+	return s.lowerTok(i)
 }
 
 // punctAt reports whether token i is the punctuation p.
