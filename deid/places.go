@@ -125,6 +125,9 @@ func (s *scan) cityStateStarts() []int {
 		if len(next) == 2 && !isUpperWord(next) {
 			continue
 		}
+		if (next == "PA" || next == "MD") && i > 0 && s.isName[i-1] {
+			continue // "Ruth Sanchez, PA": a credential after a name
+		}
 		first := -1
 		for j, k := i-1, 0; j >= 0 && k < 3 && s.toks[j].kind == tWord && isCap(s.word(j)); j, k = j-1, k+1 {
 			first = j
@@ -287,12 +290,17 @@ func (s *scan) cuedPlaces() {
 			continue
 		}
 		english := c&wEnglish != 0
+		lw := s.lowerTok(i)
 		multi := s.multiCity(phrase)
 		isCity := c&wCity != 0 || multi || reStateName.MatchString(s.text[t.start:end])
 		switch {
 		case multi:
 			s.add(t.start, end, Location)
 		case strong && (!english || last > i || isCity):
+			s.add(t.start, end, Location)
+		case strong && isCap(w) && !s.toks[i].sentStart && !placeStop[lw] && !genericFacility[lw]:
+			// "discharged to Kindred": after a strong cue a capitalised
+			// word names the place even if it is also an English word.
 			s.add(t.start, end, Location)
 		case isCity && !english && prev != "of" && prev != "to":
 			s.add(t.start, end, Location)
@@ -311,7 +319,14 @@ func (s *scan) cuedPlaces() {
 var placeStop = setOf("home", "bed", "chair", "room", "bath", "floor", "unit", "care", "rehab", "house", "hospital", "center", "clinic",
 	"good", "stable", "fair", "pain", "distress", "place", "office", "general", "mobile", "normal", "progress", "process", "surgery",
 	"court", "jail", "church", "school", "order", "time", "bay", "port", "harbor", "beach", "park", "lake", "river", "valley", "union",
-	"liberty", "independence", "friendship", "comfort", "hope", "joy", "faith", "grace", "plain", "plains", "view", "reading")
+	"liberty", "independence", "friendship", "comfort", "hope", "joy", "faith", "grace", "plain", "plains", "view", "reading",
+	"medicine", "radiology", "cardiology", "neurology", "oncology", "psychiatry", "pathology", "endoscopy", "dialysis",
+	"ortho", "orthopedics", "urology", "gynecology", "obstetrics", "pediatrics", "nephrology", "hematology", "dermatology",
+	"ent", "pulmonary", "pulmonology", "gastroenterology", "anesthesia", "interventional", "cath", "lab", "imaging", "pharmacy",
+	"the", "a", "his", "her", "their", "our", "my", "your", "this", "that", "outpatient", "inpatient", "telemetry", "tele",
+	"step", "stepdown", "step-down", "observation", "obs", "triage", "waiting", "recovery", "holding", "preop", "pre-op",
+	"postop", "post-op", "labor", "delivery", "nursery", "morgue", "hospice", "shelter", "skilled", "assisted", "long",
+	"short", "acute", "subacute", "rehabilitation", "transitional", "respite", "adult", "day", "senior", "group", "foster")
 
 // multiCity reports whether phrase starts with a multi-word city name.
 func (s *scan) multiCity(phrase string) bool {
