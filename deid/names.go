@@ -270,7 +270,7 @@ func (s *scan) nameRule(i int, w string) bool {
 			return true
 		case cap && (nameDict || c&wNameWord != 0) && !weak:
 			return true
-		case lower && nameDict && !english && !weak:
+		case lower && nameDict && !english && (!weak || len(w) >= 4):
 			return true
 		}
 	}
@@ -376,7 +376,8 @@ func (s *scan) nameNeighbour(i int) bool {
 		leftComma = i - 2
 	}
 	nextToName := (right >= 0 && s.isName[right]) || (left >= 0 && s.isName[left])
-	if !nextToName && !(leftComma >= 0 && s.isName[leftComma]) {
+	rightComma := i+2 < len(s.toks) && s.punctAt(i+1, ",") && s.isName[i+2]
+	if !nextToName && !(leftComma >= 0 && s.isName[leftComma]) && !rightComma {
 		return false
 	}
 	nameDict := c&(wFirst|wSurname|wNameWord) != 0
@@ -399,11 +400,15 @@ func (s *scan) nameNeighbour(i int) bool {
 	case isLowerWord(w) && right >= 0 && s.isName[right] && c&wFirst != 0 && c&wClinical == 0 && len(w) >= 3 && !functionWords[lw]:
 		// "grace ross": a first name that is also a word, before a surname.
 		return true
-	case isLowerWord(w) && left >= 0 && s.isName[left] && s.classAt(left)&wFirst != 0 && c&(wSurname|wNameWord) != 0 && len(w) >= 3 && !functionWords[lw] && !modalWords[lw]:
+	case isLowerWord(w) && left >= 0 && s.isName[left] && s.classAt(left)&wFirst != 0 && (c&wNameWord != 0 || c&wSurname != 0 && (!english || s.noUpper)) && len(w) >= 3 && !functionWords[lw] && !modalWords[lw]:
 		// "christina cooper": a surname that is also a word, after a first name.
 		return true
 	case leftComma >= 0 && isCap(w) && c&wFirst != 0 && !english:
 		// "Smith, John"
+		return true
+	case i+2 < len(s.toks) && s.punctAt(i+1, ",") && s.isName[i+2] && s.classAt(i+2)&wFirst != 0 &&
+		c&(wSurname|wNameWord) != 0 && (isCap(w) || s.noUpper) && !functionWords[lw]:
+		// "smith, john" in a query: the surname before a first name
 		return true
 	}
 	return false
