@@ -47,8 +47,7 @@ var (
 		"home": 1, "house": 1, "associates": 1, "practice": 1, "group": 1, "shelter": 1, "prison": 1, "jail": 1,
 		"correctional": 1, "facility": 1, "pavilion": 1, "inc": 1, "corp": 1, "llc": 1, "company": 1, "bank": 1,
 		"airport": 1, "station": 1, "mall": 1, "orthopedics": 1, "orthopaedics": 1, "cardiology": 1, "dermatology": 1, "urology": 1, "oncology": 1, "neurology": 1,
-		"radiology": 1, "imaging": 1, "dental": 1, "dentistry": 1, "podiatry": 1, "chiropractic": 1, "wellness": 1,
-		"laboratories": 1, "diagnostics": 1, "counseling": 1, "eye": 1, "vision": 1, "hearing": 1,
+		"radiology": 1, "dentistry": 1, "podiatry": 1, "chiropractic": 1, "laboratories": 1, "diagnostics": 1,
 		"medicine": 1, "physicians": 1, "rehab": 1, "rehabilitation": 1, "healthcare": 1, "pharmacy": 1, "pediatrics": 1, "partners": 1, "general": 1}
 )
 
@@ -68,8 +67,7 @@ func (s *scan) properFor(j int, head string) bool {
 
 // deptHeads are specialties that also name private practices.
 var deptHeads = setOf("orthopedics", "orthopaedics", "cardiology", "dermatology", "urology", "oncology", "neurology",
-	"radiology", "imaging", "dental", "dentistry", "podiatry", "chiropractic", "wellness", "laboratories", "diagnostics",
-	"counseling", "eye", "vision", "hearing")
+	"radiology", "dentistry", "podiatry", "chiropractic", "laboratories", "diagnostics")
 
 // Words that head a facility name but are clinical units or generic
 // ("ICU", "Emergency", "Cardiology Clinic" stays).
