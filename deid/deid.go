@@ -17,6 +17,15 @@
 // HOSPITAL so that surrogates stay plausible; category-blind consumers can
 // treat it as LOCATION.
 //
+// Deliberate limits: a capitalised word found in no dictionary and behind no
+// cue is kept (in clinical text such words are mostly drugs and medical
+// terms); titles and credentials stay outside NAME spans ("Dr. [NAME]");
+// weekdays, countries, states and bare years are not identifiers.
+//
+// Replacer applies a policy (typed placeholders, or per-document consistent
+// surrogates with an HMAC-derived per-patient date shift) and Stream
+// rewrites JSONL, CSV or plain-text rows with bounded memory.
+//
 // The package imports no other medbert package.
 package deid
 
@@ -112,7 +121,8 @@ type ByteSpan struct {
 }
 
 // DetectBytes is Detect with byte offsets, for callers that slice the
-// string (Redact does).
+// string (Redact does). For text that is not valid UTF-8 the offsets refer
+// to the text with each invalid byte replaced by U+FFFD.
 func (d *Detector) DetectBytes(text string) []ByteSpan {
 	if !utf8.ValidString(text) {
 		// Offsets are defined over code points; replace invalid bytes
