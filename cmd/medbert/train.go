@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/medbert/medbert/card"
+	"github.com/medbert/medbert/deid"
 	"io"
 	"os"
 	"os/signal"
@@ -36,6 +37,7 @@ type trainCmd struct {
 	df                                                            dataFlags
 	modelDir, configPath, vocabPath, trainFile, valFile, testFile string
 	overwrite, lower, noLower                                     bool
+	deid, deidYears                                               bool
 }
 
 // splits are the data files of a training run; val and test may be empty.
@@ -98,6 +100,8 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.valFile, "validation-file", "", "validation data, used by --eval-strategy and the best model")
 	fs.StringVar(&c.testFile, "test-file", "", "test data, evaluated once at the end")
 	fs.BoolVar(&c.overwrite, "overwrite-output-dir", false, "train even if --output-dir already holds checkpoints")
+	fs.BoolVar(&c.deid, "deid", false, "de-identify the text fields (names, dates, ages over 89, contacts, ids, places: typed placeholders) before tokenizing; recorded in the model card")
+	fs.BoolVar(&c.deidYears, "deid-redact-years", false, "with --deid, also replace bare years")
 	return fs
 }
 
@@ -105,6 +109,9 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 // before any data is read or model loaded; it reports on log what it
 // cleaned up in --output-dir and which checkpoints it skipped.
 func (c *trainCmd) check(log io.Writer) error {
+	if c.deidYears && !c.deid {
+		return fmt.Errorf("--deid-redact-years goes with --deid")
+	}
 	a := &c.a
 	switch {
 	case c.trainFile == "":
@@ -192,6 +199,11 @@ func (c *trainCmd) read(stderr io.Writer) (sp splits, err error) {
 		if sp.test, err = c.df.read(c.testFile, stderr); err != nil {
 			return sp, err
 		}
+	}
+	if c.deid {
+		r := deid.NewReplacer(deid.New(deid.Options{RedactYears: c.deidYears}), deid.Placeholder, nil)
+		n := pipeline.Deidentify(r, sp.train) + pipeline.Deidentify(r, sp.val) + pipeline.Deidentify(r, sp.test)
+		fmt.Fprintf(stderr, "de-identified the text fields: %d identifiers replaced by typed placeholders\n", n)
 	}
 	return sp, nil
 }
@@ -343,8 +355,7 @@ func interruptContext(log io.Writer) (context.Context, context.CancelFunc) {
 // reported and training still succeeds.
 func (c *trainCmd) writeCard(ctx context.Context, p *pipeline.Pipeline, sp splits, log io.Writer) {
 	out := c.a.OutputDir
-	deid := false // train has no --deid yet: the text went in as given
-	ds := pipeline.DataSummary{Summary: pipeline.Summarize(p.Tokenizer, sp.train, c.a.MaxSeqLength), Deidentified: &deid}
+	ds := pipeline.DataSummary{Summary: pipeline.Summarize(p.Tokenizer, sp.train, c.a.MaxSeqLength), Deidentified: &c.deid}
 	err := pipeline.SaveDataSummary(out, ds)
 	var in card.Input
 	if err == nil {

@@ -424,3 +424,35 @@ func TestEvalThresholdCLI(t *testing.T) {
 		t.Errorf("target recall 1: threshold %v", m["threshold"])
 	}
 }
+
+// TestTrainDeid: --deid replaces the identifiers of the training text
+// before tokenizing, says how many, and the model card records it.
+func TestTrainDeid(t *testing.T) {
+	model := tinyModelDir(t)
+	work := t.TempDir()
+	trainF := filepath.Join(work, "train.jsonl")
+	rows := `{"text": "Seen by Dr. Johnson on 03/14/2023, chest pain", "label": "urgent"}
+{"text": "Mrs. Alvarez called 617-555-0199, feels well", "label": "routine"}
+{"text": "severe bleeding, MRN 4432109", "label": "urgent"}
+{"text": "annual check, no complaints", "label": "routine"}
+`
+	if err := os.WriteFile(trainF, []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(work, "out")
+	_, stderr, code := runCLI(t, "train", "--model", model, "--train-file", trainF, "--output-dir", out,
+		"--num-train-epochs", "1", "--batch-size", "2", "--disable-tqdm", "--deid")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "identifiers replaced") {
+		t.Errorf("no de-identification count on stderr:\n%s", stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "MODEL_CARD.md"))
+	if err != nil || !strings.Contains(string(md), "applied to the text fields") {
+		t.Errorf("the card does not record de-identification: %v", err)
+	}
+	if _, stderr, code := runCLI(t, "train", "--model", model, "--train-file", trainF, "--output-dir", out+"2", "--deid-redact-years"); code == 0 || !strings.Contains(stderr, "goes with --deid") {
+		t.Errorf("--deid-redact-years alone: exit %d %q", code, stderr)
+	}
+}
