@@ -1,10 +1,6 @@
 package optim
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
+import "github.com/medbert/medbert/kernels"
 
 // blockSize splits tensors into chunks so both elementwise updates and norm
 // partials can run on all cores. The split depends only on tensor sizes,
@@ -25,32 +21,13 @@ func blocksOf(sizes func(i int) int, n int) []block {
 	return bs
 }
 
-// forBlocks runs fn on every block, in parallel when there is enough work.
-// It uses GOMAXPROCS workers and so ignores kernels.SetMaxThreads (--threads);
-// it is to become a call of the kernels package's parallel-for, which obeys
-// the cap, once that exists (tensor has the same kind of loop).
+// forBlocks runs fn on every block, in parallel on the kernels' worker
+// pool when there is enough work, so --threads (kernels.SetMaxThreads)
+// caps the optimizer too.
 func forBlocks(bs []block, fn func(k int, b block)) {
-	workers := min(runtime.GOMAXPROCS(0), len(bs))
-	if workers <= 1 {
-		for k, b := range bs {
-			fn(k, b)
+	kernels.ParallelFor(len(bs), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			fn(k, bs[k])
 		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(bs) {
-					return
-				}
-				fn(k, bs[k])
-			}
-		}()
-	}
-	wg.Wait()
+	})
 }

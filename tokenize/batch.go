@@ -59,6 +59,9 @@ func (t *Tokenizer) TokenizeBatch(texts []string) [][]Token {
 
 // parallelFor calls fn(i) for every i in [0, n) on GOMAXPROCS goroutines,
 // which take blocks of chunk consecutive indices from a shared counter.
+// tokenize stands alone (no engine package), so it does not use the
+// kernels' pool: tokenizing runs before or beside the model, never inside a
+// kernel, and a caller who wants fewer threads sets GOMAXPROCS.
 func parallelFor(n, chunk int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
