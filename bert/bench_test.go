@@ -1,6 +1,7 @@
 package bert
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -43,17 +44,32 @@ func forwardFLOPs(c *Config, b, s int) float64 {
 	return float64(b*s) * float64(c.NumHiddenLayers) * perTok
 }
 
+// BenchmarkBertForward is the no-grad forward at batch 8 and 1, with the
+// weights as loaded ("unpacked": packed again on every GEMM call) and
+// packed once for inference with the fused epilogues (what pipeline.Load
+// and medbert serve run).
 func BenchmarkBertForward(b *testing.B) {
-	m, in := benchModel(b, HeadBase)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := m.Forward(in, nil, Options{}); err != nil {
-			b.Fatal(err)
+	for _, batch := range []int{benchBatch, 1} {
+		for _, packed := range []bool{false, true} {
+			name := map[bool]string{false: "unpacked", true: "packed"}[packed]
+			b.Run(fmt.Sprintf("batch%d/%s", batch, name), func(b *testing.B) {
+				m, in := benchModel(b, HeadBase)
+				in.Batch, in.InputIDs, in.AttentionMask = batch, in.InputIDs[:batch*benchSeq], in.AttentionMask[:batch*benchSeq]
+				if packed {
+					m.PackForInference()
+				}
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := m.Forward(in, nil, Options{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(float64(batch)/sec, "seq/s")
+				b.ReportMetric(forwardFLOPs(m.Config, batch, benchSeq)/sec/1e9, "GFLOP/s")
+			})
 		}
 	}
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(benchBatch)/sec, "seq/s")
-	b.ReportMetric(forwardFLOPs(m.Config, benchBatch, benchSeq)/sec/1e9, "GFLOP/s")
 }
 
 // BenchmarkBertTrainStep is one warm fine-tuning step of sequence

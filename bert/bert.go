@@ -25,7 +25,8 @@ type Model struct {
 	QA       *BertForQuestionAnswering
 	MLM      *BertForMaskedLM
 
-	quant *QuantConfig // non-nil once Quantize (or loading an int8 folder) ran
+	quant  *QuantConfig // non-nil once Quantize (or loading an int8 folder) ran
+	packed bool         // PackForInference ran: inference only
 }
 
 // Input is one batch of B sequences of S tokens, row-major (index b·S + s).
@@ -246,6 +247,9 @@ func (m *Model) prepare(in *Input, opt Options) (*run, error) {
 		if id < 0 || id >= c.VocabSize {
 			return nil, fmt.Errorf("input_ids: id %d at [%d, %d] is outside the vocabulary [0, %d)", id, i/in.Seq, i%in.Seq, c.VocabSize)
 		}
+	}
+	if m.packed && (opt.Grad || opt.Dropout != nil) {
+		return nil, fmt.Errorf("a model packed for inference cannot train: load it again without packing")
 	}
 	if m.quant != nil && (opt.Grad || opt.Dropout != nil || (in.InputsEmbeds != nil && in.InputsEmbeds.RequiresGrad())) {
 		return nil, fmt.Errorf("an int8 model is for inference only: run it without grad, dropout or gradients to its inputs (use the float32 model)")

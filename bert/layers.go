@@ -50,6 +50,15 @@ type run struct {
 // asked.
 func (r *run) linear(l *nn.Linear, x *tensor.Tensor) *tensor.Tensor { return l.Forward(x, r.grad) }
 
+// linearAdd is dropout(linear(x)) + residual; without dropout the add
+// runs in the GEMM's epilogue when the layer has a fused inference kernel.
+func (r *run) linearAdd(l *nn.Linear, x, residual *tensor.Tensor, p float32) *tensor.Tensor {
+	if r.rng == nil || p <= 0 {
+		return l.ForwardAct(x, r.grad, false, residual)
+	}
+	return tensor.Add(r.dropout(r.linear(l, x), p), residual)
+}
+
 // embed looks ids up in e.
 func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor { return e.Forward(ids, r.grad) }
 

@@ -85,7 +85,7 @@ type BertSelfOutput struct {
 }
 
 func (o *BertSelfOutput) forward(r *run, ctx, input *tensor.Tensor) *tensor.Tensor {
-	return r.norm(o.LayerNorm, tensor.Add(r.dropout(r.linear(o.Dense, ctx), o.Dropout), input))
+	return r.norm(o.LayerNorm, r.linearAdd(o.Dense, ctx, input, o.Dropout))
 }
 
 func (o *BertSelfOutput) Params(prefix string) []Param {
@@ -112,6 +112,10 @@ type BertIntermediate struct {
 }
 
 func (m *BertIntermediate) forward(r *run, x *tensor.Tensor) *tensor.Tensor {
+	if m.Act == ActGELU {
+		// GELU in the GEMM's epilogue when the layer has a fused kernel.
+		return m.Dense.ForwardAct(x, r.grad, true, nil)
+	}
 	return activate(m.Act, r.linear(m.Dense, x))
 }
 
@@ -124,7 +128,7 @@ type BertOutput struct {
 }
 
 func (o *BertOutput) forward(r *run, inter, input *tensor.Tensor) *tensor.Tensor {
-	return r.norm(o.LayerNorm, tensor.Add(r.dropout(r.linear(o.Dense, inter), o.Dropout), input))
+	return r.norm(o.LayerNorm, r.linearAdd(o.Dense, inter, input, o.Dropout))
 }
 
 // BertLayer: attention block then feed-forward block, both post-LN.

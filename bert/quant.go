@@ -121,9 +121,11 @@ func (m *Model) Quantize(opt QuantOptions) error {
 		return fmt.Errorf("quantize: --quantize-embeddings is not supported for the mlm head (its decoder is tied to the word embeddings)")
 	}
 	for _, nl := range m.linears() {
+		nl.l.Weight.Data = m.paramData(nl.l.Weight) // a packed model's weights, unpacked
 		nl.l.Infer = nn.QuantizeLinear(nl.l, opt.PerTensor)
 		nl.l.Weight.Data = nil
 	}
+	m.packed = false
 	qc := QuantConfig{QuantMethod: QuantMethod, Weights: "int8_symmetric", Granularity: GranularityPerChannel,
 		Activations: actPerRowU8Bits, Embeddings: embFloat32, ScaleSuffix: scaleSuffix}
 	if opt.PerTensor {
@@ -158,8 +160,11 @@ func (m *Model) WeightBytes() int {
 		n += 4 * len(p.T.Data)
 	}
 	for _, nl := range m.linears() {
-		if q, ok := nl.l.Infer.(*nn.QuantLinear); ok {
-			n += q.Bytes() - 4*len(q.Bias) // the bias is counted with the float params
+		switch k := nl.l.Infer.(type) {
+		case *nn.QuantLinear:
+			n += k.Bytes() - 4*len(k.Bias) // the bias is counted with the float params
+		case *nn.PackedLinear:
+			n += k.Bytes()
 		}
 	}
 	if e := m.Bert.Embeddings.WordEmbeddings.Infer; e != nil {

@@ -34,7 +34,7 @@ func (m *Model) Save(dir string) error {
 		ts = m.quantTensors() // an int8 folder (quant_io.go)
 	} else {
 		for _, p := range m.Params() {
-			ts = append(ts, safetensors.F32(SaveKey(m.Head, p.Name), p.T.Shape, p.T.Data))
+			ts = append(ts, safetensors.F32(SaveKey(m.Head, p.Name), p.T.Shape, m.paramData(p.T)))
 		}
 	}
 	if err := safetensors.Write(filepath.Join(dir, FileSafetensors), ts, map[string]string{"format": "pt"}); err != nil {

@@ -177,3 +177,23 @@ func linearGeneric(m, n, k int, x, w, bias []float32, act Activation, residual, 
 		}
 	}
 }
+
+// Unpack writes the weight a PackWeights (or PackB with transB) operand
+// was made from, W (n×k row-major), into w: for a backward through a
+// layer whose float32 weight only lives packed.
+func (p *PackedB) Unpack(w []float32) {
+	k, n := p.k, p.n
+	if len(w) < n*k {
+		panic(errShortSlice)
+	}
+	transB, b, ldb := p.source()
+	for j := 0; j < n; j++ {
+		for q := 0; q < k; q++ {
+			if transB {
+				w[j*k+q] = b[j*ldb+q]
+			} else {
+				w[j*k+q] = b[q*ldb+j]
+			}
+		}
+	}
+}

@@ -210,3 +210,29 @@ func TestGemmSmallMSplit(t *testing.T) {
 		}
 	})
 }
+
+// TestPackedUnpack: Unpack returns the weight PackWeights was given, bit
+// for bit, for every impl and odd shapes.
+func TestPackedUnpack(t *testing.T) {
+	for _, name := range Available() {
+		restore, err := Use(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range [][2]int{{1, 1}, {3, 5}, {17, 33}, {64, 300}} {
+			n, k := sh[0], sh[1]
+			w := make([]float32, n*k)
+			for i := range w {
+				w[i] = float32(i%97) - 48.5
+			}
+			got := make([]float32, n*k)
+			PackWeights(n, k, w).Unpack(got)
+			for i := range w {
+				if got[i] != w[i] {
+					t.Fatalf("%s %dx%d: element %d = %v, want %v", name, n, k, i, got[i], w[i])
+				}
+			}
+		}
+		restore()
+	}
+}

@@ -45,7 +45,38 @@ func (l *Linear) Forward(x *tensor.Tensor, grad bool) *tensor.Tensor {
 	if !grad && l.Infer != nil && !x.RequiresGrad() {
 		return l.Infer.Forward(x)
 	}
-	return tensor.Linear(x, param(l.Weight, grad), param(l.Bias, grad))
+	return tensor.Linear(x, l.weight(grad), param(l.Bias, grad))
+}
+
+// ForwardAct computes act(x·Wᵀ + b) + residual, where act is the exact
+// erf GELU when gelu is set and residual may be nil. Without grad and with
+// a fused inference kernel the three happen in one GEMM pass; otherwise
+// they are the separate ops, recorded when grad is set.
+func (l *Linear) ForwardAct(x *tensor.Tensor, grad, gelu bool, residual *tensor.Tensor) *tensor.Tensor {
+	if f, ok := l.Infer.(FusedLinearKernel); ok && !grad && !x.RequiresGrad() && (residual == nil || !residual.RequiresGrad()) {
+		return f.ForwardFused(x, gelu, residual)
+	}
+	y := l.Forward(x, grad)
+	if gelu {
+		y = tensor.GELU(y)
+	}
+	if residual != nil {
+		y = tensor.Add(y, residual)
+	}
+	return y
+}
+
+// weight is the weight tensor one call computes with: a detached view
+// without grad, or — when the layer keeps its weight only packed for
+// inference and an input still needs a gradient (an attribution through a
+// served model) — a temporary float32 copy unpacked for this call.
+func (l *Linear) weight(grad bool) *tensor.Tensor {
+	if len(l.Weight.Data) == 0 && !grad {
+		if u, ok := l.Infer.(interface{ Unpacked() []float32 }); ok {
+			return tensor.New(u.Unpacked(), l.Weight.Shape...)
+		}
+	}
+	return param(l.Weight, grad)
 }
 
 // Params returns "weight" and, with a bias, "bias".

@@ -111,14 +111,17 @@ func NewQuantLinear(name string, in, out int, q []int8, scale, bias []float32) (
 }
 
 // Forward maps x (..., In) to (..., Out). No gradient is recorded.
-func (l *QuantLinear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if x.Dims() == 0 || x.Shape[x.Dims()-1] != l.In {
-		panic(fmt.Sprintf("nn: QuantLinear: input %v does not end in %d", x.Shape, l.In))
+func (l *QuantLinear) Forward(x *tensor.Tensor) *tensor.Tensor { return l.ForwardFused(x, false, nil) }
+
+// ForwardFused implements FusedLinearKernel: dequantisation, bias, GELU
+// and residual in the int8 GEMM's epilogue.
+func (l *QuantLinear) ForwardFused(x *tensor.Tensor, gelu bool, residual *tensor.Tensor) *tensor.Tensor {
+	rows, y := outputFor(x, l.In, l.Out, "QuantLinear")
+	if !gelu && residual == nil {
+		kernels.LinearInt8(rows, x.Data, max(l.In, 1), l.W, l.Scale, l.Bias, y.Data, max(l.Out, 1))
+		return y
 	}
-	rows := x.Size() / max(l.In, 1)
-	shape := append(append([]int(nil), x.Shape[:x.Dims()-1]...), l.Out)
-	y := tensor.Zeros(shape...)
-	kernels.LinearInt8(rows, x.Data, max(l.In, 1), l.W, l.Scale, l.Bias, y.Data, max(l.Out, 1))
+	kernels.LinearInt8Fused(rows, x.Data, l.W, l.Scale, l.Bias, activation(gelu), residualData(residual, y), y.Data)
 	return y
 }
 

@@ -123,7 +123,9 @@ type Pipeline struct {
 
 // Load reads a model folder: config.json, weights (float32 or an int8
 // folder written by quantize) and the tokenizer (vocab.txt or
-// tokenizer.json, tokenizer_config.json).
+// tokenizer.json, tokenizer_config.json). A pipeline is for inference:
+// float32 weights are packed once for the GEMM and kept only packed
+// (bert.Model.PackForInference); fine-tuning starts from ForFineTune.
 func Load(dir string, opts Options) (*Pipeline, error) {
 	if opts.Key != nil {
 		return loadSealed(dir, opts)
@@ -132,6 +134,7 @@ func Load(dir string, opts Options) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.PackForInference()
 	tok, err := LoadTokenizer(dir, m.Config, opts.Lower)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ func loadSealed(dir string, opts Options) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.PackForInference()
 	s, v, err := tokenize.ReadFS(fsys, dir)
 	if err != nil {
 		return nil, err
