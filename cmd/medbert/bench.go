@@ -61,7 +61,7 @@ type benchResult struct {
 type benchCmd struct {
 	config, model, head                string
 	batch, seq, threads, iters, warmup int
-	train, asJSON                      bool
+	train, asJSON, unpacked            bool
 	seed                               uint64
 }
 
@@ -73,6 +73,7 @@ func (c *benchCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.batch, "batch", 8, "sequences per batch")
 	fs.IntVar(&c.seq, "seq", 128, "tokens per sequence")
 	fs.IntVar(&c.threads, "threads", runtime.NumCPU(), "threads: sets GOMAXPROCS and the kernels' worker cap")
+	fs.BoolVar(&c.unpacked, "unpacked", false, "forward with the weights as loaded (packed again on every GEMM) instead of packed once for inference as predict and serve run")
 	fs.BoolVar(&c.train, "train", false, "time a training step (forward + loss + backward + clip + AdamW) instead of a no-grad forward")
 	fs.IntVar(&c.iters, "iters", 10, "timed iterations (the median is reported)")
 	fs.IntVar(&c.warmup, "warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
@@ -125,6 +126,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if c.train && m.Quantized() {
 		return fmt.Errorf("--train needs a float32 model: %s is int8 (int8 models are for inference only)", filepath.Base(c.model))
+	}
+	if !c.train && !c.unpacked {
+		// As predict and serve run it: weights packed once, fused epilogues.
+		m.PackForInference()
 	}
 	if c.seq > m.Config.MaxPositionEmbeddings {
 		return fmt.Errorf("--seq %d exceeds the model's max_position_embeddings %d", c.seq, m.Config.MaxPositionEmbeddings)
