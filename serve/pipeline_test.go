@@ -18,7 +18,7 @@ import (
 
 // tinyPipeline loads the golden tiny classifier with the first 512
 // bert-base-cased tokens as its vocabulary.
-func tinyPipeline(t *testing.T) *pipeline.Pipeline {
+func tinyPipeline(t testing.TB) *pipeline.Pipeline {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range []string{"config.json", "model.safetensors"} {
