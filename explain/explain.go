@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/metrics"
 	"github.com/medbert/medbert/tensor"
 	"github.com/medbert/medbert/tokenize"
 )
@@ -111,7 +112,7 @@ func Explain(ctx context.Context, m *bert.Model, tok *tokenize.Tokenizer, text s
 	if err != nil {
 		return nil, err
 	}
-	target := argmax(logits)
+	target := metrics.ArgmaxRow(logits)
 	if opt.Target != nil {
 		target = *opt.Target
 		if target < 0 || target >= len(logits) {
@@ -183,16 +184,6 @@ func (o Options) withDefaults(m *bert.Model) (Options, error) {
 		return o, fmt.Errorf("explain: max length %d must be in [3, %d]", o.MaxLength, maxPos)
 	}
 	return o, nil
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // Words merges piece scores into words of text: a piece starts a word

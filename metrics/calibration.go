@@ -5,12 +5,16 @@ import (
 	"math"
 )
 
-// argmax returns the index of the first maximum, like numpy.argmax.
-func argmax(row []float64) int {
+// ArgmaxRow returns the index of the largest value, the first on ties
+// (as torch.argmax and numpy.argmax); -1 for an empty slice.
+func ArgmaxRow[T float32 | float64](v []T) int {
+	if len(v) == 0 {
+		return -1
+	}
 	best := 0
-	for j, v := range row {
-		if v > row[best] {
-			best = j
+	for i, x := range v {
+		if x > v[best] {
+			best = i
 		}
 	}
 	return best
@@ -20,7 +24,7 @@ func argmax(row []float64) int {
 func Argmax(probs [][]float64) []int {
 	out := make([]int, len(probs))
 	for i, row := range probs {
-		out[i] = argmax(row)
+		out[i] = ArgmaxRow(row)
 	}
 	return out
 }
@@ -53,7 +57,7 @@ func ReliabilityBins(yTrue []int, probs [][]float64, nBins int) ([]CalibrationBi
 		bins[b].Lo, bins[b].Hi = float64(b)/float64(nBins), float64(b+1)/float64(nBins)
 	}
 	for i, row := range probs {
-		p := argmax(row)
+		p := ArgmaxRow(row)
 		c := row[p]
 		if math.IsNaN(c) || c < 0 || c > 1 {
 			return nil, fmt.Errorf("metrics: confidence %v at row %d outside [0, 1]", c, i)

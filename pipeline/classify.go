@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/medbert/medbert/metrics"
 	"sort"
 	"strings"
 
@@ -90,7 +91,7 @@ func (p *Pipeline) Classify(ctx context.Context, inputs []Input) ([]Classificati
 	out := make([]Classification, len(inputs))
 	for i := range inputs {
 		s, l := meanScores(lg[first[i]:first[i+1]])
-		best := seqcls.Argmax(s)
+		best := metrics.ArgmaxRow(s)
 		f := feats[first[i]]
 		out[i] = Classification{Label: labels[best], Score: s[best], Scores: s, Logits: l, Labels: labels,
 			Tokens: f.Tokens, Truncated: f.Truncated() && (first[i+1]-first[i] == 1 || first[i+1]-first[i] == MaxWindows), Windows: first[i+1] - first[i]}.Decide(p.Threshold)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"github.com/medbert/medbert/explain"
+	medmetrics "github.com/medbert/medbert/metrics"
 	"net/http"
 	"sort"
 	"strconv"
@@ -171,13 +172,7 @@ func (s *Server) explain(ctx context.Context, e *modelEntry, in Input, res Resul
 	if !ok {
 		return nil, errNoExplain
 	}
-	target := 0
-	for i, p := range res.Scores {
-		if p > res.Scores[target] {
-			target = i
-		}
-	}
-	x, err := ex.Explain(ctx, in, target)
+	x, err := ex.Explain(ctx, in, medmetrics.ArgmaxRow(res.Scores))
 	if err != nil {
 		if errors.Is(err, errNoExplain) {
 			return nil, errNoExplain

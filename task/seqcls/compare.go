@@ -2,6 +2,7 @@ package seqcls
 
 import (
 	"fmt"
+	"github.com/medbert/medbert/metrics"
 	"io"
 	"math"
 )
@@ -36,7 +37,7 @@ func Compare(r, ref *EvalResult) (*Comparison, error) {
 		if len(lg) != len(rl) {
 			return nil, fmt.Errorf("compare: example %d has %d logits vs %d in the reference", i, len(lg), len(rl))
 		}
-		if Argmax(lg) == Argmax(rl) {
+		if metrics.ArgmaxRow(lg) == metrics.ArgmaxRow(rl) {
 			c.Agree++
 		}
 		for j := range lg {

@@ -53,18 +53,3 @@ func Softmax(logits []float32) []float64 {
 	}
 	return p
 }
-
-// Argmax returns the index of the largest value, the first on ties (as
-// torch.argmax and numpy.argmax); -1 for an empty slice.
-func Argmax[T float32 | float64](v []T) int {
-	if len(v) == 0 {
-		return -1
-	}
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}

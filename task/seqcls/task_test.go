@@ -3,6 +3,7 @@ package seqcls
 import (
 	"context"
 	"errors"
+	"github.com/medbert/medbert/metrics"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -241,7 +242,7 @@ func TestFeaturizeLabelsAndTruncation(t *testing.T) {
 }
 
 func TestArgmaxFirstOnTies(t *testing.T) {
-	if Argmax([]float64{0.2, 0.4, 0.4}) != 1 || Argmax([]float32{-1}) != 0 || Argmax([]float64(nil)) != -1 {
+	if metrics.ArgmaxRow([]float64{0.2, 0.4, 0.4}) != 1 || metrics.ArgmaxRow([]float32{-1}) != 0 || metrics.ArgmaxRow([]float64(nil)) != -1 {
 		t.Error("argmax")
 	}
 }
