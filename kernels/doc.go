@@ -24,13 +24,17 @@
 // features.
 //
 // GEMM entry points: Sgemm (general), PackB + SgemmPacked (a right-hand
-// operand packed once, e.g. Linear weights), SgemmBatch (many same-shaped
-// products over strided views, e.g. attention heads). Large calls run on a
-// fixed pool of up to GOMAXPROCS goroutines (SetMaxThreads caps it).
+// operand packed once), PackWeights + Linear (an inference Linear layer:
+// weights packed once at load, bias, GELU and residual fused into the
+// GEMM's epilogue), SgemmBatch (many same-shaped products over strided
+// views, e.g. attention heads). Blocking (kc, mc, nc) is derived from the
+// CPU's L1d/L2 sizes. Large calls run on a fixed pool of up to GOMAXPROCS
+// goroutines (SetMaxThreads caps it; ParallelFor lends the pool to other
+// packages).
 //
 // Row and vector kernels: SoftmaxRows, LayerNorm, GELU and their backwards,
 // Axpy/Add/Scale/Dot, and AdamW (the optimizer update, bit-identical on every
-// impl). Int8: PackInt8, QuantizeRowsU8, LinearInt8.
+// impl). Int8: PackInt8, QuantizeRowsU8, LinearInt8, LinearInt8Fused.
 //
 // This package knows only slices: it never imports tensor or any model code.
 package kernels

@@ -3,7 +3,7 @@
 //
 //	go run ./gemm -isa avx2|avx512 -out ../kernels/gemm_ISA_amd64.s -stubs ../kernels/gemm_ISA_amd64.go -pkg kernels
 //
-// Go equivalent of the micro-kernel: gemmMicroGeneric in kernels/gemm_micro.go.
+// Go equivalent of the micro-kernel: gemmMicroGeneric in kernels/impl.go.
 // Both ISAs share one emitter, parameterised by vector width and tile shape,
 // so the AVX-512 code (untestable on AVX2-only machines) differs from the
 // tested AVX2 code only in register names and sizes.
