@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/medbert/medbert/internal/atomicfile"
 	"io/fs"
 	"os"
 )
@@ -47,23 +48,11 @@ func GenerateKeyFiles(prefix string) (privPath, pubPath string, err error) {
 }
 
 func writeNew(path string, perm os.FileMode, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
+	if err := atomicfile.CreateNew(path, perm, b); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s already exists; refusing to overwrite a key", path)
 		}
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, atomicfile.PathErrCause(err))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/medbert/medbert/internal/atomicfile"
 	"io/fs"
 	"os"
 )
@@ -44,27 +45,16 @@ func ParseKey(b []byte, name string) (Key, error) {
 // mode 0600. It refuses to replace an existing file: overwriting a key makes
 // everything sealed with it unreadable.
 func WriteKeyFile(path string, key Key) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("key file %s already exists; refusing to overwrite a key", path)
-		}
-		return fmt.Errorf("key file: %w", err)
-	}
 	b := make([]byte, 2*KeySize+1)
 	hex.Encode(b, key[:])
 	b[2*KeySize] = '\n'
-	_, err = f.Write(b)
+	err := atomicfile.CreateNew(path, 0o600, b)
 	clear(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("key file %s: %w", path, err)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("key file %s already exists; refusing to overwrite a key", path)
+	case err != nil:
+		return fmt.Errorf("key file %s: %w", path, atomicfile.PathErrCause(err))
 	}
 	return nil
 }

@@ -110,3 +110,26 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// CreateNew writes data to a new file path with mode perm (the umask
+// applies), fsynced; it refuses to replace an existing file (the error
+// wraps fs.ErrExist) and removes what it wrote on failure. For keys:
+// overwriting one makes everything sealed or signed with it unusable.
+func CreateNew(path string, perm fs.FileMode, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
