@@ -1,10 +1,9 @@
 package explain
 
 import (
-	"bufio"
 	"context"
+	"github.com/medbert/medbert/internal/testmodel"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -22,15 +21,9 @@ func tinyClassifier(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("../testdata/vocab/bert-base-cased-vocab.txt")
+	toks, err := testmodel.Vocab()
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var toks []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(toks) < m.Config.VocabSize {
-		toks = append(toks, sc.Text())
 	}
 	v, err := tokenize.NewVocab("vocab", toks)
 	if err != nil {

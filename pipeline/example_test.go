@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"github.com/medbert/medbert/internal/testmodel"
 	"log"
 	"math"
 	"os"
@@ -23,21 +24,7 @@ func tinyModelFolder() string {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, f := range []string{"config.json", "model.safetensors"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "tiny", f))
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
-	v, err := os.ReadFile(filepath.Join("..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	lines := strings.SplitAfter(string(v), "\n")[:512]
-	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines, "")), 0o644); err != nil {
+	if err := testmodel.WriteDir(dir); err != nil {
 		log.Fatal(err)
 	}
 	return dir

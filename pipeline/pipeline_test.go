@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/medbert/medbert/internal/testmodel"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,31 +19,8 @@ import (
 
 const golden = "../testdata/golden/tiny"
 
-// tinyFolder is the tiny golden model with a vocabulary: the first 512
-// entries of bert-base-cased's, which its token ids index (as in the
-// README walkthrough).
-func tinyFolder(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"config.json", "model.safetensors"} {
-		b, err := os.ReadFile(filepath.Join(golden, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v, err := os.ReadFile("../testdata/vocab/bert-base-cased-vocab.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitAfter(string(v), "\n")
-	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines[:512], "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+// tinyFolder is the tiny golden model with its vocabulary (testmodel).
+func tinyFolder(t testing.TB) string { return testmodel.Dir(t) }
 
 var inputs = []Input{
 	{Text: "chest pain"}, {Text: "feels well"}, {Text: "a b c d e f g h i j k l m n o p q r s t u v w x y z"},

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/medbert/medbert/internal/testmodel"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -234,15 +235,9 @@ func tinyMLM(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open("../testdata/vocab/bert-base-cased-vocab.txt")
+	toks, err := testmodel.Vocab()
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var toks []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(toks) < m.Config.VocabSize {
-		toks = append(toks, sc.Text())
 	}
 	v, err := tokenize.NewVocab("vocab", toks)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/medbert/medbert/internal/testmodel"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,24 +21,7 @@ import (
 // bert-base-cased tokens as its vocabulary.
 func tinyPipeline(t testing.TB) *pipeline.Pipeline {
 	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"config.json", "model.safetensors"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "tiny", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v, err := os.ReadFile(filepath.Join("..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitN(string(v), "\n", 513)
-	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines[:512], "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testmodel.Dir(t)
 	p, err := pipeline.Load(dir, pipeline.Options{})
 	if err != nil {
 		t.Fatal(err)

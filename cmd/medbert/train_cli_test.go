@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/medbert/medbert/internal/testmodel"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,32 +15,8 @@ import (
 	"github.com/medbert/medbert/train"
 )
 
-// tinyModelDir builds a fine-tunable folder from the tiny golden model
-// (vocab_size 512): its config.json and model.safetensors, plus the first
-// 512 entries of the bert-base-cased vocabulary, which keep [PAD]=0,
-// [UNK]=100, [CLS]=101, [SEP]=102 and hold single characters.
-func tinyModelDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range []string{"config.json", "model.safetensors"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "tiny", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v, err := os.ReadFile(filepath.Join("..", "..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitN(string(v), "\n", 513)
-	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), []byte(strings.Join(lines[:512], "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+// tinyModelDir is the tiny golden model with its vocabulary (testmodel).
+func tinyModelDir(t *testing.T) string { return testmodel.Dir(t) }
 
 var tinyLabels = []string{"NEGATIVE", "NEUTRAL", "POSITIVE"}
 
