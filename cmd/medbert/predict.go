@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/medbert/medbert/internal/atomicfile"
+	"github.com/medbert/medbert/shard"
 	"io"
 	"os"
 	"os/signal"
@@ -76,9 +78,10 @@ type thresholdOut struct {
 
 // predictCmd holds the predict command's flags.
 type predictCmd struct {
-	modelDir, inFile, threshold, longText string
-	maxLen, batch, topK, stride           int
-	df                                    dataFlags
+	modelDir, inFile, threshold, longText, outFile string
+	maxLen, batch, topK, stride                    int
+	shardIndex, shardCount                         int
+	df                                             dataFlags
 }
 
 func (c *predictCmd) flags(stderr io.Writer) *flag.FlagSet {
@@ -96,6 +99,9 @@ func (c *predictCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.longText, "long-text", "truncate", "inputs longer than --max-seq-length: truncate (keep the first tokens) or windows "+
 		"(read the whole text in overlapping windows and average their probabilities)")
 	fs.IntVar(&c.stride, "stride", 0, "--long-text windows: tokens shared by neighbouring windows (default max length / 4)")
+	fs.StringVar(&c.outFile, "out", "", "write the predictions to this file (atomically) instead of stdout")
+	fs.IntVar(&c.shardIndex, "shard-index", 0, "with --in and --out: predict only shard I of --shard-count (whole batches; merge with medbert merge-shards)")
+	fs.IntVar(&c.shardCount, "shard-count", 1, "number of shards the --in file is split into (e.g. a Kubernetes Indexed Job's completions)")
 	c.df.bindInput(fs)
 	fs.Lookup("format").Usage = "--in: jsonl, csv, tsv or json/pubmedqa (default: by extension); stdin: text or jsonl (default: a line that is a JSON object is JSON)"
 	return fs
@@ -114,6 +120,16 @@ func (c *predictCmd) check(nargs int) error {
 		return fmt.Errorf("--stride must be >= 0, got %d", c.stride)
 	case nargs > 0 && c.inFile != "":
 		return errors.New("give TEXT arguments or --in FILE, not both")
+	case c.shardCount > 1 && (c.inFile == "" || c.outFile == ""):
+		return errors.New("--shard-count needs --in FILE and --out FILE")
+	}
+	if err := shard.Check(c.shardIndex, c.shardCount); err != nil {
+		return err
+	}
+	if c.outFile != "" {
+		if err := checkNewFile("out", c.outFile); err != nil {
+			return err
+		}
 	}
 	if _, err := pipeline.ParseLongText(c.longText); err != nil {
 		return fmt.Errorf("--long-text: %w", err)
@@ -154,13 +170,26 @@ func runPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	c.describe(stderr, p)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	w := bufio.NewWriter(stdout)
+	if c.outFile != "" {
+		// The whole output goes to a temporary file renamed into place, so
+		// a killed worker never leaves a partial shard behind.
+		return atomicfile.Write(c.outFile, func(f io.Writer) error {
+			return c.predictTo(ctx, p, fs.Args(), stdin, f, stderr)
+		})
+	}
+	return c.predictTo(ctx, p, fs.Args(), stdin, stdout, stderr)
+}
+
+// predictTo writes one JSON line per input to dst.
+func (c *predictCmd) predictTo(ctx context.Context, p *pipeline.Pipeline, args []string, stdin io.Reader, dst, stderr io.Writer) error {
+	w := bufio.NewWriter(dst)
 	defer w.Flush()
 	out := &predictOut{c: c, p: p, w: w}
+	var err error
 	switch {
-	case fs.NArg() > 0:
+	case len(args) > 0:
 		var exs []data.Example
-		for _, t := range fs.Args() {
+		for _, t := range args {
 			exs = append(exs, data.Example{Text: t})
 		}
 		err = out.emit(ctx, exs)
@@ -238,6 +267,19 @@ func (c *predictCmd) predictFile(ctx context.Context, out *predictOut, stderr io
 	c.df.report(stderr, filepath.Base(c.inFile), sk)
 	if sk.Blank > 0 && !c.df.skipBadRows {
 		fmt.Fprintf(stderr, "predict: skipped %s\n", emptyLines(sk.Blank))
+	}
+	if c.shardCount > 1 {
+		lo, hi := shard.Range(len(exs), c.batch, c.shardIndex, c.shardCount)
+		sum, err := shard.FileSHA256(c.inFile)
+		if err != nil {
+			return err
+		}
+		m := shard.Manifest{Index: c.shardIndex, Count: c.shardCount, InputSHA256: sum, Rows: [2]int{lo, hi}, Total: len(exs)}
+		if err := shard.WriteManifest(c.outFile, m); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "predict: shard %d of %d: rows %d to %d of %d\n", c.shardIndex, c.shardCount, lo, hi, len(exs))
+		exs = exs[lo:hi]
 	}
 	for i := 0; i < len(exs); i += c.batch {
 		if err := out.emit(ctx, exs[i:min(i+c.batch, len(exs))]); err != nil {
