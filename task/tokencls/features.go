@@ -202,7 +202,8 @@ func continuationLabel(tag string, id int, label2id map[string]int) int {
 }
 
 // collate pads features to the longest row (pad id, mask 0, type 0,
-// label ignored) and returns the batch with its flat labels.
+// label ignored) and returns the batch with its flat labels (all
+// ignored for features without labels).
 func collate(fs []*Feature, padID int) (*bert.Input, []int) {
 	s := 0
 	for _, f := range fs {
@@ -215,10 +216,14 @@ func collate(fs []*Feature, padID int) (*bert.Input, []int) {
 	for b, f := range fs {
 		for j := 0; j < s; j++ {
 			k := b*s + j
+			labels[k] = bert.IgnoreIndex
 			if j < len(f.IDs) {
-				in.InputIDs[k], in.AttentionMask[k], in.TokenTypeIDs[k], labels[k] = f.IDs[j], 1, f.TypeIDs[j], f.Labels[j]
+				in.InputIDs[k], in.AttentionMask[k], in.TokenTypeIDs[k] = f.IDs[j], 1, f.TypeIDs[j]
+				if f.Labels != nil {
+					labels[k] = f.Labels[j]
+				}
 			} else {
-				in.InputIDs[k], labels[k] = padID, bert.IgnoreIndex
+				in.InputIDs[k] = padID
 			}
 		}
 	}

@@ -56,13 +56,6 @@ func Convert(tags []string, s Scheme) []string {
 	return out
 }
 
-// ConvertSentences applies Convert to every sentence's tags in place.
-func ConvertSentences(sents [][]string, s Scheme) {
-	for i := range sents {
-		sents[i] = Convert(sents[i], s)
-	}
-}
-
 // entities is the one place this package reads chunks from tags
 // (seqeval's default-mode get_entities, in metrics).
 func entities(tags []string) []metrics.Entity {
