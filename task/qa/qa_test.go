@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/tokenize"
 )
 
@@ -271,5 +272,32 @@ func TestSQuADScores(t *testing.T) {
 	}
 	if em, _ := scoreAnswer(nil, ""); em != 1 {
 		t.Error("unanswerable answered with \"\" is not an exact match")
+	}
+}
+
+func TestModelSetup(t *testing.T) {
+	cfg := bert.DefaultConfig()
+	cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize = 30, 8, 1, 2, 16
+	cfg.SetNumLabels(5)
+	m, err := NewModel(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.QA == nil || m.Config.NumLabels != 2 || cfg.NumLabels != 5 {
+		t.Fatalf("head %s, num_labels %d (cfg %d)", m.Head, m.Config.NumLabels, cfg.NumLabels)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, rep, err := LoadModel(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.QA == nil || len(rep.Missing) != 0 {
+		t.Errorf("reloaded head %s, missing %v", back.Head, rep.Missing)
+	}
+	if _, err := NewTask(back, wordTokenizer(t), nil, nil, Options{}); err != nil {
+		t.Error(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/tokenize"
 )
@@ -217,5 +218,36 @@ func TestAggregate(t *testing.T) {
 				t.Errorf("%s: runes[%d:%d] = %q, text %q", agg, g.Start, g.End, string(runes[g.Start:g.End]), g.Text)
 			}
 		}
+	}
+}
+
+func TestLoadModelKeepsOrReplacesHead(t *testing.T) {
+	cfg := bert.DefaultConfig()
+	cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize = 30, 8, 1, 2, 16
+	labels := []string{"B-Disease", "I-Disease", "O"}
+	m, err := NewModel(cfg, labels, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	same, rep, err := LoadModel(dir, []string{"O", "B-Disease", "I-Disease"}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Missing) != 0 || !slices.Equal(same.TokenCls.Classifier.Weight.Data, m.TokenCls.Classifier.Weight.Data) ||
+		!slices.Equal(same.Config.Labels(), labels) {
+		t.Errorf("same label set: missing %v, labels %v; want the saved head kept", rep.Missing, same.Config.Labels())
+	}
+	more := []string{"B-Chemical", "B-Disease", "I-Chemical", "I-Disease", "O"}
+	other, rep, err := LoadModel(dir, more, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Missing, "classifier.weight") || other.Config.NumLabels != 5 || !slices.Equal(other.Config.Labels(), more) ||
+		!slices.Equal(other.Bert.Embeddings.WordEmbeddings.Weight.Data, m.Bert.Embeddings.WordEmbeddings.Weight.Data) {
+		t.Errorf("new label set: missing %v, %d labels; want a fresh 5-label head on the saved encoder", rep.Missing, other.Config.NumLabels)
 	}
 }
