@@ -1,8 +1,10 @@
 package tokencls
 
 import (
+	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/medbert/medbert/bert"
@@ -249,5 +251,46 @@ func TestLoadModelKeepsOrReplacesHead(t *testing.T) {
 	if !slices.Contains(rep.Missing, "classifier.weight") || other.Config.NumLabels != 5 || !slices.Equal(other.Config.Labels(), more) ||
 		!slices.Equal(other.Bert.Embeddings.WordEmbeddings.Weight.Data, m.Bert.Embeddings.WordEmbeddings.Weight.Data) {
 		t.Errorf("new label set: missing %v, %d labels; want a fresh 5-label head on the saved encoder", rep.Missing, other.Config.NumLabels)
+	}
+}
+
+// TestPredictEdgeTexts: empty and whitespace-only texts give no entities,
+// a text longer than a window is read in windows, and every span slices
+// its text, whatever the (random) model predicts.
+func TestPredictEdgeTexts(t *testing.T) {
+	cfg := bert.DefaultConfig()
+	cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize = 20, 8, 1, 2, 16
+	m, err := NewModel(cfg, []string{"B-Disease", "I-Disease", "O"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make the classifier favour B-Disease on every token.
+	m.TokenCls.Classifier.Bias.Data[0] = 5
+	long := strings.Repeat("Ataxia-telangiectasia is rare, Sjögren  sévère. ", 12)
+	for _, agg := range []Aggregation{AggregateNone, AggregateFirst, AggregateAverage, AggregateMax} {
+		p := &Predictor{Model: m, Tokenizer: handTokenizer(t), Options: Options{MaxLength: 16, Stride: 4}, Aggregation: agg}
+		out, err := p.PredictBatch(context.Background(), []string{"", " \t\u00a0", long})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out[0]) != 0 || len(out[1]) != 0 {
+			t.Errorf("%s: entities in empty texts: %v %v", agg, out[0], out[1])
+		}
+		rs := []rune(long)
+		if len(out[2]) == 0 {
+			t.Errorf("%s: no entity with a B-Disease bias", agg)
+		}
+		for _, e := range out[2] {
+			if string(rs[e.Start:e.End]) != e.Text {
+				t.Errorf("%s: %+v does not slice the text", agg, e)
+			}
+		}
+		if agg != AggregateNone && len(out[2]) != 12*9 {
+			// Every word is B-Disease: one entity per word (ata##xia - tel##ang##iec##tasia is rare , sj##ogren severe .).
+			t.Errorf("%s: %d entities, want %d (one per word)", agg, len(out[2]), 12*9)
+		}
+	}
+	if _, err := (&Predictor{Model: m, Tokenizer: handTokenizer(t), Aggregation: "mean"}).Predict(context.Background(), "x"); err == nil {
+		t.Error("unknown aggregation: no error")
 	}
 }
