@@ -151,12 +151,14 @@ func labelSpan(f Feature, sb, eb int) (int, int) {
 	return s, e
 }
 
-// collate pads windows to the longest (pad id, mask 0, type 0).
-func collate(fs []*Feature, padID int) *bert.Input {
+// collate pads windows to the longest rounded up to a multiple of
+// padMultiple but not past limit (pad id, mask 0, type 0).
+func collate(fs []*Feature, padID, padMultiple, limit int) *bert.Input {
 	s := 0
 	for _, f := range fs {
 		s = max(s, len(f.IDs))
 	}
+	s = padLength(s, padMultiple, limit)
 	n := len(fs) * s
 	in := &bert.Input{Batch: len(fs), Seq: s,
 		InputIDs: make([]int, n), AttentionMask: make([]int, n), TokenTypeIDs: make([]int, n)}
@@ -171,4 +173,23 @@ func collate(fs []*Feature, padID int) *bert.Input {
 		}
 	}
 	return in
+}
+
+// trainPadMultiple rounds training batches up to a multiple of 8 tokens (HF
+// pad_to_multiple_of=8): batches then come in a few lengths, so the
+// activation buffers a step frees fit the next step's instead of piling up
+// one set per sequence length.
+const trainPadMultiple = 8
+
+// padLength rounds n up to a multiple of m (m <= 1: no rounding), but not
+// past limit when n itself is within it.
+func padLength(n, m, limit int) int {
+	if m <= 1 || n%m == 0 {
+		return n
+	}
+	r := n + m - n%m
+	if r > limit && n <= limit {
+		return n
+	}
+	return r
 }

@@ -61,6 +61,9 @@ func (t *Task) NumTrain() int { return len(t.Train) }
 
 // Loss implements train.Task: the head's own loss (mean of the start and
 // end cross-entropies) of a training-mode forward, dropout drawn from rng.
+// The batch is padded to a multiple of 8 tokens; as in HF, whose QA head
+// does not mask padding, pad positions take part in the softmax (run_qa
+// pads every window to max_seq_length).
 func (t *Task) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 	fs := make([]*Feature, len(idx))
 	lb := &bert.Labels{Start: make([]int, len(idx)), End: make([]int, len(idx))}
@@ -69,7 +72,7 @@ func (t *Task) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 		lb.Start[i], lb.End[i] = t.Train[j].Start, t.Train[j].End
 	}
 	dropout := rand.New(rand.NewPCG(rng.Uint64(), 0x9a_5e5d_0002))
-	out, err := t.Model.Forward(collate(fs, t.Tokenizer.PadID()), lb, bert.Options{Grad: true, Dropout: dropout})
+	out, err := t.Model.Forward(collate(fs, t.Tokenizer.PadID(), trainPadMultiple, t.Model.Config.MaxPositionEmbeddings), lb, bert.Options{Grad: true, Dropout: dropout})
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func runLogits(ctx context.Context, m *bert.Model, padID int, feats []Feature, b
 		for k := i; k < min(i+batch, len(feats)); k++ {
 			fs = append(fs, &feats[k])
 		}
-		in, _ := collate(fs, padID)
+		in, _ := collate(fs, padID, 1, 0)
 		o, err := m.Forward(in, nil, bert.Options{})
 		if err != nil {
 			return nil, err

@@ -201,14 +201,16 @@ func continuationLabel(tag string, id int, label2id map[string]int) int {
 	return id
 }
 
-// collate pads features to the longest row (pad id, mask 0, type 0,
-// label ignored) and returns the batch with its flat labels (all
-// ignored for features without labels).
-func collate(fs []*Feature, padID int) (*bert.Input, []int) {
+// collate pads features to the longest row rounded up to a multiple of
+// padMultiple but not past limit (pad id, mask 0, type 0, label ignored)
+// and returns the batch with its flat labels (all ignored for features
+// without labels).
+func collate(fs []*Feature, padID, padMultiple, limit int) (*bert.Input, []int) {
 	s := 0
 	for _, f := range fs {
 		s = max(s, len(f.IDs))
 	}
+	s = padLength(s, padMultiple, limit)
 	n := len(fs) * s
 	in := &bert.Input{Batch: len(fs), Seq: s,
 		InputIDs: make([]int, n), AttentionMask: make([]int, n), TokenTypeIDs: make([]int, n)}
@@ -228,4 +230,23 @@ func collate(fs []*Feature, padID int) (*bert.Input, []int) {
 		}
 	}
 	return in, labels
+}
+
+// trainPadMultiple rounds training batches up to a multiple of 8 tokens (HF
+// pad_to_multiple_of=8): batches then come in a few lengths, so the
+// activation buffers a step frees fit the next step's instead of piling up
+// one set per sequence length.
+const trainPadMultiple = 8
+
+// padLength rounds n up to a multiple of m (m <= 1: no rounding), but not
+// past limit when n itself is within it.
+func padLength(n, m, limit int) int {
+	if m <= 1 || n%m == 0 {
+		return n
+	}
+	r := n + m - n%m
+	if r > limit && n <= limit {
+		return n
+	}
+	return r
 }

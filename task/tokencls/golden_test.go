@@ -183,3 +183,37 @@ func TestLossUsesDropoutFromRNG(t *testing.T) {
 		t.Fatalf("losses %v %v %v: want equal for one rng, different for another", a, b, c)
 	}
 }
+
+// TestTrainPaddingKeepsLoss: Loss pads an 11-token row to 16 (multiple of
+// 8); padded positions are masked and unlabelled, so the loss equals the
+// forward on the unpadded row.
+func TestTrainPaddingKeepsLoss(t *testing.T) {
+	m, _, err := bert.Load(tinyDir, bert.LoadOptions{Head: bert.HeadTokenCls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Feature{IDs: []int{101, 116, 103, 335, 393, 102, 346, 134, 103, 463, 102}, TypeIDs: []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1},
+		Labels: []int{-100, 2, 0, -100, 2, -100, 2, 2, 1, 0, -100}}
+	task := &Task{Model: m, Tokenizer: tinyTokenizer(t), Train: []Feature{f}}
+	if got := padLength(11, 8, 64); got != 16 {
+		t.Fatalf("padLength(11, 8, 64) = %d", got)
+	}
+	if got := padLength(61, 8, 62); got != 61 {
+		t.Fatalf("padLength(61, 8, 62) = %d, want 61 (no rounding past the position limit)", got)
+	}
+	loss, err := task.Loss([]int{0}, train.StepRNG(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, labels := collate([]*Feature{&f}, 0, 1, 0)
+	if in.Seq != 11 {
+		t.Fatalf("unpadded batch has %d positions", in.Seq)
+	}
+	out, err := m.Forward(in, &bert.Labels{Class: labels}, bert.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(float64(loss.Item() - out.Loss.Item())); d > 1e-6 {
+		t.Errorf("padded loss %v, unpadded %v", loss.Item(), out.Loss.Item())
+	}
+}

@@ -78,7 +78,7 @@ func (t *Task) Loss(idx []int, rng *rand.Rand) (*tensor.Tensor, error) {
 	for i, j := range idx {
 		fs[i] = &t.Train[j]
 	}
-	in, labels := collate(fs, t.Tokenizer.PadID())
+	in, labels := collate(fs, t.Tokenizer.PadID(), trainPadMultiple, t.Model.Config.MaxPositionEmbeddings)
 	dropout := rand.New(rand.NewPCG(rng.Uint64(), 0x70c3_c1a5_5e5d_0001))
 	out, err := t.Model.Forward(in, &bert.Labels{Class: labels}, bert.Options{Grad: true, Dropout: dropout})
 	if err != nil {
