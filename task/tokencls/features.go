@@ -141,7 +141,10 @@ func Featurize(tok *tokenize.Tokenizer, sents []data.Sentence, label2id map[stri
 				ids[i] = id
 			}
 		}
-		words, labels := alignWords(enc, starts, ids, s.Tags, label2id, opt.LabelAllTokens)
+		words, labels, err := alignWords(enc, starts, ids, s.Tags, label2id, opt.LabelAllTokens)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Pos, err)
+		}
 		for k, w := range enc.windows {
 			f := Feature{IDs: w.IDs, TypeIDs: w.TypeIDs, Sentence: si, First: enc.firsts[k],
 				Offsets: w.Offsets, Tokens: w.Tokens,
@@ -162,15 +165,19 @@ func Featurize(tok *tokenize.Tokenizer, sents []data.Sentence, label2id map[stri
 // alignWords gives every text token of the whole sequence its word index
 // and label: the word's tag on its first piece, on the other pieces
 // bert.IgnoreIndex (or, with all, the continuation label). ids nil means
-// untagged.
-func alignWords(enc encoded, starts, ids []int, tags []string, label2id map[string]int, all bool) (words, labels []int) {
+// untagged. Windows must tile the sequence as encodeWindows computed.
+func alignWords(enc encoded, starts, ids []int, tags []string, label2id map[string]int, all bool) (words, labels []int, err error) {
 	for k, w := range enc.windows {
 		for j := range w.IDs {
 			if w.SequenceIDs[j] != 0 {
 				continue
 			}
-			if a := enc.firsts[k] + j - 1; a < len(words) {
+			a := enc.firsts[k] + j - 1
+			if a < len(words) {
 				continue // shared with the previous window
+			}
+			if a > len(words) {
+				return nil, nil, fmt.Errorf("window %d starts at token %d but %d tokens precede it", k, enc.firsts[k], len(words))
 			}
 			wd := wordOf(starts, w.Offsets[j][0])
 			lab := bert.IgnoreIndex
@@ -186,7 +193,7 @@ func alignWords(enc encoded, starts, ids []int, tags []string, label2id map[stri
 			labels = append(labels, lab)
 		}
 	}
-	return words, labels
+	return words, labels, nil
 }
 
 // continuationLabel is the label of a word's later pieces under
