@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
@@ -293,4 +294,36 @@ func TestPredictEdgeTexts(t *testing.T) {
 	if _, err := (&Predictor{Model: m, Tokenizer: handTokenizer(t), Aggregation: "mean"}).Predict(context.Background(), "x"); err == nil {
 		t.Error("unknown aggregation: no error")
 	}
+}
+
+// FuzzPredictSpans: any text (invalid UTF-8, control characters, special
+// tokens) is tagged without error, and every entity slices the text at its
+// code-point offsets.
+func FuzzPredictSpans(f *testing.F) {
+	for _, s := range []string{"", "Ataxia-telangiectasia", "Sjögren  sévère\u00a0.", "\xff\xfe rare [SEP] is", "\u200b\u0000 tel\tang"} {
+		f.Add(s)
+	}
+	cfg := bert.DefaultConfig()
+	cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads, cfg.IntermediateSize = 20, 8, 1, 2, 16
+	m, err := NewModel(cfg, []string{"B-Disease", "I-Disease", "O"}, 3)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m.TokenCls.Classifier.Bias.Data[0] = 1
+	f.Fuzz(func(t *testing.T, text string) {
+		p := &Predictor{Model: m, Tokenizer: handTokenizer(t), Options: Options{MaxLength: 8, Stride: 2}, Aggregation: AggregateAverage}
+		es, err := p.Predict(context.Background(), text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := []rune(text)
+		for _, e := range es {
+			if e.Start < 0 || e.End > len(rs) || e.Start >= e.End {
+				t.Fatalf("span [%d,%d) outside a %d-code-point text", e.Start, e.End, len(rs))
+			}
+			if utf8.ValidString(text) && string(rs[e.Start:e.End]) != e.Text {
+				t.Fatalf("%+v does not slice %q", e, text)
+			}
+		}
+	})
 }
