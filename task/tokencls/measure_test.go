@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/data"
 	"github.com/medbert/medbert/tokenize"
 	"github.com/medbert/medbert/train"
 )
@@ -18,7 +19,10 @@ import (
 // names a folder holding <corpus>/train.tsv and test.tsv (the shared
 // ncbi-disease-ner/ or bc5cdr-ner/ layout); MEDBERT_NER_CORPUS picks the
 // corpus (default ncbi-disease-ner) and MEDBERT_NER_STEPS the optimizer
-// steps (default 3000). Not in CI: it takes minutes.
+// steps (default 3000). MEDBERT_NER_LOWER=1 uses the uncased vocabulary;
+// MEDBERT_NER_EVAL_STEPS=n evaluates on devel.tsv every n steps and keeps
+// the checkpoint with the best devel F1 (load_best_model_at_end). Not in
+// CI: it takes minutes.
 func TestMeasureCorpus(t *testing.T) {
 	dir := os.Getenv("MEDBERT_NER_DATA")
 	if dir == "" {
@@ -37,11 +41,16 @@ func TestMeasureCorpus(t *testing.T) {
 	}
 	trainS := readSentences(t, filepath.Join(dir, corpus, "train.tsv"))
 	testS := readSentences(t, filepath.Join(dir, corpus, "test.tsv"))
-	v, err := tokenize.LoadVocab(filepath.Join("..", "..", "testdata", "vocab", "bert-base-cased-vocab.txt"))
+	lower := os.Getenv("MEDBERT_NER_LOWER") == "1"
+	vocab := "bert-base-cased-vocab.txt"
+	if lower {
+		vocab = "bert-base-uncased-vocab.txt"
+	}
+	v, err := tokenize.LoadVocab(filepath.Join("..", "..", "testdata", "vocab", vocab))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := tokenize.New(v, tokenize.DefaultSettings(false))
+	tok, err := tokenize.New(v, tokenize.DefaultSettings(lower))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +66,12 @@ func TestMeasureCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := Options{MaxLength: 128}
-	task, err := NewTask(m, tok, trainS, nil, opt)
+	var devS []data.Sentence
+	evalSteps, _ := strconv.Atoi(os.Getenv("MEDBERT_NER_EVAL_STEPS"))
+	if evalSteps > 0 {
+		devS = readSentences(t, filepath.Join(dir, corpus, "devel.tsv"))
+	}
+	task, err := NewTask(m, tok, trainS, devS, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +79,10 @@ func TestMeasureCorpus(t *testing.T) {
 	a.OutputDir, a.MaxSteps, a.PerDeviceTrainBatchSize, a.LearningRate = t.TempDir(), steps, 32, 1e-3
 	a.WarmupRatio, a.WeightDecay, a.LoggingSteps, a.SaveStrategy = 0.06, 0.01, 200, "no"
 	a.DisableProgressBar = true
+	if evalSteps > 0 {
+		a.EvalStrategy, a.EvalSteps, a.SaveStrategy, a.SaveSteps = "steps", evalSteps, "steps", evalSteps
+		a.SaveTotalLimit, a.LoadBestModelAtEnd, a.MetricForBestModel = 1, true, "f1"
+	}
 	start := time.Now()
 	res, err := (&train.Trainer{Args: &a, Task: task, Log: testLog{t}}).Train(context.Background())
 	if err != nil {
