@@ -36,6 +36,9 @@ func TestReadSQuAD(t *testing.T) {
 	if e := exs[1]; e.ID != "q2" || e.Title != "Pneumonia" || len(e.Answers) != 2 || e.Answers[0] != (Answer{"signs of pneumonia", 105}) {
 		t.Errorf("q2: %+v", e)
 	}
+	if !AnyImpossible(exs) || AnyImpossible(exs[:2]) {
+		t.Error("AnyImpossible: q3 is the only unanswerable question")
+	}
 	if e := exs[2]; !e.Impossible || len(e.Answers) != 0 {
 		t.Errorf("q3 should be unanswerable without answers: %+v", e)
 	}

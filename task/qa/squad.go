@@ -111,3 +111,15 @@ func byteOffset(s string, n int) int {
 	}
 	return len(s)
 }
+
+// AnyImpossible reports whether some example is an unanswerable (SQuAD
+// v2) question: evaluation and prediction on such data should set
+// Options.AllowImpossible.
+func AnyImpossible(exs []Example) bool {
+	for _, e := range exs {
+		if e.Impossible {
+			return true
+		}
+	}
+	return false
+}
