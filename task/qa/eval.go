@@ -69,25 +69,32 @@ func evaluateFeatures(ctx context.Context, m *bert.Model, padID int, exs []Examp
 	for _, nb := range postprocessAll(exs, feats, logits, opt) {
 		r.Predictions = append(r.Predictions, nb[0])
 	}
+	r.All, r.HasAns, r.NoAns = score(exs, r.Predictions)
+	return r, nil
+}
+
+// score is SQuAD's exact match and F1 of the predictions, over all
+// questions and split by whether they have a gold answer.
+func score(exs []Example, preds []Prediction) (all, hasAns, noAns Scores) {
 	for i, ex := range exs {
-		em, f1 := scoreAnswer(ex.Answers, r.Predictions[i].Text)
-		s := &r.HasAns
+		em, f1 := scoreAnswer(ex.Answers, preds[i].Text)
+		s := &hasAns
 		if len(ex.Answers) == 0 {
-			s = &r.NoAns
+			s = &noAns
 		}
-		for _, t := range []*Scores{s, &r.All} {
+		for _, t := range []*Scores{s, &all} {
 			t.Count++
 			t.ExactMatch += em
 			t.F1 += f1
 		}
 	}
-	for _, s := range []*Scores{&r.All, &r.HasAns, &r.NoAns} {
+	for _, s := range []*Scores{&all, &hasAns, &noAns} {
 		if s.Count > 0 {
 			s.ExactMatch /= float64(s.Count)
 			s.F1 /= float64(s.Count)
 		}
 	}
-	return r, nil
+	return all, hasAns, noAns
 }
 
 // postprocessAll post-processes the windows of each example (features

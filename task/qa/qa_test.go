@@ -304,3 +304,28 @@ func TestModelSetup(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestScoreSplit: q1 "pneumonia" is right (EM 1, F1 1); q2 "signs" is
+// best against "signs of pneumonia" (P 1, R 1/3: EM 0, F1 0.5); the
+// unanswerable q3 answered "pneumonia" scores 0; q4 answered null scores 0.
+func TestScoreSplit(t *testing.T) {
+	exs, err := ReadSQuAD("testdata/squad_v2_small.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	preds := []Prediction{{Text: "pneumonia"}, {Text: "signs"}, {Text: "pneumonia"}, {Impossible: true}}
+	all, has, no := score(exs, preds)
+	if has.Count != 3 || math.Abs(has.ExactMatch-1.0/3) > 1e-12 || math.Abs(has.F1-(1+0.5+0)/3) > 1e-12 {
+		t.Errorf("HasAns %+v", has)
+	}
+	if no.Count != 1 || no.ExactMatch != 0 || no.F1 != 0 {
+		t.Errorf("NoAns %+v", no)
+	}
+	if all.Count != 4 || math.Abs(all.F1-1.5/4) > 1e-12 || math.Abs(all.ExactMatch-0.25) > 1e-12 {
+		t.Errorf("All %+v", all)
+	}
+	r := &Report{All: all, HasAns: has, NoAns: no}
+	if m := r.Metrics(); m["no_ans_f1"] != 0 || m["has_ans_exact_match"] != has.ExactMatch || m["f1"] != all.F1 {
+		t.Errorf("metrics %v", m)
+	}
+}
