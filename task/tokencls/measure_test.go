@@ -21,8 +21,9 @@ import (
 // corpus (default ncbi-disease-ner) and MEDBERT_NER_STEPS the optimizer
 // steps (default 3000). MEDBERT_NER_LOWER=1 uses the uncased vocabulary;
 // MEDBERT_NER_EVAL_STEPS=n evaluates on devel.tsv every n steps and keeps
-// the checkpoint with the best devel F1 (load_best_model_at_end). Not in
-// CI: it takes minutes.
+// the checkpoint with the best devel F1 (load_best_model_at_end);
+// MEDBERT_NER_DROPOUT sets hidden_dropout_prob (default 0.1) and
+// MEDBERT_NER_LABEL_ALL=1 labels every piece. Not in CI: it takes minutes.
 func TestMeasureCorpus(t *testing.T) {
 	dir := os.Getenv("MEDBERT_NER_DATA")
 	if dir == "" {
@@ -61,11 +62,16 @@ func TestMeasureCorpus(t *testing.T) {
 	cfg := bert.DefaultConfig()
 	cfg.VocabSize, cfg.HiddenSize, cfg.NumHiddenLayers, cfg.NumAttentionHeads = v.Len(), 128, 2, 4
 	cfg.IntermediateSize, cfg.MaxPositionEmbeddings = 512, 128
+	if d := os.Getenv("MEDBERT_NER_DROPOUT"); d != "" {
+		if cfg.HiddenDropoutProb, err = strconv.ParseFloat(d, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
 	m, err := NewModel(cfg, labels, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{MaxLength: 128}
+	opt := Options{MaxLength: 128, LabelAllTokens: os.Getenv("MEDBERT_NER_LABEL_ALL") == "1"}
 	var devS []data.Sentence
 	evalSteps, _ := strconv.Atoi(os.Getenv("MEDBERT_NER_EVAL_STEPS"))
 	if evalSteps > 0 {
