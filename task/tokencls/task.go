@@ -110,4 +110,4 @@ func (t *Task) SaveModel(dir string) error {
 }
 
 // LoadWeights implements train.Task.
-func (t *Task) LoadWeights(dir string) error { return train.CopyWeights(t.Model, dir) }
+func (t *Task) LoadWeights(dir string) error { return t.Model.CopyWeightsFrom(dir) }
