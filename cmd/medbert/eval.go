@@ -29,16 +29,17 @@ func init() {
 
 // evalCmd holds the eval command's flags.
 type evalCmd struct {
-	modelDir, dataFile, jsonOut, posLabel, compareDir, threshold, groupFields string
-	maxLen, batch, minGroupSize                                               int
-	targetRecall                                                              float64
-	useRecall, saveThreshold                                                  bool
-	df                                                                        dataFlags
+	modelDir, dataFile, jsonOut, posLabel, compareDir, threshold, groupFields, taskKind string
+	maxLen, batch, minGroupSize                                                         int
+	targetRecall                                                                        float64
+	useRecall, saveThreshold                                                            bool
+	df                                                                                  dataFlags
 }
 
 func (c *evalCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("eval", "eval --model DIR --data FILE [--json OUT] [--threshold P|LABEL:P|none | --target-recall R [--save-threshold]] [--group-field F,G] [--compare REF_DIR] [flags]", stderr)
 	fs.StringVar(&c.modelDir, "model", "", "fine-tuned model folder")
+	fs.StringVar(&c.taskKind, "task", "", "classification, ner (CoNLL --data) or qa (SQuAD JSON --data); default: what the model folder was trained for")
 	fs.StringVar(&c.dataFile, "data", "", "labelled data (.jsonl, .csv, .tsv, PubMedQA .json)")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the report as JSON to this file")
 	fs.IntVar(&c.maxLen, "max-seq-length", 0, "truncate inputs to N tokens (default: max_position_embeddings, at most 512)")
@@ -118,6 +119,21 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := c.check(fs); err != nil {
 		return err
+	}
+	if c.modelDir == "" {
+		return errors.New("--model is required")
+	}
+	kind, err := resolveTask(c.taskKind, c.modelDir)
+	if err != nil {
+		return err
+	}
+	if kind != taskClassification {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if kind == taskQA {
+			return c.evalQA(ctx, stdout)
+		}
+		return c.evalNER(ctx, stdout, stderr)
 	}
 	opts := pipeline.Options{MaxLength: c.maxLen, BatchSize: c.batch}
 	p, err := loadClassifier("model", c.modelDir, opts)

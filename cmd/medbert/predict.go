@@ -81,6 +81,7 @@ type predictCmd struct {
 	modelDir, inFile, threshold, longText, outFile string
 	maxLen, batch, topK, stride                    int
 	shardIndex, shardCount                         int
+	taskKind, question, context, aggregation       string
 	df                                             dataFlags
 }
 
@@ -99,6 +100,10 @@ func (c *predictCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.longText, "long-text", "truncate", "inputs longer than --max-seq-length: truncate (keep the first tokens) or windows "+
 		"(read the whole text in overlapping windows and average their probabilities)")
 	fs.IntVar(&c.stride, "stride", 0, "--long-text windows: tokens shared by neighbouring windows (default max length / 4)")
+	fs.StringVar(&c.taskKind, "task", "", "classification, ner or qa (default: what the model folder was trained for)")
+	fs.StringVar(&c.question, "question", "", "--task qa: the question")
+	fs.StringVar(&c.context, "context", "", "--task qa: the text to find the answer in")
+	fs.StringVar(&c.aggregation, "aggregation", "first", "--task ner: how word pieces make a word's tag: none (per piece), first, average or max")
 	fs.StringVar(&c.outFile, "out", "", "write the predictions to this file (atomically) instead of stdout")
 	fs.IntVar(&c.shardIndex, "shard-index", 0, "with --in and --out: predict only shard I of --shard-count (whole batches; merge with medbert merge-shards)")
 	fs.IntVar(&c.shardCount, "shard-count", 1, "number of shards the --in file is split into (e.g. a Kubernetes Indexed Job's completions)")
@@ -158,6 +163,21 @@ func runPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	if err := c.check(fs.NArg()); err != nil {
 		return err
+	}
+	if c.modelDir == "" {
+		return errors.New("--model is required")
+	}
+	kind, err := resolveTask(c.taskKind, c.modelDir)
+	if err != nil {
+		return err
+	}
+	if kind != taskClassification {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if kind == taskQA {
+			return c.predictQA(ctx, stdout)
+		}
+		return c.predictNER(ctx, fs.Args(), stdin, stdout)
 	}
 	lt, _ := pipeline.ParseLongText(c.longText)
 	p, err := loadClassifier("model", c.modelDir, pipeline.Options{MaxLength: c.maxLen, BatchSize: c.batch, LongText: lt, Stride: c.stride})

@@ -37,7 +37,8 @@ type trainCmd struct {
 	df                                                            dataFlags
 	modelDir, configPath, vocabPath, trainFile, valFile, testFile string
 	overwrite, lower, noLower                                     bool
-	deid, deidYears                                               bool
+	deid, deidYears, labelAll                                     bool
+	taskKind                                                      string
 }
 
 // splits are the data files of a training run; val and test may be empty.
@@ -51,6 +52,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := c.check(stderr); err != nil {
 		return err
+	}
+	switch c.taskKind {
+	case taskNER:
+		return c.trainNER(stdout, stderr)
+	case taskQA:
+		return c.trainQA(stdout, stderr)
 	}
 	sp, err := c.read(stderr)
 	if err != nil {
@@ -100,6 +107,8 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.valFile, "validation-file", "", "validation data, used by --eval-strategy and the best model")
 	fs.StringVar(&c.testFile, "test-file", "", "test data, evaluated once at the end")
 	fs.BoolVar(&c.overwrite, "overwrite-output-dir", false, "train even if --output-dir already holds checkpoints")
+	fs.StringVar(&c.taskKind, "task", taskClassification, "classification (a label per text or pair), ner (CoNLL token<TAB>tag files) or qa (SQuAD v1.1/v2.0 JSON)")
+	fs.BoolVar(&c.labelAll, "label-all-tokens", false, "--task ner: train every word piece on its word's tag, not only the first")
 	fs.BoolVar(&c.deid, "deid", false, "de-identify the text fields (names, dates, ages over 89, contacts, ids, places: typed placeholders) before tokenizing; recorded in the model card")
 	fs.BoolVar(&c.deidYears, "deid-redact-years", false, "with --deid, also replace bare years")
 	return fs
@@ -109,6 +118,12 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 // before any data is read or model loaded; it reports on log what it
 // cleaned up in --output-dir and which checkpoints it skipped.
 func (c *trainCmd) check(log io.Writer) error {
+	if err := checkTask(c.taskKind); err != nil {
+		return err
+	}
+	if c.taskKind != taskClassification && (c.deid || c.testFile != "") {
+		return fmt.Errorf("--task %s: --deid and --test-file go with classification (evaluate with medbert eval --task %s)", c.taskKind, c.taskKind)
+	}
 	if c.deidYears && !c.deid {
 		return fmt.Errorf("--deid-redact-years goes with --deid")
 	}
