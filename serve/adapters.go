@@ -114,6 +114,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		key = &k
 	}
 	var models []Classifier
+	var tasks []*pipeline.Pipeline // NER and QA models, added to the server below
+	var taskNames []string
 	for _, spec := range cfg.Models {
 		start := time.Now()
 		opts := pipeline.Options{BatchSize: cfg.MaxBatch}
@@ -124,12 +126,16 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("--model %s: %w", spec.Dir, err)
 		}
+		logger.Info("model loaded", "name", spec.Name, "dir", filepath.Base(spec.Dir), "sha256", p.ID,
+			"int8", p.Model.Quantized(), "seconds", time.Since(start).Seconds())
+		if p.Task != pipeline.TaskClassification {
+			tasks, taskNames = append(tasks, p), append(taskNames, spec.Name)
+			continue
+		}
 		m, err := PipelineModel(p, spec.Name)
 		if err != nil {
 			return err
 		}
-		logger.Info("model loaded", "name", spec.Name, "dir", filepath.Base(spec.Dir), "sha256", p.ID,
-			"int8", p.Model.Quantized(), "seconds", time.Since(start).Seconds())
 		models = append(models, m)
 	}
 	w, aud, err := openAudit(cfg)
@@ -142,6 +148,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 			_ = aud.Close()
 		}
 		return err
+	}
+	for i, p := range tasks {
+		if _, err := taskModelFor(s, p, taskNames[i]); err != nil {
+			return errors.Join(err, s.Close())
+		}
 	}
 	if err := s.mountExtras(cfg, w); err != nil {
 		return errors.Join(err, s.Close())

@@ -60,7 +60,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			served <- hs.Serve(ln)
 		}
 	}()
-	s.log.Info("serving", "addr", ln.Addr().String(), "models", len(s.models), "default_model", s.models[0].info.Name,
+	s.log.Info("serving", "addr", ln.Addr().String(), "models", len(s.models)+len(s.taggers)+len(s.answerers), "default_model", s.defaultName(),
 		"tls", tlsCfg != nil, "client_certs", s.cfg.ClientCA != "", "auth", s.tokens != nil, "max_batch", s.cfg.MaxBatch)
 
 	var serveErr error
@@ -121,4 +121,13 @@ func (f *freshConns) closeAll() {
 		c.Close()
 		delete(f.conns, c)
 	}
+}
+
+// defaultName names the model /diagnose answers with, "" when only NER or
+// QA models are served.
+func (s *Server) defaultName() string {
+	if len(s.models) == 0 {
+		return ""
+	}
+	return s.models[0].info.Name
 }

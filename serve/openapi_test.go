@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/medbert/medbert/explain"
+	"github.com/medbert/medbert/task/tokencls"
 	"reflect"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ var wireTypes = map[string]reflect.Type{}
 
 func init() {
 	for _, v := range []any{DiagnoseRequest{}, Diagnosis{}, DiagnoseResponse{}, TextResult{}, BatchResponse{},
-		ModelDescription{}, ModelsResponse{}, HealthResponse{}, ErrorDetail{}, ErrorResponse{}, explain.Explanation{}, explain.Word{}} {
+		ModelDescription{}, ModelsResponse{}, HealthResponse{}, ErrorDetail{}, ErrorResponse{}, explain.Explanation{}, explain.Word{}, NERRequest{}, NERResponse{}, tokencls.Entity{}, QARequest{}, QAResponse{}} {
 		wireTypes[reflect.TypeOf(v).Name()] = reflect.TypeOf(v)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,7 +28,9 @@ type Server struct {
 	metrics *metrics
 	tokens  []token // nil: no auth
 
-	mounts []mount // extra handlers (CDS Hooks, the web page), see Mount
+	mounts    []mount // extra handlers (CDS Hooks, the web page), see Mount
+	taggers   []Tagger
+	answerers []Answerer
 
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
@@ -99,9 +100,7 @@ func New(cfg Config, models []Classifier, auditor Auditor, logger *slog.Logger) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if len(models) == 0 {
-		return nil, errors.New("serve: no model to serve")
-	}
+
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -190,6 +189,8 @@ func Routes() []Route {
 		{http.MethodGet, "/readyz", true},
 		{http.MethodGet, "/metrics", false},
 		{http.MethodGet, "/openapi.json", true},
+		{http.MethodPost, "/ner", false},
+		{http.MethodPost, "/qa", false},
 	}
 }
 
@@ -315,6 +316,10 @@ func logMethod(m string) string {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, rt Route, name, id, caller string, start time.Time) {
 	switch rt.Pattern {
 	case "/diagnose":
+		if len(s.models) == 0 {
+			writeError(w, id, errNoModel)
+			return
+		}
 		s.diagnose(w, r, s.models[0], false, id, caller, start)
 	case "/v1/models/{name}:predict":
 		e := s.byName[name]
@@ -332,6 +337,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, rt Route, name
 			})
 		}
 		writeJSON(w, http.StatusOK, resp)
+	case "/ner":
+		s.ner(w, r, id, caller, start)
+	case "/qa":
+		s.qa(w, r, id, caller, start)
 	case "/healthz":
 		writeJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
 	case "/readyz":

@@ -300,7 +300,16 @@ func TestNewRefusesBadModels(t *testing.T) {
 	if _, err := New(testConfig(), []Classifier{newFake("a"), newFake("a")}, nil, nil); err == nil {
 		t.Error("two models named a were accepted")
 	}
-	if _, err := New(testConfig(), nil, nil, nil); err == nil {
-		t.Error("no model was accepted")
+	// With no classifier (a server of NER or QA models only), /diagnose
+	// answers 404.
+	s, err := New(testConfig(), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/diagnose", strings.NewReader(`{"text": "x"}`)))
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "model_not_found") {
+		t.Errorf("/diagnose without a classifier: %d %s", rec.Code, rec.Body.String())
 	}
 }
