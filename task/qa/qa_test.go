@@ -265,7 +265,10 @@ func TestSQuADScores(t *testing.T) {
 		{"the", "an", 1, 1}, // both normalise to ""
 		{"theme", "the me", 0, 0},
 	} {
-		em, f1 := exactMatch(c.gold, c.pred), tokenF1(c.gold, c.pred)
+		em, f1 := scoreAnswer([]Answer{{Text: c.gold}}, c.pred)
+		if c.gold == "" {
+			em, f1 = scoreAnswer(nil, c.pred)
+		}
 		if em != c.em || math.Abs(f1-c.f1) > 1e-12 {
 			t.Errorf("gold %q pred %q: EM %v F1 %v, want %v %v", c.gold, c.pred, em, f1, c.em, c.f1)
 		}
