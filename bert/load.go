@@ -265,3 +265,34 @@ func (m *Model) CopyWeightsFrom(dir string) error {
 	}
 	return nil
 }
+
+// LoadTrunk fills m (built with New for a new task or label set) from the
+// checkpoint folder dir, except the checkpoint's own task head — keys under
+// the head's prefix ("classifier.", "qa_outputs.") — whose shape or labels
+// no longer fit: the trunk is the checkpoint's, the head stays freshly
+// initialised (reported as missing, as HF reports a new head).
+func (m *Model) LoadTrunk(dir string, seed uint64) (*LoadReport, error) {
+	src, name, err := OpenWeights(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	prefix := map[string]string{HeadSeqCls: "classifier.", HeadTokenCls: "classifier.", HeadQA: "qa_outputs."}[m.Head]
+	return m.LoadWeights(withoutPrefix{src, prefix}, name, seed)
+}
+
+// withoutPrefix hides a checkpoint's keys with a prefix ("" hides none).
+type withoutPrefix struct {
+	WeightSource
+	prefix string
+}
+
+func (w withoutPrefix) Names() []string {
+	var out []string
+	for _, n := range w.WeightSource.Names() {
+		if w.prefix == "" || !strings.HasPrefix(n, w.prefix) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

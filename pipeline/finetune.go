@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
@@ -107,32 +106,11 @@ func newHead(dir string, cfg *bert.Config, labels []string, seed uint64) (*bert.
 	if err != nil {
 		return nil, nil, err
 	}
-	src, name, err := bert.OpenWeights(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer src.Close()
-	rep, err := m.LoadWeights(withoutPrefix{src, "classifier."}, name, seed)
+	rep, err := m.LoadTrunk(dir, seed)
 	if err != nil {
 		return nil, nil, err
 	}
 	return m, rep, nil
-}
-
-// withoutPrefix hides a checkpoint's keys with a prefix.
-type withoutPrefix struct {
-	bert.WeightSource
-	prefix string
-}
-
-func (w withoutPrefix) Names() []string {
-	var out []string
-	for _, n := range w.WeightSource.Names() {
-		if !strings.HasPrefix(n, w.prefix) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TrainTask featurizes training and evaluation examples (at the

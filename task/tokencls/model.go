@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
@@ -66,31 +65,9 @@ func LoadModel(dir string, labels []string, seed uint64) (*bert.Model, *bert.Loa
 	if err != nil {
 		return nil, nil, err
 	}
-	src, name, err := bert.OpenWeights(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer src.Close()
-	rep, err := m.LoadWeights(withoutPrefix{src, "classifier."}, name, seed)
+	rep, err := m.LoadTrunk(dir, seed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return m, rep, nil
-}
-
-// withoutPrefix hides the checkpoint keys with a prefix (an old
-// classification head whose labels do not match).
-type withoutPrefix struct {
-	bert.WeightSource
-	prefix string
-}
-
-func (w withoutPrefix) Names() []string {
-	var out []string
-	for _, n := range w.WeightSource.Names() {
-		if !strings.HasPrefix(n, w.prefix) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
