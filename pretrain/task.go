@@ -32,14 +32,7 @@ type Task struct {
 var _ train.Task = (*Task)(nil)
 
 // Params implements train.Task.
-func (t *Task) Params() []train.NamedParam {
-	ps := t.Model.Params()
-	out := make([]train.NamedParam, len(ps))
-	for i, p := range ps {
-		out[i] = train.NamedParam{Name: p.Name, T: p.T}
-	}
-	return out
-}
+func (t *Task) Params() []train.NamedParam { return train.ModelParams(t.Model) }
 
 // NumTrain implements train.Task: one index per packed sequence.
 func (t *Task) NumTrain() int { return t.Train.Len() }
@@ -166,12 +159,7 @@ func (t *Task) Evaluate(ctx context.Context) (map[string]float64, bool, error) {
 }
 
 // SaveModel implements train.Task: an HF-layout BertForMaskedLM folder.
-func (t *Task) SaveModel(dir string) error {
-	if err := t.Model.Save(dir); err != nil {
-		return err
-	}
-	return t.Tok.SaveDir(dir)
-}
+func (t *Task) SaveModel(dir string) error { return train.SaveModelDir(t.Model, t.Tok, dir) }
 
 // LoadWeights implements train.Task.
 func (t *Task) LoadWeights(dir string) error {

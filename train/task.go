@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/tokenize"
 	"math/rand/v2"
 
 	"github.com/medbert/medbert/tensor"
@@ -58,4 +60,28 @@ func StepRNG(seed int64, step int) *rand.Rand {
 func EpochOrder(seed int64, epoch, n int) []int {
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
 	return r.Perm(n)
+}
+
+// ModelParams lists a BERT model's parameters for the Trainer: the Params
+// method of every BERT task.
+func ModelParams(m *bert.Model) []NamedParam {
+	ps := m.Params()
+	out := make([]NamedParam, len(ps))
+	for i, p := range ps {
+		out[i] = NamedParam{Name: p.Name, T: p.T}
+	}
+	return out
+}
+
+// SaveModelDir writes an HF-layout model folder: config.json and
+// model.safetensors, then the tokenizer files (tok may be nil): the
+// SaveModel method of every BERT task.
+func SaveModelDir(m *bert.Model, tok *tokenize.Tokenizer, dir string) error {
+	if err := m.Save(dir); err != nil {
+		return err
+	}
+	if tok == nil {
+		return nil
+	}
+	return tok.SaveDir(dir)
 }

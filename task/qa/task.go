@@ -47,14 +47,7 @@ func NewTask(m *bert.Model, tok *tokenize.Tokenizer, trainEx, evalEx []Example, 
 }
 
 // Params implements train.Task.
-func (t *Task) Params() []train.NamedParam {
-	ps := t.Model.Params()
-	out := make([]train.NamedParam, len(ps))
-	for i, p := range ps {
-		out[i] = train.NamedParam{Name: p.Name, T: p.T}
-	}
-	return out
-}
+func (t *Task) Params() []train.NamedParam { return train.ModelParams(t.Model) }
 
 // NumTrain implements train.Task: the number of training windows.
 func (t *Task) NumTrain() int { return len(t.Train) }
@@ -93,12 +86,7 @@ func (t *Task) Evaluate(ctx context.Context) (map[string]float64, bool, error) {
 }
 
 // SaveModel implements train.Task.
-func (t *Task) SaveModel(dir string) error {
-	if err := t.Model.Save(dir); err != nil {
-		return err
-	}
-	return t.Tokenizer.SaveDir(dir)
-}
+func (t *Task) SaveModel(dir string) error { return train.SaveModelDir(t.Model, t.Tokenizer, dir) }
 
 // LoadWeights implements train.Task.
 func (t *Task) LoadWeights(dir string) error { return t.Model.CopyWeightsFrom(dir) }

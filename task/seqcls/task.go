@@ -41,14 +41,7 @@ func (t *Task) padID() int {
 }
 
 // Params implements train.Task.
-func (t *Task) Params() []train.NamedParam {
-	ps := t.Model.Params()
-	out := make([]train.NamedParam, len(ps))
-	for i, p := range ps {
-		out[i] = train.NamedParam{Name: p.Name, T: p.T}
-	}
-	return out
-}
+func (t *Task) Params() []train.NamedParam { return train.ModelParams(t.Model) }
 
 // NumTrain implements train.Task: one feature row per example.
 func (t *Task) NumTrain() int { return len(t.Train) }
@@ -96,15 +89,7 @@ func (t *Task) Evaluate(ctx context.Context) (map[string]float64, bool, error) {
 
 // SaveModel implements train.Task: config.json, model.safetensors and the
 // tokenizer files.
-func (t *Task) SaveModel(dir string) error {
-	if err := t.Model.Save(dir); err != nil {
-		return err
-	}
-	if t.Tokenizer != nil {
-		return t.Tokenizer.SaveDir(dir)
-	}
-	return nil
-}
+func (t *Task) SaveModel(dir string) error { return train.SaveModelDir(t.Model, t.Tokenizer, dir) }
 
 // LoadWeights implements train.Task: the folder's weights are copied into
 // the existing parameter tensors, so the optimizer's views stay valid.
