@@ -152,27 +152,13 @@ func labelSpan(f Feature, sb, eb int) (int, int) {
 }
 
 // collate pads windows to the longest rounded up to a multiple of
-// padMultiple but not past limit (pad id, mask 0, type 0).
+// padMultiple but not past limit (bert.PadBatch).
 func collate(fs []*Feature, padID, padMultiple, limit int) *bert.Input {
-	s := 0
-	for _, f := range fs {
-		s = max(s, len(f.IDs))
+	rows := make([]bert.Row, len(fs))
+	for i, f := range fs {
+		rows[i] = bert.Row{IDs: f.IDs, TypeIDs: f.TypeIDs}
 	}
-	s = padLength(s, padMultiple, limit)
-	n := len(fs) * s
-	in := &bert.Input{Batch: len(fs), Seq: s,
-		InputIDs: make([]int, n), AttentionMask: make([]int, n), TokenTypeIDs: make([]int, n)}
-	for b, f := range fs {
-		for j := 0; j < s; j++ {
-			k := b*s + j
-			if j < len(f.IDs) {
-				in.InputIDs[k], in.AttentionMask[k], in.TokenTypeIDs[k] = f.IDs[j], 1, f.TypeIDs[j]
-			} else {
-				in.InputIDs[k] = padID
-			}
-		}
-	}
-	return in
+	return bert.PadBatch(rows, padID, padMultiple, limit)
 }
 
 // trainPadMultiple rounds training batches up to a multiple of 8 tokens (HF
@@ -180,16 +166,3 @@ func collate(fs []*Feature, padID, padMultiple, limit int) *bert.Input {
 // activation buffers a step frees fit the next step's instead of piling up
 // one set per sequence length.
 const trainPadMultiple = 8
-
-// padLength rounds n up to a multiple of m (m <= 1: no rounding), but not
-// past limit when n itself is within it.
-func padLength(n, m, limit int) int {
-	if m <= 1 || n%m == 0 {
-		return n
-	}
-	r := n + m - n%m
-	if r > limit && n <= limit {
-		return n
-	}
-	return r
-}

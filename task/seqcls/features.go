@@ -129,24 +129,11 @@ func Featurize(tok *tokenize.Tokenizer, labels *data.Labels, exs []data.Example,
 // attention mask 1 for real tokens, token type 0 for pads (HF
 // DataCollatorWithPadding).
 func Collate(fs []Features, padID int) *bert.Input {
-	s := 0
-	for _, f := range fs {
-		s = max(s, len(f.IDs))
+	rows := make([]bert.Row, len(fs))
+	for i, f := range fs {
+		rows[i] = bert.Row{IDs: f.IDs, TypeIDs: f.TypeIDs}
 	}
-	in := &bert.Input{Batch: len(fs), Seq: s,
-		InputIDs: make([]int, len(fs)*s), AttentionMask: make([]int, len(fs)*s), TokenTypeIDs: make([]int, len(fs)*s)}
-	for b, f := range fs {
-		row := in.InputIDs[b*s : (b+1)*s]
-		copy(row, f.IDs)
-		for j := len(f.IDs); j < s; j++ {
-			row[j] = padID
-		}
-		copy(in.TokenTypeIDs[b*s:], f.TypeIDs)
-		for j := range f.IDs {
-			in.AttentionMask[b*s+j] = 1
-		}
-	}
-	return in
+	return bert.PadBatch(rows, padID, 1, 0)
 }
 
 // Labels returns the label ids of features, in order.

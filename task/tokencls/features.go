@@ -209,32 +209,21 @@ func continuationLabel(tag string, id int, label2id map[string]int) int {
 }
 
 // collate pads features to the longest row rounded up to a multiple of
-// padMultiple but not past limit (pad id, mask 0, type 0, label ignored)
-// and returns the batch with its flat labels (all ignored for features
-// without labels).
+// padMultiple but not past limit (bert.PadBatch) and returns the batch with
+// its flat labels (ignored on pads, and everywhere for features without
+// labels).
 func collate(fs []*Feature, padID, padMultiple, limit int) (*bert.Input, []int) {
-	s := 0
-	for _, f := range fs {
-		s = max(s, len(f.IDs))
+	rows := make([]bert.Row, len(fs))
+	for i, f := range fs {
+		rows[i] = bert.Row{IDs: f.IDs, TypeIDs: f.TypeIDs}
 	}
-	s = padLength(s, padMultiple, limit)
-	n := len(fs) * s
-	in := &bert.Input{Batch: len(fs), Seq: s,
-		InputIDs: make([]int, n), AttentionMask: make([]int, n), TokenTypeIDs: make([]int, n)}
-	labels := make([]int, n)
+	in := bert.PadBatch(rows, padID, padMultiple, limit)
+	labels := make([]int, len(in.InputIDs))
+	for i := range labels {
+		labels[i] = bert.IgnoreIndex
+	}
 	for b, f := range fs {
-		for j := 0; j < s; j++ {
-			k := b*s + j
-			labels[k] = bert.IgnoreIndex
-			if j < len(f.IDs) {
-				in.InputIDs[k], in.AttentionMask[k], in.TokenTypeIDs[k] = f.IDs[j], 1, f.TypeIDs[j]
-				if f.Labels != nil {
-					labels[k] = f.Labels[j]
-				}
-			} else {
-				in.InputIDs[k] = padID
-			}
-		}
+		copy(labels[b*in.Seq:], f.Labels)
 	}
 	return in, labels
 }
@@ -244,16 +233,3 @@ func collate(fs []*Feature, padID, padMultiple, limit int) (*bert.Input, []int) 
 // activation buffers a step frees fit the next step's instead of piling up
 // one set per sequence length.
 const trainPadMultiple = 8
-
-// padLength rounds n up to a multiple of m (m <= 1: no rounding), but not
-// past limit when n itself is within it.
-func padLength(n, m, limit int) int {
-	if m <= 1 || n%m == 0 {
-		return n
-	}
-	r := n + m - n%m
-	if r > limit && n <= limit {
-		return n
-	}
-	return r
-}

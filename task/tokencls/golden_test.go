@@ -195,11 +195,12 @@ func TestTrainPaddingKeepsLoss(t *testing.T) {
 	f := Feature{IDs: []int{101, 116, 103, 335, 393, 102, 346, 134, 103, 463, 102}, TypeIDs: []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1},
 		Labels: []int{-100, 2, 0, -100, 2, -100, 2, 2, 1, 0, -100}}
 	task := &Task{Model: m, Tokenizer: tinyTokenizer(t), Train: []Feature{f}}
-	if got := padLength(11, 8, 64); got != 16 {
-		t.Fatalf("padLength(11, 8, 64) = %d", got)
+	if in, _ := collate([]*Feature{&f}, 0, 8, 64); in.Seq != 16 {
+		t.Fatalf("11 tokens padded to a multiple of 8: %d positions", in.Seq)
 	}
-	if got := padLength(61, 8, 62); got != 61 {
-		t.Fatalf("padLength(61, 8, 62) = %d, want 61 (no rounding past the position limit)", got)
+	long := Feature{IDs: make([]int, 61), TypeIDs: make([]int, 61)}
+	if in, _ := collate([]*Feature{&long}, 0, 8, 62); in.Seq != 61 {
+		t.Fatalf("61 tokens with limit 62: %d positions, want 61 (no rounding past the position limit)", in.Seq)
 	}
 	loss, err := task.Loss([]int{0}, train.StepRNG(1, 0))
 	if err != nil {
