@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/medbert/medbert/bert"
@@ -146,17 +148,26 @@ func Load(dir string, opts Options) (*Pipeline, error) {
 	if p.ID, err = Identity(dir); err != nil {
 		return nil, err
 	}
-	if p.Labels != nil {
-		if p.Threshold, err = LoadThreshold(dir); err != nil {
-			return nil, err
-		}
-		if p.Threshold != nil {
-			if err := p.Threshold.Check(p.Labels.Names()); err != nil {
-				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ThresholdFile), err)
-			}
-		}
+	if err := p.loadThreshold(os.DirFS(dir), dir); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// loadThreshold reads a classifier folder's saved decision threshold, if
+// any, and checks it names one of the labels.
+func (p *Pipeline) loadThreshold(fsys fs.FS, dir string) error {
+	if p.Labels == nil {
+		return nil
+	}
+	var err error
+	if p.Threshold, err = loadThresholdFS(fsys, dir); err != nil || p.Threshold == nil {
+		return err
+	}
+	if err := p.Threshold.Check(p.Labels.Names()); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, ThresholdFile), err)
+	}
+	return nil
 }
 
 // New assembles a pipeline from a model and tokenizer in memory (a model

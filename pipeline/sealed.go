@@ -41,6 +41,9 @@ func loadSealed(dir string, opts Options) (*Pipeline, error) {
 		h.Write(fsys.keep[name])
 	}
 	p.ID = hex.EncodeToString(h.Sum(nil))
+	if err := p.loadThreshold(fsys, dir); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

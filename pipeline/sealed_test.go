@@ -35,6 +35,7 @@ func TestLoadSealed(t *testing.T) {
 	if got.ID != want.ID || got.ID == "" {
 		t.Errorf("sealed identity %s, plaintext %s", got.ID, want.ID)
 	}
+
 	in := []Input{{Text: "a b c ! d"}, {Text: "x y"}}
 	a, err := want.Classify(context.Background(), in)
 	if err != nil {
@@ -54,6 +55,19 @@ func TestLoadSealed(t *testing.T) {
 		if !strings.HasSuffix(e.Name(), seal.Ext) {
 			t.Errorf("a plaintext file %s sits in the sealed folder", e.Name())
 		}
+	}
+	// The sealed folder's threshold file is read (and checked) too: this
+	// three-label model refuses one, as its plaintext folder does.
+	withThreshold := tinyFolder(t)
+	if err := SaveThreshold(withThreshold, Threshold{Label: "POSITIVE", Value: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	sealed2 := filepath.Join(t.TempDir(), "sealed2")
+	if err := seal.EncryptDir(withThreshold, sealed2, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(sealed2, Options{Key: &key}); err == nil || !strings.Contains(err.Error(), ThresholdFile) {
+		t.Errorf("a sealed threshold file was not read: %v", err)
 	}
 	other, _ := seal.GenerateKey()
 	if _, err := Load(sealed, Options{Key: &other}); err == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -56,9 +57,15 @@ func (t *Threshold) Check(labels []string) error {
 // LoadThreshold reads dir's ThresholdFile; (nil, nil) when there is none.
 // Errors name the file, never a data value.
 func LoadThreshold(dir string) (*Threshold, error) {
+	return loadThresholdFS(os.DirFS(dir), dir)
+}
+
+// loadThresholdFS is LoadThreshold for a folder served by fsys (an
+// encrypted folder decrypted in memory); dir names it in errors.
+func loadThresholdFS(fsys fs.FS, dir string) (*Threshold, error) {
 	path := filepath.Join(dir, ThresholdFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := fs.ReadFile(fsys, ThresholdFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
