@@ -11,29 +11,10 @@ import (
 	"github.com/medbert/medbert/tokenize"
 )
 
-const tinyDir = "../testdata/golden/tiny"
 
-// tinyClassifier is the golden tiny seq-cls model with the first 512
-// entries of the bert-base-cased vocabulary (its vocab_size) as tokenizer.
+// tinyClassifier is the golden tiny seq-cls model and its tokenizer.
 func tinyClassifier(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
-	t.Helper()
-	m, _, err := bert.Load(tinyDir, bert.LoadOptions{Head: bert.HeadSeqCls})
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks, err := testmodel.Vocab()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := tokenize.NewVocab("vocab", toks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenize.New(v, tokenize.DefaultSettings(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tok
+	return testmodel.Load(t, bert.HeadSeqCls)
 }
 
 const tinyText = "a b c ! d e f ? g , h"

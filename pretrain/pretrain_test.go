@@ -227,27 +227,9 @@ func TestWholeWordMask(t *testing.T) {
 	}
 }
 
-// tinyMLM is the golden tiny model with its mlm head and a tokenizer over
-// the first 512 bert-base-cased tokens (its vocabulary).
+// tinyMLM is the golden tiny model with its mlm head, and its tokenizer.
 func tinyMLM(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
-	t.Helper()
-	m, _, err := bert.Load("../testdata/golden/tiny", bert.LoadOptions{Head: bert.HeadMLM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks, err := testmodel.Vocab()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := tokenize.NewVocab("vocab", toks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenize.New(v, tokenize.DefaultSettings(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tok
+	return testmodel.Load(t, bert.HeadMLM)
 }
 
 // TestEvaluateAgainstHeadLoss: the validation loss and accuracy equal a

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/tokenize"
 )
 
 // Root is the repository's root folder.
@@ -63,4 +66,32 @@ func Dir(t TB) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// Tokenizer is the tiny model's cased WordPiece tokenizer.
+func Tokenizer(t TB) *tokenize.Tokenizer {
+	t.Helper()
+	toks, err := Vocab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tokenize.NewVocab("vocab.txt", toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenize.New(v, tokenize.DefaultSettings(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Load loads the tiny golden model with the given head, and its tokenizer.
+func Load(t TB, head string) (*bert.Model, *tokenize.Tokenizer) {
+	t.Helper()
+	m, _, err := bert.Load(filepath.Join(Root(), "testdata", "golden", "tiny"), bert.LoadOptions{Head: head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, Tokenizer(t)
 }

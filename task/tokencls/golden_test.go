@@ -1,7 +1,7 @@
 package tokencls
 
 import (
-	"fmt"
+	"github.com/medbert/medbert/internal/testmodel"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -42,25 +42,9 @@ func ints(t *testing.T, f *safetensors.File, name string) ([]int, []int) {
 	return out, shape
 }
 
-// tinyTokenizer has the tiny model's 512 ids with BERT's special-token ids
-// ([PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103).
-func tinyTokenizer(t *testing.T) *tokenize.Tokenizer {
-	t.Helper()
-	toks := make([]string, 512)
-	for i := range toks {
-		toks[i] = fmt.Sprintf("t%d", i)
-	}
-	toks[0], toks[100], toks[101], toks[102], toks[103] = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
-	v, err := tokenize.NewVocab("tiny", toks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenize.New(v, tokenize.DefaultSettings(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+// tinyTokenizer is a tokenizer over the tiny model's ids (its [PAD],
+// [UNK], [CLS], [SEP] and [MASK] are 0 and 100-103).
+func tinyTokenizer(t *testing.T) *tokenize.Tokenizer { return testmodel.Tokenizer(t) }
 
 // TestGoldenLossAndGradients runs the golden batch through Task.Loss, as
 // the Trainer does, and compares the loss and every parameter gradient
