@@ -11,7 +11,6 @@ import (
 	"github.com/medbert/medbert/tokenize"
 )
 
-
 // tinyClassifier is the golden tiny seq-cls model and its tokenizer.
 func tinyClassifier(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
 	return testmodel.Load(t, bert.HeadSeqCls)
