@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/medbert/medbert/kernels"
 )
 
 // CrossEntropy is torch.nn.functional.cross_entropy with mean reduction:
@@ -32,22 +34,32 @@ func CrossEntropy(logits *Tensor, labels []int, ignoreIndex int, weights []float
 	}
 	n := len(labels)
 	x := logits.Data
+	for i, y := range labels {
+		if y != ignoreIndex && (y < 0 || y >= c) {
+			panic(fmt.Sprintf("tensor: CrossEntropy: label %d at row %d outside [0, %d)", y, i, c))
+		}
+	}
+	// Rows are independent: the log-sum-exps (the costly part with a
+	// vocabulary-sized C) run in parallel; the sums stay in row order so
+	// the loss does not depend on the thread count.
 	lse := make([]float64, n)
+	kernels.ParallelFor(n, ceRowChunk(c), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if labels[i] != ignoreIndex {
+				lse[i] = logSumExp(x[i*c : (i+1)*c])
+			}
+		}
+	})
 	var total, wsum float64
 	for i, y := range labels {
 		if y == ignoreIndex {
 			continue
 		}
-		if y < 0 || y >= c {
-			panic(fmt.Sprintf("tensor: CrossEntropy: label %d at row %d outside [0, %d)", y, i, c))
-		}
-		row := x[i*c : (i+1)*c]
-		lse[i] = logSumExp(row)
 		w := 1.0
 		if weights != nil {
 			w = float64(weights[y])
 		}
-		total += w * (lse[i] - float64(row[y]))
+		total += w * (lse[i] - float64(x[i*c+y]))
 		wsum += w
 	}
 	loss := Scalar(float32(total / wsum)) // 0/0 = NaN when nothing counts, as torch
@@ -58,25 +70,32 @@ func CrossEntropy(logits *Tensor, labels []int, ignoreIndex int, weights []float
 			}
 			g := float64(dy[0]) / wsum
 			dx := logits.grad()
-			for i, y := range labels {
-				if y == ignoreIndex {
-					continue
+			kernels.ParallelFor(n, ceRowChunk(c), func(lo, hi int) {
+				p := make([]float32, c)
+				for i := lo; i < hi; i++ {
+					y := labels[i]
+					if y == ignoreIndex {
+						continue
+					}
+					w := g
+					if weights != nil {
+						w *= float64(weights[y])
+					}
+					// softmax(row) = exp(row - lse); the vector kernel
+					// recomputes it from the row in float32.
+					kernels.SoftmaxRows(p, x[i*c:(i+1)*c], 1, c, 1, nil)
+					drow := dx[i*c : (i+1)*c]
+					kernels.Axpy(float32(w), p, drow)
+					drow[y] -= float32(w)
 				}
-				w := g
-				if weights != nil {
-					w *= float64(weights[y])
-				}
-				row := x[i*c : (i+1)*c]
-				drow := dx[i*c : (i+1)*c]
-				for j, v := range row {
-					drow[j] += float32(w * math.Exp(float64(v)-lse[i]))
-				}
-				drow[y] -= float32(w)
-			}
+			})
 		}, logits)
 	}
 	return loss
 }
+
+// ceRowChunk is the fewest rows of C classes worth a parallel task.
+func ceRowChunk(c int) int { return max(1, 1<<15/max(c, 1)) }
 
 // logSumExp returns log Σ exp(row) in float64, shifted by the max for range.
 func logSumExp(row []float32) float64 {
