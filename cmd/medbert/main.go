@@ -62,6 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return unknownCommand(args[0], stderr)
 	}
+	if stopProfile, err := startCPUProfile(); err != nil {
+		fmt.Fprintf(stderr, "medbert %s: %v\n", c.name, err)
+		return 1
+	} else {
+		defer stopProfile()
+	}
 	if err := c.run(args[1:], stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
