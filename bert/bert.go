@@ -254,7 +254,7 @@ func (m *Model) prepare(in *Input, opt Options) (*run, error) {
 	if m.quant != nil && (opt.Grad || opt.Dropout != nil || (in.InputsEmbeds != nil && in.InputsEmbeds.RequiresGrad())) {
 		return nil, fmt.Errorf("an int8 model is for inference only: run it without grad, dropout or gradients to its inputs (use the float32 model)")
 	}
-	r := &run{batch: in.Batch, seq: in.Seq, grad: opt.Grad, rng: opt.Dropout}
+	r := &run{batch: in.Batch, seq: in.Seq, grad: opt.Grad, rng: opt.Dropout, attentions: opt.Attentions}
 	r.positions = make([]int, in.Seq)
 	for i := range r.positions {
 		r.positions[i] = i

@@ -43,6 +43,7 @@ type run struct {
 	maskAdd    []float32  // B·S additive key mask, nil when no mask was given
 	grad       bool       // record the graph through the parameters
 	rng        *rand.Rand // dropout masks; nil in eval mode
+	attentions bool       // the caller wants every layer's probabilities
 }
 
 // linear applies l: its int8 (or other inference) kernel when the call
@@ -89,6 +90,9 @@ func (r *run) dropout(x *tensor.Tensor, p float32) *tensor.Tensor {
 // in training, dropout on the probabilities (HF applies it after softmax).
 func (r *run) attention(q, k, v *tensor.Tensor, heads int, p float32) (ctx, probs *tensor.Tensor) {
 	if r.rng == nil || p <= 0 {
+		if !r.attentions {
+			return tensor.AttentionContext(q, k, v, r.batch, r.seq, heads, r.maskAdd), nil
+		}
 		return tensor.Attention(q, k, v, r.batch, r.seq, heads, r.maskAdd)
 	}
 	return tensor.AttentionDropout(q, k, v, r.batch, r.seq, heads, r.maskAdd, p, r.rng)

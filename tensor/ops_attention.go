@@ -133,3 +133,51 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 	}
 	return ctx, probs
 }
+
+// AttentionContext is Attention's ctx for a call that records no graph
+// and keeps no probabilities (inference without output_attentions): each
+// (batch, head) block computes its scores, softmax and probs·v in a
+// per-task seq×seq scratch that stays in cache, so no (batch, heads, seq,
+// seq) tensor is written or read back. When an input requires grad it is
+// Attention's ctx (the backward needs the probabilities). The result is
+// bit-identical to Attention's ctx: the same GEMM and softmax kernels run
+// on the same blocks.
+func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) *Tensor {
+	if tracking(q, k, v) {
+		ctx, _ := Attention(q, k, v, batch, seq, heads, maskAdd)
+		return ctx
+	}
+	hidden := q.lastDim()
+	if heads <= 0 || batch < 0 || seq < 0 || q.Dims() == 0 || hidden%heads != 0 ||
+		q.Size() != batch*seq*hidden || k.Size() != q.Size() || v.Size() != q.Size() ||
+		k.lastDim() != hidden || v.lastDim() != hidden {
+		panic(fmt.Sprintf("tensor: AttentionContext: q %v k %v v %v with batch %d seq %d heads %d",
+			q.Shape, k.Shape, v.Shape, batch, seq, heads))
+	}
+	if maskAdd != nil && len(maskAdd) != batch*seq {
+		panic(fmt.Sprintf("tensor: AttentionContext: mask has %d entries, want %d", len(maskAdd), batch*seq))
+	}
+	hd := hidden / heads
+	if hd == 0 || batch*seq == 0 {
+		return Zeros(q.Shape...)
+	}
+	ctx := empty(q.Shape...) // every block's GEMM (beta 0) writes its columns
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	ss := seq * seq
+	kernels.ParallelFor(batch*heads, 1, func(lo, hi int) {
+		scores := newBufDirty(ss)
+		defer freeBuf(scores)
+		for i := lo; i < hi; i++ {
+			b, h := i/heads, i%heads
+			off := b*seq*hidden + h*hd
+			var mask []float32
+			if maskAdd != nil {
+				mask = maskAdd[b*seq : (b+1)*seq]
+			}
+			kernels.Sgemm(false, true, seq, seq, hd, 1, q.Data[off:], hidden, k.Data[off:], hidden, 0, scores, seq)
+			kernels.SoftmaxRows(scores, scores, seq, seq, scale, mask)
+			kernels.Sgemm(false, false, seq, hd, seq, 1, scores, seq, v.Data[off:], hidden, 0, ctx.Data[off:], hidden)
+		}
+	})
+	return ctx
+}

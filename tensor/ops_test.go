@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -307,5 +308,49 @@ func TestDropoutKeptZeroGetsGradient(t *testing.T) {
 	}
 	if keptZeros == 0 {
 		t.Error("no kept zero input received a gradient")
+	}
+}
+
+// AttentionContext computes Attention's ctx block by block without the
+// probability tensor: bit-identical to Attention on detached inputs
+// (shapes with odd sequence lengths, one head, masks and no mask, empty
+// batches), and Attention itself, graph included, when an input requires
+// grad.
+func TestAttentionContext(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, c := range []struct{ batch, seq, heads, hidden int }{
+		{3, 5, 4, 16}, {1, 1, 1, 8}, {2, 17, 3, 24}, {4, 128, 2, 64}, {0, 7, 2, 8}, {2, 9, 1, 5},
+	} {
+		q := randTensor(rng, 1, c.batch, c.seq, c.hidden)
+		k := randTensor(rng, 1, c.batch, c.seq, c.hidden)
+		v := randTensor(rng, 1, c.batch, c.seq, c.hidden)
+		mask := make([]float32, c.batch*c.seq)
+		for b := range c.batch {
+			for j := c.seq - b; j < c.seq; j++ {
+				if j >= 1 {
+					mask[b*c.seq+j] = -math.MaxFloat32
+				}
+			}
+		}
+		for _, m := range [][]float32{mask, nil} {
+			want, _ := Attention(q, k, v, c.batch, c.seq, c.heads, m)
+			got := AttentionContext(q.Detach(), k.Detach(), v.Detach(), c.batch, c.seq, c.heads, m)
+			if got.node != nil || !slices.Equal(got.Shape, want.Shape) {
+				t.Fatalf("%+v: shape %v node %v", c, got.Shape, got.node != nil)
+			}
+			for i := range want.Data {
+				if got.Data[i] != want.Data[i] {
+					t.Fatalf("%+v mask %v: ctx[%d] = %g, Attention gives %g", c, m != nil, i, got.Data[i], want.Data[i])
+				}
+			}
+		}
+		// With grad the graph is recorded and backward reaches q, k and v.
+		ctx := AttentionContext(q, k, v, c.batch, c.seq, c.heads, mask)
+		if c.batch > 0 {
+			Sum(ctx).Backward()
+			if q.Grad == nil || k.Grad == nil || v.Grad == nil {
+				t.Fatalf("%+v: no gradient through AttentionContext", c)
+			}
+		}
 	}
 }
