@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/pretrained"
 	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/torchfile"
 )
@@ -55,7 +56,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", "convert --model DIR --output DIR [--dtype f32|f16|bf16] [--force]", stderr)
 	usage := fs.Usage
 	fs.Usage = func() { usage(); fmt.Fprint(stderr, "\n"+convertHelp) }
-	model := fs.String("model", "", "input model folder (required)")
+	model := fs.String("model", "", "input model folder (required), or "+pretrained.Name+" to export the embedded pre-trained model")
 	output := fs.String("output", "", "output folder, created if missing; must differ from --model (required)")
 	dtype := fs.String("dtype", "f32", "dtype of floating-point tensors in the output: f32, f16 or bf16")
 	force := fs.Bool("force", false, "replace an existing OUT/model.safetensors")
@@ -70,6 +71,12 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--dtype %q: want f32, f16 or bf16", *dtype)
 	}
+	in, cleanup, err := builtinModel(*model)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	*model = in
 	outFile, err := checkOutputFolder(*model, *output, *force)
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medbert/medbert/train"
 )
 
 // Flags after positional texts are flags, for predict and tokenize alike;
@@ -191,5 +193,31 @@ func TestMaxSeqLengthCheckedAgainstConfig(t *testing.T) {
 	_, stderr, code := runCLI(t, "predict", "--model", model, "--max-seq-length", "65", "x")
 	if code == 0 || !strings.Contains(stderr, "--max-seq-length: max length 65 must be in [2, 64]") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Each task checks --metric-for-best-model against its own metric names:
+// NER's seqeval f1 and per-type names, QA's exact_match, and a typo is
+// still refused with the task's closest name.
+func TestMetricCheckedPerTask(t *testing.T) {
+	c := &trainCmd{a: train.Defaults()}
+	for _, tc := range []struct {
+		task, metric string
+		ok           bool
+		want         string
+	}{
+		{taskNER, "f1", true, ""},
+		{taskNER, "eval_Disease_f1", true, ""},
+		{taskNER, "f1_micro", false, "did you mean f1_macro?"},
+		{taskQA, "exact_match", true, ""},
+		{taskQA, "exact-match", false, "did you mean exact_match?"},
+		{taskClassification, "f1", false, "not a metric of this task"},
+		{taskClassification, "f1_weighted", true, ""},
+	} {
+		c.taskKind, c.a.MetricForBestModel = tc.task, tc.metric
+		err := c.checkMetric()
+		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("--task %s --metric-for-best-model %s: %v", tc.task, tc.metric, err)
+		}
 	}
 }

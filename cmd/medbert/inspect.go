@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/pretrained"
 	"github.com/medbert/medbert/safetensors"
 	"github.com/medbert/medbert/tokenize"
 )
@@ -25,7 +26,7 @@ func init() {
 }
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("inspect", "inspect [--no-tensors] DIR", stderr)
+	fs := newFlags("inspect", "inspect [--no-tensors] DIR  (DIR may be "+pretrained.Name+", the embedded pre-trained model)", stderr)
 	noTensors := fs.Bool("no-tensors", false, "omit the per-tensor table")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -34,7 +35,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("want exactly one model folder")
 	}
-	dir := fs.Arg(0)
+	dir, cleanup, err := builtinModel(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	if err := bert.CheckFolder(dir); err != nil {
 		return err
 	}
@@ -47,7 +52,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
-	writeConfigSummary(stdout, dir, file, cfg)
+	shown := dir
+	if dir != fs.Arg(0) {
+		shown = fs.Arg(0) + " (embedded in the binary; its card is README.md in the folder `medbert convert --model " + fs.Arg(0) + " --output DIR` writes)"
+	}
+	writeConfigSummary(stdout, shown, file, cfg)
 	sum, err := summarizeTensors(src, file, cfg)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medbert/medbert/pretrain"
+	"github.com/medbert/medbert/pretrained"
 	"github.com/medbert/medbert/train"
 )
 
@@ -39,6 +40,12 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlagsOnly(c.flags(stderr), args); err != nil {
 		return err
 	}
+	dir, cleanup, err := builtinModel(c.o.ModelDir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	c.o.ModelDir = dir
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -62,7 +69,7 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 func (c *pretrainCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("pretrain", "pretrain (--model DIR | --config CONFIG.json --vocab vocab.txt) --train-file F [--train-file F2 ...] [--validation-file F] --output-dir OUT [flags]", stderr)
 	bindTrainingArgs(fs, &c.a, &classWeightsFlag{})
-	fs.StringVar(&c.o.ModelDir, "model", "", "BERT folder to continue pre-training (its cls.predictions head is used when present)")
+	fs.StringVar(&c.o.ModelDir, "model", "", "BERT folder to continue pre-training (its cls.predictions head is used when present), or "+pretrained.Name)
 	fs.StringVar(&c.o.ConfigPath, "config", "", "config.json of a model pre-trained from scratch (with --vocab)")
 	fs.StringVar(&c.o.VocabPath, "vocab", "", "vocab.txt of a model pre-trained from scratch")
 	fs.Var(&c.files, "train-file", "corpus: plain text (a document per line), .jsonl with a text field, or .gz of either (repeatable)")

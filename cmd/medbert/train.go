@@ -5,19 +5,23 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/medbert/medbert/card"
-	"github.com/medbert/medbert/deid"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/medbert/medbert/bert"
+	"github.com/medbert/medbert/card"
 	"github.com/medbert/medbert/data"
+	"github.com/medbert/medbert/deid"
 	"github.com/medbert/medbert/pipeline"
+	"github.com/medbert/medbert/pretrained"
+	"github.com/medbert/medbert/task/qa"
 	"github.com/medbert/medbert/task/seqcls"
+	"github.com/medbert/medbert/task/tokencls"
 	"github.com/medbert/medbert/tokenize"
 	"github.com/medbert/medbert/train"
 )
@@ -50,6 +54,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlagsOnly(c.flags(stderr), args); err != nil {
 		return err
 	}
+	dir, cleanup, err := builtinModel(c.modelDir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	c.modelDir = dir
 	if err := c.check(stderr); err != nil {
 		return err
 	}
@@ -99,7 +109,7 @@ func (c *trainCmd) flags(stderr io.Writer) *flag.FlagSet {
 	c.df.bind(fs)
 	fs.BoolVar(&c.lower, "lower", false, "lower-case and strip accents (override the tokenizer casing of --model or --vocab)")
 	fs.BoolVar(&c.noLower, "no-lower", false, "keep case (override the tokenizer casing of --model or --vocab)")
-	fs.StringVar(&c.modelDir, "model", "", "model folder to fine-tune (config.json, weights, vocab.txt)")
+	fs.StringVar(&c.modelDir, "model", "", "model folder to fine-tune (config.json, weights, vocab.txt), or "+pretrained.Name+" for the embedded pre-trained model")
 	fs.StringVar(&c.modelDir, "model-name-or-path", "", "alias of --model")
 	fs.StringVar(&c.configPath, "config", "", "config.json for a model trained from scratch (with --vocab)")
 	fs.StringVar(&c.vocabPath, "vocab", "", "vocab.txt for a model trained from scratch")
@@ -149,7 +159,7 @@ func (c *trainCmd) check(log io.Writer) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if err := a.CheckMetric(seqcls.MetricNames); err != nil {
+	if err := c.checkMetric(); err != nil {
 		return err
 	}
 	if _, err := c.df.options(); err != nil {
@@ -391,4 +401,19 @@ func (c *trainCmd) writeCard(ctx context.Context, p *pipeline.Pipeline, sp split
 		return
 	}
 	fmt.Fprintf(log, "model card: %s\n", filepath.Join(out, pipeline.CardFile))
+}
+
+// checkMetric checks --metric-for-best-model against the names the
+// chosen task's evaluation reports.
+func (c *trainCmd) checkMetric() error {
+	switch c.taskKind {
+	case taskNER:
+		if tokencls.IsPerTypeMetric(strings.TrimPrefix(c.a.MetricForBestModel, "eval_")) {
+			return nil // a per-type name; its type is known once the data is read
+		}
+		return c.a.CheckMetric(tokencls.MetricNames)
+	case taskQA:
+		return c.a.CheckMetric(qa.MetricNames)
+	}
+	return c.a.CheckMetric(seqcls.MetricNames)
 }

@@ -29,6 +29,12 @@ type Report struct {
 	Predictions []Prediction
 }
 
+// MetricNames are the names Metrics can produce (the has_ans/no_ans pairs
+// only with SQuAD v2.0 unanswerable questions), for checking
+// --metric-for-best-model before any training.
+var MetricNames = []string{"loss", "exact_match", "f1", "num_samples",
+	"has_ans_exact_match", "has_ans_f1", "no_ans_exact_match", "no_ans_f1"}
+
 // Metrics flattens the report into the numbers the Trainer logs (without
 // the "eval_" prefix).
 func (r *Report) Metrics() map[string]float64 {

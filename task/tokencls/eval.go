@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/data"
@@ -43,6 +44,21 @@ func (r *Report) Metrics() map[string]float64 {
 		m[typ+"_precision"], m[typ+"_recall"], m[typ+"_f1"] = s.Precision, s.Recall, s.F1
 	}
 	return m
+}
+
+// MetricNames are the names Metrics always produces, for checking
+// --metric-for-best-model before any training; per-type names
+// (<type>_precision, _recall, _f1) depend on the data.
+var MetricNames = []string{"loss", "accuracy", "precision", "recall", "f1", "f1_macro", "num_samples"}
+
+// IsPerTypeMetric reports whether name has the form of a per-type metric.
+func IsPerTypeMetric(name string) bool {
+	for _, suf := range []string{"_precision", "_recall", "_f1"} {
+		if t, ok := strings.CutSuffix(name, suf); ok && t != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Evaluate tags the sentences with m and scores the tags against theirs.

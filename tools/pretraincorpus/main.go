@@ -37,6 +37,7 @@ func main() {
 	data := flag.String("data", "../shared/data", "shared data folder")
 	out := flag.String("out", "", "output folder for train.jsonl.gz and validation.jsonl.gz")
 	permille := flag.Uint("validation-permille", 5, "documents per thousand held out for validation")
+	attribution := flag.String("attribution", "", "also write the per-article attribution records (CC BY) into this folder")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "pretraincorpus: --out is required")
@@ -46,6 +47,56 @@ func main() {
 		fmt.Fprintln(os.Stderr, "pretraincorpus:", err)
 		os.Exit(1)
 	}
+	if *attribution != "" {
+		if err := writeAttribution(*data, *attribution); err != nil {
+			fmt.Fprintln(os.Stderr, "pretraincorpus:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// writeAttribution writes what CC BY asks to travel with a model built
+// from the articles: PMC's manifest (copyright statement and licence per
+// article) and CRAFT's per-article notices, gzipped.
+func writeAttribution(data, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	manifest, err := os.ReadFile(filepath.Join(data, "pmc-oa-rct-fulltext", "manifest.tsv"))
+	if err != nil {
+		return err
+	}
+	if err := writeGz(filepath.Join(dir, "pmc-oa-rct-manifest.tsv.gz"), manifest); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("pmid\tlicense\tcopyright_notice\n")
+	err = jsonlGz(filepath.Join(data, "craft-fulltext", "craft-articles.jsonl.gz"), func(m map[string]any) error {
+		notice := strings.Join(strings.Fields(str(m, "copyright")), " ")
+		fmt.Fprintf(&b, "%s\t%s\t%s\n", str(m, "pmid"), str(m, "license"), notice)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeGz(filepath.Join(dir, "craft-notices.tsv.gz"), []byte(b.String()))
+}
+
+func writeGz(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+	if _, err := zw.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func run(data, out string, permille uint32) error {
