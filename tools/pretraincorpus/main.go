@@ -8,7 +8,7 @@
 // key falls in the --validation-permille slice, so the split does not
 // depend on file order and never changes between runs.
 //
-//	go run ./tools/pretraincorpus --data ../shared/data --out /path/corpus
+//	go run ./tools/pretraincorpus --data SHARED_DATA_DIR --out /path/corpus
 package main
 
 import (
@@ -34,13 +34,13 @@ type doc struct {
 }
 
 func main() {
-	data := flag.String("data", "../shared/data", "shared data folder")
+	data := flag.String("data", "", "the shared data folder (pmc-oa-rct-fulltext/, medquad/, ... with their READMEs)")
 	out := flag.String("out", "", "output folder for train.jsonl.gz and validation.jsonl.gz")
 	permille := flag.Uint("validation-permille", 5, "documents per thousand held out for validation")
 	attribution := flag.String("attribution", "", "also write the per-article attribution records (CC BY) into this folder")
 	flag.Parse()
-	if *out == "" {
-		fmt.Fprintln(os.Stderr, "pretraincorpus: --out is required")
+	if *out == "" || *data == "" {
+		fmt.Fprintln(os.Stderr, "pretraincorpus: --data and --out are required")
 		os.Exit(2)
 	}
 	if err := run(*data, *out, uint32(*permille)); err != nil {
