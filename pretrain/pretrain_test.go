@@ -234,7 +234,8 @@ func tinyMLM(t testing.TB) (*bert.Model, *tokenize.Tokenizer) {
 
 // TestEvaluateAgainstHeadLoss: the validation loss and accuracy equal a
 // reference computed on the same fixed masks from the model's own
-// cross-entropy loss and an argmax over its logits.
+// cross-entropy loss, from the log-softmax written out by hand, and an
+// argmax over its logits.
 func TestEvaluateAgainstHeadLoss(t *testing.T) {
 	m, tok := tinyMLM(t)
 	in := writeFile(t, "v.txt", strings.Repeat("a b c d e f g ! ? , . ; : h i j k l m n o p\n", 12))
@@ -255,7 +256,7 @@ func TestEvaluateAgainstHeadLoss(t *testing.T) {
 	// The reference: the same generator, masks drawn sequence by sequence,
 	// the head's mean cross-entropy per batch weighted by its masked count.
 	rng := rand.New(rand.NewPCG(7, 0x6d6c6d))
-	var sum float64
+	var sum, byHand float64
 	var n, correct int
 	for i0 := 0; i0 < p.Len(); i0 += 3 {
 		var idx []int
@@ -281,6 +282,13 @@ func TestEvaluateAgainstHeadLoss(t *testing.T) {
 			if slices.Index(row, slices.Max(row)) == l {
 				correct++
 			}
+			// −log softmax(row)[l], written out in float64.
+			var z float64
+			mx := float64(slices.Max(row))
+			for _, x := range row {
+				z += math.Exp(float64(x) - mx)
+			}
+			byHand += mx + math.Log(z) - float64(row[l])
 		}
 		if k > 0 {
 			sum += float64(o.Loss.Item()) * float64(k)
@@ -292,6 +300,9 @@ func TestEvaluateAgainstHeadLoss(t *testing.T) {
 	}
 	if want := sum / float64(n); math.Abs(got.Loss-want) > 1e-5*want {
 		t.Errorf("loss %.7g, head's cross-entropy %.7g", got.Loss, want)
+	}
+	if want := byHand / float64(n); math.Abs(got.Loss-want) > 1e-9*want {
+		t.Errorf("loss %.10g, by hand %.10g", got.Loss, want)
 	}
 	if want := float64(correct) / float64(n); got.Accuracy != want {
 		t.Errorf("accuracy %g, want %g", got.Accuracy, want)
