@@ -96,6 +96,15 @@ func TestWriteDir(t *testing.T) {
 	if _, _, err := bert.Load(tmp, bert.LoadOptions{Head: bert.HeadSeqCls}); err != nil {
 		t.Error(err)
 	}
+	// A model fine-tuned from the temporary folder names this model as its
+	// base (HF's _name_or_path), not the folder.
+	cfg, err := bert.LoadConfig(filepath.Join(tmp, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(cfg.Extra["_name_or_path"]); got != `"`+Name+`"` {
+		t.Errorf("_name_or_path = %s", got)
+	}
 	remove()
 	if _, err := os.Stat(tmp); err == nil {
 		t.Error("remove left the temporary folder")
