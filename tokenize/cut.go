@@ -59,12 +59,33 @@ func (t *Tokenizer) cutForTokens(text string, maxTokens int) (cut string, margin
 	units, runes := 0, 0
 	inWord, counted := false, false // inside a run of word characters; run already counted
 	runStart, base := 0, 0          // where the current word run starts; its non-mark characters
+	punctEnd := -1                  // where the last punctuation or CJK unit ended
 	spStart, spEnd, _ := t.nextSpecial(search, 0)
 	unit := func() bool { // counts one unit; true when it is one too many
 		units++
 		return units > maxTokens
 	}
-	chunkStart := true
+	chunkStart, chunkBegin := true, 0
+	// cutAt cuts at x inside the chunk that began at chunkBegin; when the
+	// kept part of the chunk would read, once removed characters are
+	// gone, as a special token ("[SEP\xe0]" of "[SEP\xe0]0"), the whole
+	// chunk is kept instead, so it tokenizes as in the full text.
+	cutAt := func(x int) string {
+		if x > chunkBegin {
+			if _, ok := t.specialChunk(text[:x], chunkBegin, -1); ok {
+				end := x
+				for end < len(text) && end != spStart {
+					r, size := utf8.DecodeRuneInString(text[end:])
+					if flagsOf(r)&fSpace != 0 {
+						break
+					}
+					end += size
+				}
+				return text[:end]
+			}
+		}
+		return text[:x]
+	}
 	for i := 0; i < len(text); {
 		if i == spStart {
 			if unit() {
@@ -76,7 +97,7 @@ func (t *Tokenizer) cutForTokens(text string, maxTokens int) (cut string, margin
 			continue
 		}
 		if chunkStart {
-			chunkStart = false
+			chunkStart, chunkBegin = false, i
 			// A chunk that is a special token once removed characters
 			// are gone ("[CL\u200bS]") is one token, not three units.
 			if end, ok := t.specialChunk(text, i, spStart); ok {
@@ -106,12 +127,17 @@ func (t *Tokenizer) cutForTokens(text string, maxTokens int) (cut string, margin
 		case f&fSpace != 0:
 			inWord, counted, chunkStart = false, false, true
 		case f&fDrop != 0:
-			// Removed before splitting: neither a unit nor a break.
+			// Removed before splitting: neither a unit nor a break (nor
+			// an end to marks that follow punctuation).
+			if punctEnd == i {
+				punctEnd = i + size
+			}
 		case !chunks && f&(fPunct|fCJK) != 0:
 			inWord, counted = false, false
 			if unit() {
-				return text[:i], false
+				return cutAt(i), false
 			}
+			punctEnd = i + size
 		default:
 			if !inWord {
 				inWord, counted, runStart, base = true, false, i, 0
@@ -122,7 +148,13 @@ func (t *Tokenizer) cutForTokens(text string, maxTokens int) (cut string, margin
 			if !counted && f&fMn == 0 {
 				counted = true
 				if unit() {
-					return text[:runStart], false
+					if runStart == punctEnd {
+						// Marks right after punctuation belong to the
+						// punctuation's token (its offset ends after
+						// them): keep them with it.
+						return cutAt(i), false
+					}
+					return cutAt(runStart), false
 				}
 			}
 		}
