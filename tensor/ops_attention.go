@@ -33,16 +33,7 @@ func Attention(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) (ctx, 
 // as HF's attention_probs_dropout_prob in training. The returned probs are
 // the pre-dropout probabilities. p == 0 disables it (rng may then be nil).
 func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, p float32, rng *rand.Rand) (ctx, probs *Tensor) {
-	hidden := q.lastDim()
-	if heads <= 0 || batch < 0 || seq < 0 || q.Dims() == 0 || hidden%heads != 0 ||
-		q.Size() != batch*seq*hidden || k.Size() != q.Size() || v.Size() != q.Size() ||
-		k.lastDim() != hidden || v.lastDim() != hidden {
-		panic(fmt.Sprintf("tensor: Attention: q %v k %v v %v with batch %d seq %d heads %d",
-			q.Shape, k.Shape, v.Shape, batch, seq, heads))
-	}
-	if maskAdd != nil && len(maskAdd) != batch*seq {
-		panic(fmt.Sprintf("tensor: Attention: mask has %d entries, want %d", len(maskAdd), batch*seq))
-	}
+	hidden := checkAttention("Attention", q, k, v, batch, seq, heads, maskAdd)
 	hd := hidden / heads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	ss := seq * seq
@@ -147,16 +138,7 @@ func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32)
 		ctx, _ := Attention(q, k, v, batch, seq, heads, maskAdd)
 		return ctx
 	}
-	hidden := q.lastDim()
-	if heads <= 0 || batch < 0 || seq < 0 || q.Dims() == 0 || hidden%heads != 0 ||
-		q.Size() != batch*seq*hidden || k.Size() != q.Size() || v.Size() != q.Size() ||
-		k.lastDim() != hidden || v.lastDim() != hidden {
-		panic(fmt.Sprintf("tensor: AttentionContext: q %v k %v v %v with batch %d seq %d heads %d",
-			q.Shape, k.Shape, v.Shape, batch, seq, heads))
-	}
-	if maskAdd != nil && len(maskAdd) != batch*seq {
-		panic(fmt.Sprintf("tensor: AttentionContext: mask has %d entries, want %d", len(maskAdd), batch*seq))
-	}
+	hidden := checkAttention("AttentionContext", q, k, v, batch, seq, heads, maskAdd)
 	hd := hidden / heads
 	if hd == 0 || batch*seq == 0 {
 		return Zeros(q.Shape...)
@@ -180,4 +162,21 @@ func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32)
 		}
 	})
 	return ctx
+}
+
+// checkAttention panics, naming op, unless q, k and v are (batch·seq,
+// hidden) with hidden divisible by heads and maskAdd is nil or batch·seq
+// long; it returns hidden.
+func checkAttention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) int {
+	hidden := q.lastDim()
+	if heads <= 0 || batch < 0 || seq < 0 || q.Dims() == 0 || hidden%heads != 0 ||
+		q.Size() != batch*seq*hidden || k.Size() != q.Size() || v.Size() != q.Size() ||
+		k.lastDim() != hidden || v.lastDim() != hidden {
+		panic(fmt.Sprintf("tensor: %s: q %v k %v v %v with batch %d seq %d heads %d",
+			op, q.Shape, k.Shape, v.Shape, batch, seq, heads))
+	}
+	if maskAdd != nil && len(maskAdd) != batch*seq {
+		panic(fmt.Sprintf("tensor: %s: mask has %d entries, want %d", op, len(maskAdd), batch*seq))
+	}
+	return hidden
 }
