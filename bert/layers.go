@@ -60,6 +60,23 @@ func (r *run) linearAdd(l *nn.Linear, x, residual *tensor.Tensor, p float32) *te
 	return tensor.Add(r.dropout(r.linear(l, x), p), residual)
 }
 
+// release hands the buffers of activations the forward no longer needs back
+// to tensor's pool, so the next layer (and the next call) reuses them
+// instead of allocating fresh zeroed memory. Only without a graph: tensors a
+// graph recorded, or that need a gradient, are left to FreeGraph and the
+// garbage collector. The caller never passes a tensor it returns.
+func (r *run) release(ts ...*tensor.Tensor) {
+	if r.grad {
+		return
+	}
+	for i, t := range ts {
+		if t != nil && (!t.IsLeaf() || t.RequiresGrad()) {
+			ts[i] = nil
+		}
+	}
+	tensor.ReleaseAll(ts...)
+}
+
 // embed looks ids up in e.
 func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor { return e.Forward(ids, r.grad) }
 

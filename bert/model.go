@@ -69,7 +69,9 @@ func (a *BertSelfAttention) forward(r *run, x *tensor.Tensor) (ctx, probs *tenso
 	q := r.linear(a.Query, x)
 	k := r.linear(a.Key, x)
 	v := r.linear(a.Value, x)
-	return r.attention(q, k, v, a.NumHeads, a.Dropout)
+	ctx, probs = r.attention(q, k, v, a.NumHeads, a.Dropout)
+	r.release(q, k, v)
+	return ctx, probs
 }
 
 func (a *BertSelfAttention) Params(prefix string) []Param {
@@ -85,7 +87,10 @@ type BertSelfOutput struct {
 }
 
 func (o *BertSelfOutput) forward(r *run, ctx, input *tensor.Tensor) *tensor.Tensor {
-	return r.norm(o.LayerNorm, r.linearAdd(o.Dense, ctx, input, o.Dropout))
+	sum := r.linearAdd(o.Dense, ctx, input, o.Dropout)
+	y := r.norm(o.LayerNorm, sum)
+	r.release(sum)
+	return y
 }
 
 func (o *BertSelfOutput) Params(prefix string) []Param {
@@ -128,7 +133,10 @@ type BertOutput struct {
 }
 
 func (o *BertOutput) forward(r *run, inter, input *tensor.Tensor) *tensor.Tensor {
-	return r.norm(o.LayerNorm, r.linearAdd(o.Dense, inter, input, o.Dropout))
+	sum := r.linearAdd(o.Dense, inter, input, o.Dropout)
+	y := r.norm(o.LayerNorm, sum)
+	r.release(sum)
+	return y
 }
 
 // BertLayer: attention block then feed-forward block, both post-LN.
@@ -142,7 +150,34 @@ type BertLayer struct {
 func (l *BertLayer) forward(r *run, x *tensor.Tensor) (y, probs *tensor.Tensor) {
 	ctx, probs := l.Attention.Self.forward(r, x)
 	att := l.Attention.Output.forward(r, ctx, x)
-	return l.Output.forward(r, l.Intermediate.forward(r, att), att), probs
+	r.release(ctx)
+	inter := l.Intermediate.forward(r, att)
+	y = l.Output.forward(r, inter, att)
+	r.release(inter, att)
+	return y, probs
+}
+
+// forwardFirst is forward for the first ([CLS]) row of every sequence only:
+// the query, attention output and feed-forward of that row, against keys
+// and values of every token. It returns (B, 1, H). No graph, no dropout.
+func (l *BertLayer) forwardFirst(r *run, x *tensor.Tensor) *tensor.Tensor {
+	rows := make([]int, r.batch)
+	for i := range rows {
+		rows[i] = i * r.seq
+	}
+	first := tensor.SelectRows(x, rows)
+	a := l.Attention.Self
+	q := r.linear(a.Query, first)
+	k := r.linear(a.Key, x)
+	v := r.linear(a.Value, x)
+	ctx := tensor.AttentionQueries(q, k, v, r.batch, r.seq, a.NumHeads, r.maskAdd)
+	r.release(q, k, v)
+	att := l.Attention.Output.forward(r, ctx, first)
+	r.release(ctx, first)
+	inter := l.Intermediate.forward(r, att)
+	y := l.Output.forward(r, inter, att)
+	r.release(inter, att)
+	return tensor.Reshape(y, r.batch, 1, y.Shape[len(y.Shape)-1])
 }
 
 func (l *BertLayer) Params(prefix string) []Param {
@@ -204,19 +239,33 @@ func (m *BertModel) forward(r *run, in *Input, opt Options) trunkOut {
 	if opt.HiddenStates {
 		out.hidden = append(out.hidden, h)
 	}
-	for _, l := range m.Encoder.Layers {
+	layers := m.Encoder.Layers
+	if opt.PooledOnly {
+		layers = layers[:len(layers)-1]
+	}
+	for _, l := range layers {
+		prev := h
 		var probs *tensor.Tensor
 		h, probs = l.forward(r, h)
 		if opt.HiddenStates {
 			out.hidden = append(out.hidden, h)
+		} else {
+			r.release(prev)
 		}
 		if opt.Attentions {
 			out.attentions = append(out.attentions, probs)
 		}
 	}
+	seq := in.Seq
+	if opt.PooledOnly {
+		prev := h
+		h = m.Encoder.Layers[len(m.Encoder.Layers)-1].forwardFirst(r, h)
+		r.release(prev)
+		seq = 1
+	}
 	out.last = h
 	if m.Pooler != nil {
-		out.pooled = m.Pooler.forward(r, h, in.Batch, in.Seq)
+		out.pooled = m.Pooler.forward(r, h, in.Batch, seq)
 	}
 	return out
 }

@@ -59,13 +59,13 @@ func (p *PackedLinear) Unpacked() []float32 {
 }
 
 // outputFor checks that x ends in in and returns its row count and a
-// fresh (..., out) output.
+// (..., out) output with arbitrary contents: the kernels write every element.
 func outputFor(x *tensor.Tensor, in, out int, who string) (int, *tensor.Tensor) {
 	if x.Dims() == 0 || x.Shape[x.Dims()-1] != in {
 		panic(fmt.Sprintf("nn: %s: input %v does not end in %d", who, x.Shape, in))
 	}
 	shape := append(append([]int(nil), x.Shape[:x.Dims()-1]...), out)
-	return x.Size() / max(in, 1), tensor.Zeros(shape...)
+	return x.Size() / max(in, 1), tensor.Empty(shape...)
 }
 
 func activation(gelu bool) kernels.Activation {

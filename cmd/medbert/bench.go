@@ -35,8 +35,11 @@ func init() {
 
 // benchResult is what `bench --json` prints: one object per run.
 type benchResult struct {
-	Mode          string  `json:"mode"` // "forward" or "train"
-	Head          string  `json:"head"`
+	Mode string `json:"mode"` // "forward" or "train"
+	Head string `json:"head"`
+	// PooledOnly: the forward computed the last layer for [CLS] only
+	// (bert.Options.PooledOnly), as the base and seqcls outputs need.
+	PooledOnly    bool    `json:"pooled_only"`
 	Kernels       string  `json:"kernels"`
 	Threads       int     `json:"threads"`
 	Batch         int     `json:"batch"`
@@ -61,7 +64,7 @@ type benchResult struct {
 type benchCmd struct {
 	config, model, head                string
 	batch, seq, threads, iters, warmup int
-	train, asJSON, unpacked            bool
+	train, asJSON, unpacked, allRows   bool
 	seed                               uint64
 }
 
@@ -74,6 +77,7 @@ func (c *benchCmd) flags(stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.seq, "seq", 128, "tokens per sequence")
 	fs.IntVar(&c.threads, "threads", runtime.NumCPU(), "threads: sets GOMAXPROCS and the kernels' worker cap")
 	fs.BoolVar(&c.unpacked, "unpacked", false, "forward with the weights as loaded (packed again on every GEMM) instead of packed once for inference as predict and serve run")
+	fs.BoolVar(&c.allRows, "all-rows", false, "base and seqcls forward: compute the last layer for every token, as Hugging Face does, instead of for the [CLS] row that the pooled output and logits read")
 	fs.BoolVar(&c.train, "train", false, "time a training step (forward + loss + backward + clip + AdamW) instead of a no-grad forward")
 	fs.IntVar(&c.iters, "iters", 10, "timed iterations (the median is reported)")
 	fs.IntVar(&c.warmup, "warmup", 2, "untimed iterations first (at least 1 with --train: it allocates the gradients)")
@@ -136,8 +140,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	rng := rand.New(rand.NewPCG(c.seed, 0x6265_6e63_68))
 	in, labels := benchInput(m, c.batch, c.seq, rng)
+	opt := bert.Options{PooledOnly: c.pooledOnly(m)}
 	step := func() error {
-		_, err := m.Forward(in, nil, bert.Options{})
+		_, err := m.Forward(in, nil, opt)
 		return err
 	}
 	if c.train {
@@ -153,6 +158,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	res.writeText(stdout)
 	return nil
+}
+
+// pooledOnly reports whether the timed forward reads only the pooled
+// output, so the last layer runs for [CLS] only.
+func (c *benchCmd) pooledOnly(m *bert.Model) bool {
+	return !c.train && !c.allRows && (m.Head == bert.HeadBase || m.Head == bert.HeadSeqCls) && m.Bert.Pooler != nil
 }
 
 // timeSteps runs warmup untimed steps, then iters timed ones; it returns
@@ -191,14 +202,18 @@ func (c *benchCmd) result(m *bert.Model, labels *bert.Labels, times []float64, c
 			}
 		}
 	}
+	pooledOnly := c.pooledOnly(m)
 	flops := forwardFLOPs(m.Config, m.Head, c.batch, c.seq, decoded)
+	if pooledOnly {
+		flops -= lastLayerSkipped(m.Config, c.batch, c.seq)
+	}
 	mode := "forward"
 	if c.train {
 		flops *= 3 // backward ≈ two GEMMs per forward GEMM
 		mode = "train"
 	}
 	res := benchResult{
-		Mode: mode, Head: m.Head, Kernels: kernels.Active(), Threads: c.threads, Batch: c.batch, Seq: c.seq, Iters: c.iters,
+		Mode: mode, Head: m.Head, PooledOnly: pooledOnly, Kernels: kernels.Active(), Threads: c.threads, Batch: c.batch, Seq: c.seq, Iters: c.iters,
 		SequencesPerS: float64(c.batch) / med, MsPerBatch: med * 1e3, MsMin: times[0] * 1e3,
 		GFLOPs: flops / med / 1e9, GFLOPPerBatch: flops / 1e9,
 		PeakRSSBytes: peakRSS(), NumParams: m.NumParams(), GoMaxProcs: runtime.GOMAXPROCS(0),
@@ -351,6 +366,15 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) func() error 
 		m.ZeroGrad()
 		return nil
 	}
+}
+
+// lastLayerSkipped is the GEMM FLOPs a pooled-only forward leaves out: the
+// last layer's query, output projection, feed-forward and attention for
+// every row but one per sequence (its keys and values still run on all).
+func lastLayerSkipped(c *bert.Config, batch, seq int) float64 {
+	h, i, s := float64(c.HiddenSize), float64(c.IntermediateSize), float64(seq)
+	rows := float64(batch) * (s - 1)
+	return rows * (4*h*h + 4*h*i + 4*s*h)
 }
 
 // forwardFLOPs counts 2·M·N·K for every GEMM of one forward pass (the

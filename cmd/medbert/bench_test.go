@@ -45,7 +45,13 @@ func TestBenchJSONForwardAndTrain(t *testing.T) {
 			t.Errorf("%s: head %v, want %s", mode, got["head"], wantHead)
 		}
 		if mode == "forward" {
-			want -= 768 // base has no classifier
+			// base has no classifier; the pooled-only forward skips the last
+			// layer's q, output, FFN and attention on 2·15 non-[CLS] rows:
+			// 30·(4·64² + 4·64·128 + 4·16·64) = 1,597,440.
+			want -= 768 + 1597440
+		}
+		if got["pooled_only"] != (mode == "forward") {
+			t.Errorf("%s: pooled_only %v", mode, got["pooled_only"])
 		}
 		if g := got["gflop_per_batch"].(float64) * 1e9; g < want*(1-1e-9) || g > want*(1+1e-9) {
 			t.Errorf("%s: %g FLOP per batch, want %g", mode, g, want)
@@ -54,6 +60,21 @@ func TestBenchJSONForwardAndTrain(t *testing.T) {
 		if sps, ms := got["sequences_per_s"].(float64), got["ms_per_batch"].(float64); sps*ms/1e3 < 2*(1-1e-9) || sps*ms/1e3 > 2*(1+1e-9) {
 			t.Errorf("%s: %g seq/s × %g ms ≠ batch 2", mode, sps, ms)
 		}
+	}
+}
+
+func TestBenchAllRows(t *testing.T) {
+	code, out, errs := medbert(t, "bench", "--config", tinyDir+"/config.json", "--batch", "2", "--seq", "16",
+		"--iters", "1", "--warmup", "0", "--threads", "1", "--json", "--all-rows")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := (4456448.0 + 16384) / 1e9; got["pooled_only"] != false || got["gflop_per_batch"] != want {
+		t.Errorf("--all-rows: pooled_only %v, %v GFLOP per batch, want false and %v", got["pooled_only"], got["gflop_per_batch"], want)
 	}
 }
 

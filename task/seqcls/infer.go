@@ -10,9 +10,9 @@ import (
 // DefaultBatchSize is the inference batch when none is given.
 const DefaultBatchSize = 8
 
-// Logits runs inference (eval mode, no graph: bert.Options{}) over
-// features in batches of batchSize and returns one row of logits per
-// feature. ctx is checked between batches. It is safe to call from many
+// Logits runs inference (eval mode, no graph) over features in batches of
+// batchSize and returns one row of logits per feature. Only the logits are
+// read, so the last layer runs for [CLS] only (bert.Options.PooledOnly). ctx is checked between batches. It is safe to call from many
 // goroutines on one model.
 func Logits(ctx context.Context, m *bert.Model, fs []Features, padID, batchSize int) ([][]float32, error) {
 	if batchSize < 1 {
@@ -24,7 +24,7 @@ func Logits(ctx context.Context, m *bert.Model, fs []Features, padID, batchSize 
 			return nil, err
 		}
 		b := fs[i:min(i+batchSize, len(fs))]
-		o, err := m.Forward(Collate(b, padID), nil, bert.Options{})
+		o, err := m.Forward(Collate(b, padID), nil, bert.Options{PooledOnly: m.Bert.Pooler != nil})
 		if err != nil {
 			return nil, err
 		}
