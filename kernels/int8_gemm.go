@@ -168,7 +168,7 @@ type int8Op struct {
 	rowZero []int32
 	wScale  []float32
 	bias    []float32
-	post    linearEpi // applied to each float tile after the dequantisation (post.on)
+	post    linearEpi // applied to each task block after its dequantisation (post.on)
 	fim     *impl     // the float kernels post uses
 
 	mb, nb, mBlocks, nChunks int
@@ -212,9 +212,6 @@ func (op *int8Op) task(_ *workspace, t int) {
 			if op.y != nil && op.im.dequant != nil && rows == mr && cols == int8NR {
 				op.im.dequant(kg, &op.a[i0*op.lda], op.lda, b, &op.y[i0*op.ldy+j0], op.ldy,
 					&op.pb.colSum[j0], &op.wScale[j0], &op.bias[j0], &op.rowZero[i0], &op.rowSc[i0])
-				if op.post.on {
-					op.post.apply(op.fim, op.y, op.ldy, i0, rows, j0, cols)
-				}
 				continue
 			}
 			op.im.micro(kg, &op.a[i0*op.lda], op.lda, b, &tile[0])
@@ -225,10 +222,13 @@ func (op *int8Op) task(_ *workspace, t int) {
 				continue
 			}
 			op.epilogue(&tile, i0, rows, j0, cols)
-			if op.post.on {
-				op.post.apply(op.fim, op.y, op.ldy, i0, rows, j0, cols)
-			}
 		}
+	}
+	if op.post.on && r0 < r1 && p0 < p1 {
+		// Once per task block (at most int8MB rows × int8NB panels, still in
+		// cache), not per register tile: rows of 16 floats cost a call each.
+		j0 := p0 * int8NR
+		op.post.apply(op.fim, op.y, op.ldy, r0, r1-r0, j0, min(p1*int8NR, op.pb.n)-j0)
 	}
 }
 

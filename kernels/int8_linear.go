@@ -147,7 +147,7 @@ func LinearInt8Fused(m int, x []float32, w *PackedInt8, wScale, bias []float32, 
 }
 
 // linearInt8 runs LinearInt8 (arguments checked) with post applied to each
-// finished tile (when post.on).
+// finished task block (when post.on).
 func linearInt8(m int, x []float32, ldx int, w *PackedInt8, wScale, bias []float32, post linearEpi, y []float32, ldy int) {
 	k, n := w.k, w.n
 	s := int8ScratchPool.Get().(*int8Scratch)
