@@ -12,8 +12,9 @@ import "sync"
 //	            for each A panel ip:      micro-kernel → one mr×nr tile of C
 //
 // All transposes are absorbed by the packing routines, so one micro-kernel per
-// ISA serves every case. Edge tiles run the full micro-kernel into a scratch
-// tile and merge the valid part. The first K block applies beta (overwrite
+// ISA serves every case. A partial last row panel runs the impl's row-count
+// kernel (microRows) straight into C where it has one; other edge tiles run
+// the full micro-kernel into a scratch tile and merge the valid part. The first K block applies beta (overwrite
 // when beta == 0, so NaNs in C never propagate); later blocks accumulate.
 //
 // Parallelism: B packing is split over panels, then the M blocks are shared
@@ -235,16 +236,20 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 				r0 := ip * mr
 				h := min(mr, g.m-r0)
 				apan := &ap[(ip-ip0)*kcb*mr]
-				if h == mr && w == nr {
+				if w == nr && (h == mr || im.microRows != nil) {
 					accum := 1
 					if first {
 						if beta == 0 {
 							accum = 0
 						} else if beta != 1 {
-							scaleC(beta, c[r0*ldc+j0:], mr, nr, ldc)
+							scaleC(beta, c[r0*ldc+j0:], h, nr, ldc)
 						}
 					}
-					im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
+					if h == mr {
+						im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
+					} else {
+						im.microRows[h](kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
+					}
 				} else {
 					im.micro(kcb, apan, bpan, &tile[0], nr, 0)
 					mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)

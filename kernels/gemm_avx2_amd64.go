@@ -10,5 +10,35 @@ package kernels
 //go:noescape
 func gemmMicroAVX2(k int, a *float32, b *float32, c *float32, ldc int, accum int)
 
+// gemmMicroAVX2R1 computes a 1×16 tile of C from packed panels a (6 floats per k) and b (16 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX2R1(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX2R2 computes a 2×16 tile of C from packed panels a (6 floats per k) and b (16 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX2R2(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX2R3 computes a 3×16 tile of C from packed panels a (6 floats per k) and b (16 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX2R3(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX2R4 computes a 4×16 tile of C from packed panels a (6 floats per k) and b (16 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX2R4(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX2R5 computes a 5×16 tile of C from packed panels a (6 floats per k) and b (16 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX2R5(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
 // fmaPeakAVX2 runs n iterations of 12 independent FMA chains (192 flops each).
 func fmaPeakAVX2(n int)

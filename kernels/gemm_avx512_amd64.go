@@ -10,5 +10,47 @@ package kernels
 //go:noescape
 func gemmMicroAVX512(k int, a *float32, b *float32, c *float32, ldc int, accum int)
 
+// gemmMicroAVX512R1 computes a 1×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R1(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R2 computes a 2×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R2(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R3 computes a 3×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R3(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R4 computes a 4×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R4(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R5 computes a 5×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R5(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R6 computes a 6×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R6(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
+// gemmMicroAVX512R7 computes a 7×48 tile of C from packed panels a (8 floats per k) and b (48 floats per k);
+// accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.
+//
+//go:noescape
+func gemmMicroAVX512R7(k int, a *float32, b *float32, c *float32, ldc int, accum int)
+
 // fmaPeakAVX512 runs n iterations of 12 independent FMA chains (384 flops each).
 func fmaPeakAVX512(n int)

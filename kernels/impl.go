@@ -19,6 +19,12 @@ type impl struct {
 	// steps and stores it to c (row stride ldc floats) when accum == 0, or
 	// adds it to c otherwise. Must not be called with a goroutine-unsafe c.
 	micro func(k int, a, b, c *float32, ldc int, accum int)
+	// microRows, if not nil, holds at index h in [1, mr) a micro-kernel
+	// that computes only the first h rows of the tile (A panels keep mr
+	// floats per k), bit-identical to micro's rows: the last panel of an M
+	// that mr does not divide then costs h rows' work and writes C
+	// directly instead of through a scratch tile.
+	microRows []func(k int, a, b, c *float32, ldc int, accum int)
 
 	// packBT8, if not nil, transposes 8 rows of B into 8 columns of a packed
 	// panel: dst[p*nr+i] = src[i*ldb+p], i < 8, p < 8·kb.

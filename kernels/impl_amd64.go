@@ -14,6 +14,8 @@ var avx2Impl = withAVX2Vec(&impl{
 	name: "avx2", requires: "AVX, AVX2, FMA3, MMX+, SSE",
 	mr: 6, nr: 16,
 	micro: gemmMicroAVX2, packA6: packA6AVX2,
+	microRows: []func(k int, a, b, c *float32, ldc int, accum int){nil,
+		gemmMicroAVX2R1, gemmMicroAVX2R2, gemmMicroAVX2R3, gemmMicroAVX2R4, gemmMicroAVX2R5},
 	int8: int8AVX2,
 	peak: fmaPeakAVX2, peakFlops: 12 * 8 * 2,
 })
@@ -22,8 +24,11 @@ var avx512Impl = withAVX512Vec(&impl{
 	name: "avx512", requires: "AVX, AVX2, FMA3, MMX+, SSE, AVX512F, AVX512BW, AVX512DQ, AVX512VL",
 	mr: 8, nr: 48, bFromL2: true,
 	micro: gemmMicroAVX512,
-	int8:  int8ForAVX512(),
-	peak:  fmaPeakAVX512, peakFlops: 12 * 16 * 2,
+	microRows: []func(k int, a, b, c *float32, ldc int, accum int){nil,
+		gemmMicroAVX512R1, gemmMicroAVX512R2, gemmMicroAVX512R3, gemmMicroAVX512R4,
+		gemmMicroAVX512R5, gemmMicroAVX512R6, gemmMicroAVX512R7},
+	int8: int8ForAVX512(),
+	peak: fmaPeakAVX512, peakFlops: 12 * 16 * 2,
 })
 
 // withAVX512Vec fills im's vector and row kernels with the AVX2 ones,

@@ -67,7 +67,10 @@ func main() {
 		log.Fatalf("gemm: unknown -isa %q", *isa)
 	}
 	ConstraintExpr("!purego")
-	micro(t)
+	micro(t, t.mr)
+	for rows := 1; rows < t.mr; rows++ {
+		micro(t, rows)
+	}
 	peak(t)
 	Generate()
 }
@@ -79,9 +82,16 @@ func main() {
 // computing the mr×nr tile  T[i][j] = Σ_p a[p*mr+i] * b[p*nr+j]  (a and b are
 // packed panels) and then C[i*ldc+j] = T[i][j] when accum == 0, or
 // C[i*ldc+j] += T[i][j] otherwise.
-func micro(t tile) {
+//
+// With rows < mr it emits gemmMicro<ISA>R<rows>, the same kernel for the
+// first rows rows of the tile only (the A panel keeps its mr floats per k):
+// the last, partial panel of an M that mr does not divide (M = 128 rows of
+// a batch-1 BERT GEMM leaves 2) costs rows/mr of a full call instead of a
+// full one, and writes C directly instead of through a scratch tile. Its
+// rows are bit-identical to the full kernel's.
+func micro(t tile, rows int) {
 	nr := t.nv * t.width
-	nacc := t.mr * t.nv
+	nacc := rows * t.nv
 	acc := t.regs[:nacc]
 	bv := t.regs[nacc : nacc+t.nv]
 	bc := t.regs[nacc+t.nv : nacc+t.nv+2] // two broadcast registers, alternated
@@ -89,9 +99,13 @@ func micro(t tile) {
 		log.Fatal("gemm: tile needs too many registers")
 	}
 
-	TEXT("gemmMicro"+t.suffix, NOSPLIT, "func(k int, a, b, c *float32, ldc int, accum int)")
+	name := "gemmMicro" + t.suffix
+	if rows < t.mr {
+		name += fmt.Sprintf("R%d", rows)
+	}
+	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, accum int)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("gemmMicro%s computes a %d×%d tile of C from packed panels a (%d floats per k) and b (%d floats per k);", t.suffix, t.mr, nr, t.mr, nr),
+	Doc(fmt.Sprintf("%s computes a %d×%d tile of C from packed panels a (%d floats per k) and b (%d floats per k);", name, rows, nr, t.mr, nr),
 		"accum == 0 stores the tile, otherwise adds it to C. ldc is in floats.")
 	Load(Param("k"), RCX)
 	Load(Param("a"), RSI)
@@ -106,10 +120,10 @@ func micro(t tile) {
 	// K loop hide the latency. A row of the tile may straddle two lines.
 	Comment("Prefetch the C tile.")
 	MOVQ(RDX, R10)
-	for i := 0; i < t.mr; i++ {
+	for i := 0; i < rows; i++ {
 		PREFETCHT0(Mem{Base: R10})
 		PREFETCHT0(Mem{Base: R10, Disp: 4*nr - 4})
-		if i < t.mr-1 {
+		if i < rows-1 {
 			ADDQ(R8, R10)
 		}
 	}
@@ -125,7 +139,7 @@ func micro(t tile) {
 		for v := 0; v < t.nv; v++ {
 			VMOVUPS(Mem{Base: RDI, Disp: 4 * (u*nr + v*t.width)}, bv[v])
 		}
-		for i := 0; i < t.mr; i++ {
+		for i := 0; i < rows; i++ {
 			x := bc[i%2]
 			VBROADCASTSS(Mem{Base: RSI, Disp: 4 * (u*t.mr + i)}, x)
 			for v := 0; v < t.nv; v++ {
@@ -158,13 +172,13 @@ func micro(t tile) {
 	TESTQ(R9, R9)
 	JE(LabelRef("overwrite"))
 	Comment("C += tile")
-	for i := 0; i < t.mr; i++ {
+	for i := 0; i < rows; i++ {
 		for v := 0; v < t.nv; v++ {
 			m := Mem{Base: RDX, Disp: 4 * v * t.width}
 			VADDPS(m, acc[i*t.nv+v], acc[i*t.nv+v])
 			VMOVUPS(acc[i*t.nv+v], m)
 		}
-		if i < t.mr-1 {
+		if i < rows-1 {
 			ADDQ(R8, RDX)
 		}
 	}
@@ -173,11 +187,11 @@ func micro(t tile) {
 
 	Label("overwrite")
 	Comment("C = tile")
-	for i := 0; i < t.mr; i++ {
+	for i := 0; i < rows; i++ {
 		for v := 0; v < t.nv; v++ {
 			VMOVUPS(acc[i*t.nv+v], Mem{Base: RDX, Disp: 4 * v * t.width})
 		}
-		if i < t.mr-1 {
+		if i < rows-1 {
 			ADDQ(R8, RDX)
 		}
 	}
