@@ -248,3 +248,34 @@ func BenchmarkRowKernels(b *testing.B) {
 		restore()
 	}
 }
+
+// BenchmarkSgemmBackward times the two GEMMs of a Linear layer's backward
+// on BERT-base shapes (batch 8 × seq 128 rows): dX = dY·W (NN, B packed
+// from W's rows) and dW += dYᵀ·X (TN, A packed from dY's columns), with
+// the active impl, on 1 and 2 threads.
+func BenchmarkSgemmBackward(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const rows = 1024
+	for _, s := range [][2]int{{768, 768}, {768, 3072}, {3072, 768}} { // in, out
+		in, out := s[0], s[1]
+		dy, x, w := randSlice(r, rows*out, 1), randSlice(r, rows*in, 1), randSlice(r, out*in, 1)
+		dx, dw := make([]float32, rows*in), make([]float32, out*in)
+		flop := 2 * float64(rows) * float64(in) * float64(out)
+		for _, t := range benchThreads {
+			for _, kind := range []string{"dX_NN", "dW_TN"} {
+				b.Run(fmt.Sprintf("in%d_out%d/%s/threads=%d", in, out, kind, t), func(b *testing.B) {
+					withThreads(t, func() {
+						for b.Loop() {
+							if kind == "dX_NN" {
+								Sgemm(false, false, rows, in, out, 1, dy, out, w, in, 0, dx, in)
+							} else {
+								Sgemm(true, false, out, in, rows, 1, dy, out, x, in, 1, dw, in)
+							}
+						}
+						b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					})
+				})
+			}
+		}
+	}
+}

@@ -218,9 +218,7 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 		if ap == nil {
 			ap = g.ap[p0*g.mpan*mr+ip0*kcb*mr:]
 		} else {
-			for ip := ip0; ip < ip1; ip++ {
-				packA(ap[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], g.transA, g.alpha, g.a, g.lda, g.m, ip*mr, p0, kcb, im)
-			}
+			packABlock(ap, g.transA, g.alpha, g.a, g.lda, g.m, ip0, ip1, p0, kcb, im)
 		}
 		first := p0 == 0
 		fuse := g.epi.on && p0+kcb == g.k

@@ -56,6 +56,51 @@ func packBT(dst []float32, b []float32, ldb, p0, pa, pb, j0, ja, jb, nr int) {
 	}
 }
 
+// packABlock packs the row panels [ip0, ip1) of op(A) for K block
+// [p0, p0+kcb) into dst, panel ip at (ip-ip0)·kcb·mr, as packA does for
+// each. A transposed A (stored k×m) is packed k row by k row across all
+// panels: each stored row is then read once, contiguously, instead of mr
+// floats of it per panel (a fresh cache line each time for the backward's
+// dW = dYᵀ·X, whose rows are thousands of floats apart).
+func packABlock(dst []float32, transA bool, alpha float32, a []float32, lda, m, ip0, ip1, p0, kcb int, im *impl) {
+	mr := im.mr
+	if !transA || ip1-ip0 < 2 {
+		for ip := ip0; ip < ip1; ip++ {
+			packA(dst[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], transA, alpha, a, lda, m, ip*mr, p0, kcb, im)
+		}
+		return
+	}
+	r0, r1 := ip0*mr, min(ip1*mr, m)
+	full := (r1 - r0) / mr // panels with mr valid rows
+	// Four k rows at a time, panel by panel: each panel then receives
+	// 4·mr contiguous floats, and the four source rows stay in L1 across
+	// the panels. (k row by k row across all panels, the writes go to
+	// panels kcb·mr floats apart, which share a few L1 sets and evict
+	// each other.)
+	for pb := 0; pb < kcb; pb += 4 {
+		pe := min(pb+4, kcb)
+		for q := 0; q < full; q++ {
+			for p := pb; p < pe; p++ {
+				o := (p0+p)*lda + r0 + q*mr
+				s := a[o : o+mr]
+				d := dst[q*kcb*mr+p*mr : q*kcb*mr+p*mr+mr]
+				if alpha == 1 && mr == 6 { // the backward's dW = dYᵀ·X
+					s, d := s[:6:6], d[:6:6]
+					d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+					continue
+				}
+				for i, v := range s {
+					d[i] = alpha * v
+				}
+			}
+		}
+	}
+	// The last panel may be partial (rows beyond m are zero): packA.
+	for ip := ip0 + full; ip < ip1; ip++ {
+		packA(dst[(ip-ip0)*kcb*mr:(ip-ip0+1)*kcb*mr], transA, alpha, a, lda, m, ip*mr, p0, kcb, im)
+	}
+}
+
 // packA writes alpha·op(A)[r0:r0+mr, p0:p0+kcb] into dst as
 // dst[p*mr+i] = alpha·op(A)[r0+i][p0+p], zero-padding rows beyond m.
 // op(A) is m×k; A is stored k×m when transA.

@@ -55,3 +55,41 @@ func TestMicroRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPackABlock: packing several row panels at once (k row by k row for a
+// transposed A) gives the same panels as packA on each.
+func TestPackABlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, im := range impls {
+		for _, c := range []struct{ m, ip0, ip1, p0, kcb int }{
+			{25, 0, 5, 0, 9}, {25, 1, 5, 3, 1}, {12, 0, 2, 0, 16}, {7, 0, 1, 2, 5}, {50, 2, 9, 0, 33},
+		} {
+			for _, transA := range []bool{true, false} {
+				const k, alpha = 40, 0.5
+				lda := k + 3
+				if transA {
+					lda = c.m + 3
+				}
+				a := randSlice(r, 64*64, 1)
+				mr := im.mr
+				if c.ip1*mr-mr >= c.m {
+					continue // the block would start beyond m
+				}
+				want := make([]float32, (c.ip1-c.ip0)*c.kcb*mr)
+				got := make([]float32, len(want))
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				for ip := c.ip0; ip < c.ip1; ip++ {
+					packA(want[(ip-c.ip0)*c.kcb*mr:], transA, alpha, a, lda, c.m, ip*mr, c.p0, c.kcb, im)
+				}
+				packABlock(got, transA, alpha, a, lda, c.m, c.ip0, c.ip1, c.p0, c.kcb, im)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %+v transA %v: [%d] = %g, packA gives %g", im.name, c, transA, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
