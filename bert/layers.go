@@ -51,6 +51,16 @@ type run struct {
 // asked.
 func (r *run) linear(l *nn.Linear, x *tensor.Tensor) *tensor.Tensor { return l.Forward(x, r.grad) }
 
+// linear3 applies three layers to the same x (query, key, value): without
+// a graph as one kernels job that packs or quantizes x once.
+func (r *run) linear3(a, b, c *nn.Linear, x *tensor.Tensor) (ya, yb, yc *tensor.Tensor) {
+	if r.grad {
+		return r.linear(a, x), r.linear(b, x), r.linear(c, x)
+	}
+	ys := nn.ForwardShared(x, a, b, c)
+	return ys[0], ys[1], ys[2]
+}
+
 // linearAdd is dropout(linear(x)) + residual; without dropout the add
 // runs in the GEMM's epilogue when the layer has a fused inference kernel.
 func (r *run) linearAdd(l *nn.Linear, x, residual *tensor.Tensor, p float32) *tensor.Tensor {

@@ -66,9 +66,7 @@ type BertSelfAttention struct {
 }
 
 func (a *BertSelfAttention) forward(r *run, x *tensor.Tensor) (ctx, probs *tensor.Tensor) {
-	q := r.linear(a.Query, x)
-	k := r.linear(a.Key, x)
-	v := r.linear(a.Value, x)
+	q, k, v := r.linear3(a.Query, a.Key, a.Value, x)
 	ctx, probs = r.attention(q, k, v, a.NumHeads, a.Dropout)
 	r.release(q, k, v)
 	return ctx, probs
@@ -168,8 +166,8 @@ func (l *BertLayer) forwardFirst(r *run, x *tensor.Tensor) *tensor.Tensor {
 	first := tensor.SelectRows(x, rows)
 	a := l.Attention.Self
 	q := r.linear(a.Query, first)
-	k := r.linear(a.Key, x)
-	v := r.linear(a.Value, x)
+	kv := nn.ForwardShared(x, a.Key, a.Value)
+	k, v := kv[0], kv[1]
 	ctx := tensor.AttentionQueries(q, k, v, r.batch, r.seq, a.NumHeads, r.maskAdd)
 	r.release(q, k, v)
 	att := l.Attention.Output.forward(r, ctx, first)

@@ -204,14 +204,11 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 		return
 	}
 	im := g.im
-	mr, nr := im.mr, im.nr
+	mr := im.mr
 	var own []float32
 	if g.ap == nil {
 		own = grow(&ws.a, (ip1-ip0)*mr*min(g.kc, g.k))
 	}
-	tile := grow(&ws.tile, mr*nr)
-	c, ldc, beta := g.c, g.ldc, g.beta
-	ncPan := max(1, im.nc/nr) // epilogue block width, in panels
 	for p0 := 0; p0 < g.k; p0 += g.kc {
 		kcb := min(g.kc, g.k-p0)
 		ap := own
@@ -220,43 +217,55 @@ func (g *gemmOp) compute(ws *workspace, ip0, ip1, jp0, jp1 int) {
 		} else {
 			packABlock(ap, g.transA, g.alpha, g.a, g.lda, g.m, ip0, ip1, p0, kcb, im)
 		}
-		first := p0 == 0
-		fuse := g.epi.on && p0+kcb == g.k
-		bblk := g.bp[p0*g.npan*nr:]
-		for jp := jp0; jp < jp1; jp++ {
-			if fuse && jp > jp0 && (jp-jp0)%ncPan == 0 {
-				g.applyEpi(ip0, ip1, jp-ncPan, jp)
-			}
-			bpan := &bblk[jp*kcb*nr]
-			j0 := jp * nr
-			w := min(nr, g.n-j0)
-			for ip := ip0; ip < ip1; ip++ {
-				r0 := ip * mr
-				h := min(mr, g.m-r0)
-				apan := &ap[(ip-ip0)*kcb*mr]
-				if w == nr && (h == mr || im.microRows != nil) {
-					accum := 1
-					if first {
-						if beta == 0 {
-							accum = 0
-						} else if beta != 1 {
-							scaleC(beta, c[r0*ldc+j0:], h, nr, ldc)
-						}
+		g.computeBlock(ws, ap, p0, kcb, ip0, ip1, jp0, jp1)
+	}
+}
+
+// computeBlock runs K block [p0, p0+kcb) of compute on A panels [ip0, ip1)
+// already packed in ap (panel ip at (ip-ip0)·kcb·mr), and the epilogue
+// after the last K block.
+func (g *gemmOp) computeBlock(ws *workspace, ap []float32, p0, kcb, ip0, ip1, jp0, jp1 int) {
+	im := g.im
+	mr, nr := im.mr, im.nr
+	tile := grow(&ws.tile, mr*nr)
+	c, ldc, beta := g.c, g.ldc, g.beta
+	ncPan := max(1, im.nc/nr) // epilogue block width, in panels
+	first := p0 == 0
+	fuse := g.epi.on && p0+kcb == g.k
+	bblk := g.bp[p0*g.npan*nr:]
+	for jp := jp0; jp < jp1; jp++ {
+		if fuse && jp > jp0 && (jp-jp0)%ncPan == 0 {
+			g.applyEpi(ip0, ip1, jp-ncPan, jp)
+		}
+		bpan := &bblk[jp*kcb*nr]
+		j0 := jp * nr
+		w := min(nr, g.n-j0)
+		for ip := ip0; ip < ip1; ip++ {
+			r0 := ip * mr
+			h := min(mr, g.m-r0)
+			apan := &ap[(ip-ip0)*kcb*mr]
+			if w == nr && (h == mr || im.microRows != nil) {
+				accum := 1
+				if first {
+					if beta == 0 {
+						accum = 0
+					} else if beta != 1 {
+						scaleC(beta, c[r0*ldc+j0:], h, nr, ldc)
 					}
-					if h == mr {
-						im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
-					} else {
-						im.microRows[h](kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
-					}
-				} else {
-					im.micro(kcb, apan, bpan, &tile[0], nr, 0)
-					mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 				}
+				if h == mr {
+					im.micro(kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
+				} else {
+					im.microRows[h](kcb, apan, bpan, &c[r0*ldc+j0], ldc, accum)
+				}
+			} else {
+				im.micro(kcb, apan, bpan, &tile[0], nr, 0)
+				mergeTile(c[r0*ldc+j0:], ldc, tile, nr, h, w, first, beta)
 			}
 		}
-		if fuse {
-			g.applyEpi(ip0, ip1, jp1-1-(jp1-1-jp0)%ncPan, jp1)
-		}
+	}
+	if fuse {
+		g.applyEpi(ip0, ip1, jp1-1-(jp1-1-jp0)%ncPan, jp1)
 	}
 }
 
