@@ -860,16 +860,24 @@ L13:
 	VMOVUPS      vconst_3f000000<>+0(SB), Y4
 	VFMADD213PS  Y5, Y2, Y4
 	VDIVPS       Y4, Y5, Y3
-	VMOVUPS      vconst_3e2ef945<>+0(SB), Y4
-	VFMADD213PS  vconst_bf527892<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_3fbe87b0<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_bf914e5d<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_3e8ec7cc<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_be3ec24c<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_3dc636c9<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_3ebf88fb<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_3f8000c7<>+0(SB), Y3, Y4
-	VFMADD213PS  vconst_bfa1fc4e<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y3, Y2
+	VMOVUPS      vconst_3f8000c7<>+0(SB), Y9
+	VFMADD213PS  vconst_bfa1fc4e<>+0(SB), Y3, Y9
+	VMOVUPS      vconst_3dc636c9<>+0(SB), Y7
+	VFMADD213PS  vconst_3ebf88fb<>+0(SB), Y3, Y7
+	VMOVUPS      vconst_3e8ec7cc<>+0(SB), Y10
+	VFMADD213PS  vconst_be3ec24c<>+0(SB), Y3, Y10
+	VMOVUPS      vconst_3fbe87b0<>+0(SB), Y6
+	VFMADD213PS  vconst_bf914e5d<>+0(SB), Y3, Y6
+	VMOVUPS      vconst_3e2ef945<>+0(SB), Y8
+	VFMADD213PS  vconst_bf527892<>+0(SB), Y3, Y8
+	VMULPS       Y2, Y2, Y4
+	VFMADD213PS  Y9, Y2, Y7
+	VFMADD213PS  Y10, Y2, Y6
+	VMULPS       Y4, Y4, Y2
+	VFMADD213PS  Y7, Y4, Y6
+	VMOVAPS      Y8, Y4
+	VFMADD213PS  Y6, Y2, Y4
 	VMULPS       vconst_bf000000<>+0(SB), Y1, Y2
 	VFMADD231PS  Y1, Y2, Y4
 	VMINPS       vconst_42b0c0a5<>+0(SB), Y4, Y1
@@ -927,16 +935,24 @@ L14:
 	VMOVUPS      vconst_3f000000<>+0(SB), Y5
 	VFMADD213PS  Y2, Y3, Y5
 	VDIVPS       Y5, Y2, Y4
-	VMOVUPS      vconst_3e2ef945<>+0(SB), Y5
-	VFMADD213PS  vconst_bf527892<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_3fbe87b0<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_bf914e5d<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_3e8ec7cc<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_be3ec24c<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_3dc636c9<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_3ebf88fb<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_3f8000c7<>+0(SB), Y4, Y5
-	VFMADD213PS  vconst_bfa1fc4e<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y4, Y3
+	VMOVUPS      vconst_3f8000c7<>+0(SB), Y9
+	VFMADD213PS  vconst_bfa1fc4e<>+0(SB), Y4, Y9
+	VMOVUPS      vconst_3dc636c9<>+0(SB), Y7
+	VFMADD213PS  vconst_3ebf88fb<>+0(SB), Y4, Y7
+	VMOVUPS      vconst_3e8ec7cc<>+0(SB), Y10
+	VFMADD213PS  vconst_be3ec24c<>+0(SB), Y4, Y10
+	VMOVUPS      vconst_3fbe87b0<>+0(SB), Y6
+	VFMADD213PS  vconst_bf914e5d<>+0(SB), Y4, Y6
+	VMOVUPS      vconst_3e2ef945<>+0(SB), Y8
+	VFMADD213PS  vconst_bf527892<>+0(SB), Y4, Y8
+	VMULPS       Y3, Y3, Y5
+	VFMADD213PS  Y9, Y3, Y7
+	VFMADD213PS  Y10, Y3, Y6
+	VMULPS       Y5, Y5, Y3
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVAPS      Y8, Y5
+	VFMADD213PS  Y6, Y3, Y5
 	VMULPS       vconst_bf000000<>+0(SB), Y1, Y3
 	VFMADD231PS  Y1, Y3, Y5
 	VMINPS       vconst_42b0c0a5<>+0(SB), Y5, Y1

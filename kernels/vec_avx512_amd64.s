@@ -507,16 +507,24 @@ L0:
 	VMOVUPS      zconst_3f000000<>+0(SB), Z4
 	VFMADD213PS  Z5, Z2, Z4
 	VDIVPS       Z4, Z5, Z3
-	VMOVUPS      zconst_3e2ef945<>+0(SB), Z4
-	VFMADD213PS  zconst_bf527892<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_3fbe87b0<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_bf914e5d<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_3e8ec7cc<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_be3ec24c<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_3dc636c9<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_3ebf88fb<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_3f8000c7<>+0(SB), Z3, Z4
-	VFMADD213PS  zconst_bfa1fc4e<>+0(SB), Z3, Z4
+	VMULPS       Z3, Z3, Z2
+	VMOVUPS      zconst_3f8000c7<>+0(SB), Z9
+	VFMADD213PS  zconst_bfa1fc4e<>+0(SB), Z3, Z9
+	VMOVUPS      zconst_3dc636c9<>+0(SB), Z7
+	VFMADD213PS  zconst_3ebf88fb<>+0(SB), Z3, Z7
+	VMOVUPS      zconst_3e8ec7cc<>+0(SB), Z10
+	VFMADD213PS  zconst_be3ec24c<>+0(SB), Z3, Z10
+	VMOVUPS      zconst_3fbe87b0<>+0(SB), Z6
+	VFMADD213PS  zconst_bf914e5d<>+0(SB), Z3, Z6
+	VMOVUPS      zconst_3e2ef945<>+0(SB), Z8
+	VFMADD213PS  zconst_bf527892<>+0(SB), Z3, Z8
+	VMULPS       Z2, Z2, Z4
+	VFMADD213PS  Z9, Z2, Z7
+	VFMADD213PS  Z10, Z2, Z6
+	VMULPS       Z4, Z4, Z2
+	VFMADD213PS  Z7, Z4, Z6
+	VMOVAPS      Z8, Z4
+	VFMADD213PS  Z6, Z2, Z4
 	VMULPS       zconst_bf000000<>+0(SB), Z1, Z2
 	VFMADD231PS  Z1, Z2, Z4
 	VMINPS       zconst_42b0c0a5<>+0(SB), Z4, Z1

@@ -95,10 +95,7 @@ func cdfPS512(x VecVirtual) VecVirtual {
 	VMOVUPS(zcst(0.5), q)
 	VFMADD213PS(one, z, q)
 	VDIVPS(q, one, t)
-	VMOVUPS(zcst(erfcPoly[0]), q)
-	for _, c := range erfcPoly[1:] {
-		VFMADD213PS(zcst(c), t, q)
-	}
+	erfcPolyEstrin(q, t, ZMM, zcst)
 	VMULPS(zcst(-0.5), ax, z)
 	VFMADD231PS(ax, z, q)
 	e := expPS512(q)

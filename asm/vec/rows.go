@@ -186,6 +186,32 @@ func softmaxBackward() {
 	ret()
 }
 
+// erfcPolyEstrin sets q = P(t) = Σ a_i·t^i, a_i = erfcPoly[9-i], by
+// Estrin's scheme: pairs a_{2j} + a_{2j+1}·t, then combined with t², t⁴,
+// t⁸. Its dependency chain is 4 FMAs deep instead of Horner's 9; GELU is
+// bound by that chain's latency (one vector's exp, divide and polynomial
+// are serial), so this is what its throughput follows. reg allocates a
+// vector register, c gives a broadcast constant operand.
+func erfcPolyEstrin(q, t VecVirtual, reg func() VecVirtual, c func(float32) Mem) {
+	a := func(i int) float32 { return erfcPoly[9-i] }
+	pair := func(i int) VecVirtual { // a_i + a_{i+1}·t
+		b := reg()
+		VMOVUPS(c(a(i+1)), b)
+		VFMADD213PS(c(a(i)), t, b)
+		return b
+	}
+	t2, t4, t8 := reg(), reg(), reg()
+	VMULPS(t, t, t2)
+	b0, b1, b2, b3, b4 := pair(0), pair(2), pair(4), pair(6), pair(8)
+	VMULPS(t2, t2, t4)
+	VFMADD213PS(b0, t2, b1) // b1 = b1·t² + b0: Σ_{i<4}
+	VFMADD213PS(b2, t2, b3) // b3 = b3·t² + b2: Σ_{4≤i<8} / t⁴
+	VMULPS(t4, t4, t8)
+	VFMADD213PS(b1, t4, b3) // Σ_{i<8}
+	VMOVAPS(b4, q)
+	VFMADD213PS(b3, t8, q) // + (a8 + a9·t)·t⁸
+}
+
 // cdfPS returns Φ(x), the standard normal CDF, lane-wise.
 func cdfPS(x VecVirtual) VecVirtual {
 	ax, z, t, q, one := YMM(), YMM(), YMM(), YMM(), YMM()
@@ -195,10 +221,7 @@ func cdfPS(x VecVirtual) VecVirtual {
 	VMOVUPS(cst(0.5), q)
 	VFMADD213PS(one, z, q) // q = 0.5·z + 1
 	VDIVPS(q, one, t)      // t = 1/q
-	VMOVUPS(cst(erfcPoly[0]), q)
-	for _, c := range erfcPoly[1:] {
-		VFMADD213PS(cst(c), t, q) // q = q·t + c
-	}
+	erfcPolyEstrin(q, t, YMM, cst)
 	VMULPS(cst(-0.5), ax, z)
 	VFMADD231PS(ax, z, q) // q += -x²/2  (= -z²)
 	e := expPS(q)
