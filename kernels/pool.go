@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -73,10 +74,35 @@ func worker() {
 	ws := new(workspace) // owned by this goroutine for its lifetime
 	for {
 		idleWorkers.Add(1)
-		j := <-poolCh
+		j := awaitJob()
 		idleWorkers.Add(-1)
 		j.run(ws)
 		j.release()
+	}
+}
+
+// spinWait is how long an idle worker polls for the next job before it
+// blocks. A model's forward is a chain of parallel kernels a few hundred
+// microseconds to milliseconds long with short serial gaps between them;
+// a worker parked in the scheduler takes tens of microseconds to wake, each
+// time, while the caller already runs its share. Polling for a moment keeps
+// it ready for the next kernel; a worker with nothing to do for longer
+// blocks and costs nothing.
+const spinWait = 100 * time.Microsecond
+
+// awaitJob returns the next job, polling for up to spinWait first.
+func awaitJob() *poolJob {
+	deadline := time.Now().Add(spinWait)
+	for {
+		select {
+		case j := <-poolCh:
+			return j
+		default:
+		}
+		if time.Now().After(deadline) {
+			return <-poolCh
+		}
+		runtime.Gosched()
 	}
 }
 
