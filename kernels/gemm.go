@@ -169,7 +169,7 @@ func (g *gemmOp) task(ws *workspace, t int) {
 		kcb := min(g.kc, g.k-p0)
 		nr := g.im.nr
 		off := p0*g.npan*nr + jp*kcb*nr
-		packB(g.bp[off:off+kcb*nr], g.transB, g.b, g.ldb, g.n, p0, kcb, jp*nr, nr, g.im.packBT8)
+		packB(g.bp[off:off+kcb*nr], g.transB, g.b, g.ldb, g.n, p0, kcb, jp*nr, g.im)
 		return
 	}
 	mb, ch := t/g.nChunks, t%g.nChunks
@@ -184,7 +184,7 @@ func (g *gemmOp) runSerial(ws *workspace) {
 		kcb := min(g.kc, g.k-p0)
 		for jp := 0; jp < g.npan; jp++ {
 			off := p0*g.npan*nr + jp*kcb*nr
-			packB(g.bp[off:off+kcb*nr], g.transB, g.b, g.ldb, g.n, p0, kcb, jp*nr, nr, g.im.packBT8)
+			packB(g.bp[off:off+kcb*nr], g.transB, g.b, g.ldb, g.n, p0, kcb, jp*nr, g.im)
 		}
 	}
 	g.runPacked(ws)

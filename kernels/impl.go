@@ -29,6 +29,9 @@ type impl struct {
 	// packBT8, if not nil, transposes 8 rows of B into 8 columns of a packed
 	// panel: dst[p*nr+i] = src[i*ldb+p], i < 8, p < 8·kb.
 	packBT8 func(dst, src *float32, ldb, nr, kb int)
+	// packBN, if not nil, copies k rows of 8·nv floats (row stride ldb) one
+	// after the other: a packed panel of a B that is not transposed.
+	packBN func(dst, src *float32, ldb, nv, k int)
 	// packA6, if not nil, packs six rows of A for an mr == 6 tile:
 	// dst[p*6+i] = alpha·src[i*lda+p], p < 8·kb, writing 2 floats of slack.
 	packA6 func(dst, src *float32, lda, kb int, alpha float32)

@@ -46,7 +46,7 @@ func withAVX2Vec(im *impl) *impl {
 	im.layerNorm, im.layerNormBackward = layerNormAVX2, layerNormBackwardAVX2
 	im.gelu, im.geluBackward = geluAVX2s, geluBackwardAVX2s
 	im.addTile, im.geluTile = addTileAVX2, geluTileAVX2
-	im.packBT8 = packBT8AVX2
+	im.packBT8, im.packBN = packBT8AVX2, packBNAVX2
 	im.adamw = adamwAVX2s
 	return im
 }

@@ -93,3 +93,35 @@ func TestPackABlock(t *testing.T) {
 		}
 	}
 }
+
+// TestPackBN: packing panels of a B that is not transposed with the asm row
+// copier gives the Go loop's panels, for every panel width it serves.
+func TestPackBN(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, im := range impls {
+		if im.packBN == nil {
+			continue
+		}
+		for _, nr := range []int{8, 16, 24, 32, 40, 48} {
+			for _, kcb := range []int{1, 2, 7, 64} {
+				const ldb, p0, j0 = 61, 3, 5
+				b := randSlice(r, (p0+kcb)*ldb, 1)
+				want := make([]float32, kcb*nr)
+				for p := 0; p < kcb; p++ {
+					copy(want[p*nr:(p+1)*nr], b[(p0+p)*ldb+j0:])
+				}
+				got := make([]float32, kcb*nr+1)
+				got[kcb*nr] = 42 // sentinel after the panel
+				im.packBN(&got[0], &b[p0*ldb+j0], ldb, nr/8, kcb)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%s nr=%d kcb=%d: [%d] = %g, want %g", im.name, nr, kcb, i, got[i], want[i])
+					}
+				}
+				if got[kcb*nr] != 42 {
+					t.Fatalf("%s nr=%d kcb=%d: wrote past the panel", im.name, nr, kcb)
+				}
+			}
+		}
+	}
+}

@@ -4,8 +4,16 @@ package kernels
 // dst as dst[p*nr+j] = op(B)[p0+p][j0+j], zero-padding columns beyond n.
 // op(B) is k×n; B is stored n×k when transB (PyTorch Linear weights). pbt,
 // when not nil, is an assembly 8×8-block transposer for the transB case.
-func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0, nr int, pbt func(dst, src *float32, ldb, nr, kb int)) {
+func packB(dst []float32, transB bool, b []float32, ldb, n, p0, kcb, j0 int, im *impl) {
+	nr, pbt := im.nr, im.packBT8
 	w := min(nr, n-j0)
+	if !transB && w == nr && im.packBN != nil && kcb > 0 {
+		// Bounds for the asm: the last row read ends at the panel's end.
+		_ = b[(p0+kcb-1)*ldb+j0+nr-1]
+		_ = dst[kcb*nr-1]
+		im.packBN(&dst[0], &b[p0*ldb+j0], ldb, nr/8, kcb)
+		return
+	}
 	if !transB {
 		for p := 0; p < kcb; p++ {
 			d := dst[p*nr : p*nr+nr]

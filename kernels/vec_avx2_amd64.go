@@ -96,6 +96,12 @@ func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1
 //go:noescape
 func packBT8AVX2(dst *float32, src *float32, ldb int, nr int, kb int)
 
+// packBNAVX2 sets dst[p*8·nv+j] = src[p*ldb+j] for j < 8·nv, p < k, nv ≤ 6 (Go equivalent:
+// the !transB loop of packB in kernels/pack.go).
+//
+//go:noescape
+func packBNAVX2(dst *float32, src *float32, ldb int, nv int, k int)
+
 // packA6AVX2 sets dst[p*6+i] = alpha·src[i*lda+p] for i < 6, p < 8·kb (Go equivalent:
 // packA6 in kernels/pack.go). Each 8-float store also writes 2 floats past its
 // 6: the caller must leave room (dst[48·kb], dst[48·kb+1]) and rewrite them after.

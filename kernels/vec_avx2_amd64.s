@@ -1199,6 +1199,133 @@ pbtdone:
 	VZEROUPPER
 	RET
 
+// func packBNAVX2(dst *float32, src *float32, ldb int, nv int, k int)
+// Requires: AVX
+TEXT ·packBNAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ldb+16(FP), DX
+	MOVQ nv+24(FP), BX
+	MOVQ k+32(FP), SI
+	SHLQ $0x02, DX
+	CMPQ BX, $0x02
+	JNE  pbn_not2
+
+pbn2:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, AX
+	DECQ    SI
+	JMP     pbn2
+
+pbn_not2:
+	CMPQ BX, $0x06
+	JNE  pbn_not6
+
+pbn6:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x000000c0, AX
+	DECQ    SI
+	JMP     pbn6
+
+pbn_not6:
+	CMPQ BX, $0x01
+	JNE  pbn_not1
+
+pbn1:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000020, AX
+	DECQ    SI
+	JMP     pbn1
+
+pbn_not1:
+	CMPQ BX, $0x03
+	JNE  pbn_not3
+
+pbn3:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000060, AX
+	DECQ    SI
+	JMP     pbn3
+
+pbn_not3:
+	CMPQ BX, $0x04
+	JNE  pbn_not4
+
+pbn4:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000080, AX
+	DECQ    SI
+	JMP     pbn4
+
+pbn_not4:
+	CMPQ BX, $0x05
+	JNE  pbn_not5
+
+pbn5:
+	TESTQ   SI, SI
+	JE      pbndone
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x000000a0, AX
+	DECQ    SI
+	JMP     pbn5
+
+pbn_not5:
+pbndone:
+	VZEROUPPER
+	RET
+
 // func packA6AVX2(dst *float32, src *float32, lda int, kb int, alpha float32)
 // Requires: AVX, AVX2, SSE
 TEXT ·packA6AVX2(SB), NOSPLIT, $0-36

@@ -108,6 +108,7 @@ func main() {
 	geluBackward()
 	adamw()
 	packBT8()
+	packBN()
 	packA6()
 	Generate()
 }

@@ -121,3 +121,47 @@ func packA6() {
 	Label("pa6done")
 	ret()
 }
+
+// packBN emits the copy at the heart of packB without transB (B stored
+// k×n: the backward's dX = dY·W, attention's P·V): k rows of 8·nv floats,
+// row stride ldb floats, one after the other into the panel. One call per
+// panel instead of a memmove call per row.
+func packBN() {
+	TEXT("packBNAVX2", NOSPLIT, "func(dst, src *float32, ldb, nv, k int)")
+	Pragma("noescape")
+	Doc("packBNAVX2 sets dst[p*8·nv+j] = src[p*ldb+j] for j < 8·nv, p < k, nv ≤ 6 (Go equivalent:",
+		"the !transB loop of packB in kernels/pack.go).")
+	d := Load(Param("dst"), GP64())
+	sp := Load(Param("src"), GP64())
+	ld := Load(Param("ldb"), GP64())
+	nv := Load(Param("nv"), GP64())
+	k := Load(Param("k"), GP64())
+	SHLQ(U8(2), ld) // bytes per row of B
+	// One loop per width keeps the vector count a constant of the body.
+	for _, w := range []int{2, 6, 1, 3, 4, 5} {
+		next := "pbn_not" + itoa(w)
+		CMPQ(nv, U8(w))
+		JNE(LabelRef(next))
+		loop := "pbn" + itoa(w)
+		Label(loop)
+		TESTQ(k, k)
+		JE(LabelRef("pbndone"))
+		r := make([]VecVirtual, w)
+		for v := range r {
+			r[v] = YMM()
+			VMOVUPS(Mem{Base: sp, Disp: 32 * v}, r[v])
+		}
+		for v := range r {
+			VMOVUPS(r[v], Mem{Base: d, Disp: 32 * v})
+		}
+		ADDQ(ld, sp)
+		ADDQ(U32(32*w), d)
+		DECQ(k)
+		JMP(LabelRef(loop))
+		Label(next)
+	}
+	Label("pbndone")
+	ret()
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }
