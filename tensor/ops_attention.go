@@ -144,23 +144,7 @@ func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32)
 		return Zeros(q.Shape...)
 	}
 	ctx := empty(q.Shape...) // every block's GEMM (beta 0) writes its columns
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	ss := seq * seq
-	kernels.ParallelFor(batch*heads, 1, func(lo, hi int) {
-		scores := newBufDirty(ss)
-		defer freeBuf(scores)
-		for i := lo; i < hi; i++ {
-			b, h := i/heads, i%heads
-			off := b*seq*hidden + h*hd
-			var mask []float32
-			if maskAdd != nil {
-				mask = maskAdd[b*seq : (b+1)*seq]
-			}
-			kernels.Sgemm(false, true, seq, seq, hd, 1, q.Data[off:], hidden, k.Data[off:], hidden, 0, scores, seq)
-			kernels.SoftmaxRows(scores, scores, seq, seq, scale, mask)
-			kernels.Sgemm(false, false, seq, hd, seq, 1, scores, seq, v.Data[off:], hidden, 0, ctx.Data[off:], hidden)
-		}
-	})
+	attentionBlocks(ctx.Data, q.Data, k.Data, v.Data, batch, seq, seq, heads, hidden, maskAdd)
 	return ctx
 }
 

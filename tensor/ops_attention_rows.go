@@ -40,6 +40,17 @@ func AttentionQueries(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32)
 		return Zeros(q.Shape...)
 	}
 	ctx := empty(q.Shape...) // every block's GEMM (beta 0) writes its columns
+	attentionBlocks(ctx.Data, q.Data, k.Data, v.Data, batch, seq, nq, heads, hidden, maskAdd)
+	return ctx
+}
+
+// attentionBlocks writes the attention context of nq queries per sequence
+// (q: batch·nq rows) against seq keys and values (k, v: batch·seq rows)
+// into ctx, one (batch, head) block per task: scores q·kᵀ, the scaled and
+// masked softmax and probs·v in a per-task nq×seq scratch that stays in
+// cache. All rows have hidden floats, heads of hidden/heads.
+func attentionBlocks(ctx, q, k, v []float32, batch, seq, nq, heads, hidden int, maskAdd []float32) {
+	hd := hidden / heads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	kernels.ParallelFor(batch*heads, 1, func(lo, hi int) {
 		scores := newBufDirty(nq * seq)
@@ -52,10 +63,9 @@ func AttentionQueries(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32)
 			if maskAdd != nil {
 				mask = maskAdd[b*seq : (b+1)*seq]
 			}
-			kernels.Sgemm(false, true, nq, seq, hd, 1, q.Data[qo:], hidden, k.Data[ko:], hidden, 0, scores, seq)
+			kernels.Sgemm(false, true, nq, seq, hd, 1, q[qo:], hidden, k[ko:], hidden, 0, scores, seq)
 			kernels.SoftmaxRows(scores, scores, nq, seq, scale, mask)
-			kernels.Sgemm(false, false, nq, hd, seq, 1, scores, seq, v.Data[ko:], hidden, 0, ctx.Data[qo:], hidden)
+			kernels.Sgemm(false, false, nq, hd, seq, 1, scores, seq, v[ko:], hidden, 0, ctx[qo:], hidden)
 		}
 	})
-	return ctx
 }
