@@ -226,8 +226,12 @@ func (c *benchCmd) result(m *bert.Model, labels *bert.Labels, times []float64, c
 }
 
 func (res *benchResult) writeText(w io.Writer) {
+	mode := res.Mode
+	if res.PooledOnly {
+		mode += " (last layer for [CLS] only; --all-rows for every token)"
+	}
 	fmt.Fprintf(w, "%s, head %s, %.1fM params, batch %d × seq %d, %d threads, kernels %s\n",
-		res.Mode, res.Head, float64(res.NumParams)/1e6, res.Batch, res.Seq, res.Threads, res.Kernels)
+		mode, res.Head, float64(res.NumParams)/1e6, res.Batch, res.Seq, res.Threads, res.Kernels)
 	fmt.Fprintf(w, "  %.2f sequences/s   %.1f ms per batch (median of %d, min %.1f)\n",
 		res.SequencesPerS, res.MsPerBatch, res.Iters, res.MsMin)
 	fmt.Fprintf(w, "  %.1f GFLOP/s (%.1f GFLOP per batch)   peak RSS %.0f MiB\n",
