@@ -70,21 +70,37 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 		kernels.SoftmaxRows(blk, blk, heads*seq, seq, scale, mask)
 	}
 	// dropped holds the probabilities after dropout (what multiplies v); it
-	// aliases probs when dropout is off.
+	// aliases probs when dropout is off. With dropout it is scratch: the
+	// graph keeps probs and a bit mask, and the backward regenerates
+	// dropped from them (the same products), instead of keeping a second
+	// (batch, heads, seq, seq) tensor alive until FreeGraph.
 	dropped := probs.Data
 	var keepScale float32
+	var mask dropMask
 	if p > 0 {
 		if p < 1 {
 			keepScale = 1 / (1 - p)
 		}
 		dropped = newBufDirty(len(probs.Data)) // dropInto writes every element
-		dropInto(dropped, probs.Data, nil, p, keepScale, rng)
+		if track {
+			mask = newDropMask(len(probs.Data))
+		}
+		dropInto(dropped, probs.Data, mask.words, p, keepScale, rng)
 	}
 	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
+	if p > 0 {
+		freeBuf(dropped)
+	}
 	if !track {
 		return ctx, probs
 	}
 	ctx.record(func(dctx []float32) {
+		dropped := probs.Data
+		if p > 0 {
+			dropped = newBufDirty(len(probs.Data)) // scaleInto writes every element
+			mask.scaleInto(dropped, probs.Data, keepScale)
+			defer freeBuf(dropped)
+		}
 		if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
 			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, pOff, dctx, hidden, hOff, 1, v.grad(), hidden, hOff)
 		}
@@ -97,7 +113,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 		if p > 0 {
 			// A kept entry has dropped = probs·keepScale != 0 whenever
 			// probs > 0; where probs == 0 the softmax backward multiplies by
-			// 0 anyway, so the dropout mask is recovered without storing it.
+			// 0 anyway, so the nonzero test on dropped serves as the mask.
 			for i, d := range dropped {
 				if d != 0 {
 					dP[i] *= keepScale
@@ -120,7 +136,7 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 	}, q, k, v)
 	ctx.save(probs)
 	if p > 0 {
-		ctx.save(&Tensor{Data: dropped})
+		ctx.save(mask.tensor())
 	}
 	return ctx, probs
 }
