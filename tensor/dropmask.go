@@ -1,6 +1,9 @@
 package tensor
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // dropMask is a dropout keep-mask stored as one bit per element (bit i%32
 // of word i/32 is 1 where element i is kept), a 32nd of a float32 mask: a
@@ -33,11 +36,10 @@ func (m dropMask) scaleInto(dst, src []float32, scale float32) {
 		lo := w * 32
 		hi := min(lo+32, len(src))
 		for i := lo; i < hi; i++ {
-			if bits&1 != 0 {
-				dst[i] = src[i] * scale
-			} else {
-				dst[i] = 0
-			}
+			// All ones where kept, else zero: a dropped element becomes
+			// +0 without a branch the random mask would mispredict.
+			keep := -(bits & 1)
+			dst[i] = math.Float32frombits(math.Float32bits(src[i]*scale) & keep)
 			bits >>= 1
 		}
 	}

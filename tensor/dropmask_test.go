@@ -173,7 +173,8 @@ func attentionDropoutRef(q, k, v *Tensor, batch, seq, heads int, maskAdd []float
 }
 
 // TestAttentionDropoutMatchesFloatMaskReference: ctx, probs and the q, k, v
-// gradients of AttentionDropout equal the stored-mask reference bit for bit,
+// gradients of AttentionDropout (and ctx and the gradients of
+// AttentionDropoutContext) equal the stored-mask reference bit for bit,
 // for shapes from one element to more than one dropout block, with and
 // without a key mask, and with only some inputs requiring grad.
 func TestAttentionDropoutMatchesFloatMaskReference(t *testing.T) {
@@ -236,5 +237,22 @@ func checkAttentionDropoutRef(t *testing.T, batch, seq, heads, hd int, p float32
 	sameBits(t, "probs", probs.Data, wprobs.Data)
 	for i, name := range []string{"dq", "dk", "dv"} {
 		sameBits(t, name, grads[i], wgrads[i])
+	}
+	// AttentionDropoutContext recomputes the probabilities in the backward.
+	cctx, _, cgrads := run(func(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, p float32, rng *rand.Rand) (*Tensor, *Tensor) {
+		return AttentionDropoutContext(q, k, v, batch, seq, heads, maskAdd, p, rng), nil
+	})
+	sameBits(t, "context-only ctx", cctx.Data, wctx.Data)
+	for i, name := range []string{"dq", "dk", "dv"} {
+		sameBits(t, "context-only "+name, cgrads[i], wgrads[i])
+	}
+	if n > 0 && p > 0 {
+		saved := 0
+		for _, s := range cctx.node.saved {
+			saved += len(s.Data)
+		}
+		if want := (batch*heads*seq*seq + 31) / 32; saved != want {
+			t.Errorf("AttentionDropoutContext saved %d floats, want %d (the mask bits)", saved, want)
+		}
 	}
 }
