@@ -207,12 +207,13 @@ func (a *attentionLayout) probs(pr, q, k []float32) {
 // (batch, head) block computes its scores, softmax and probs·v in a
 // per-task seq×seq scratch that stays in cache, so no (batch, heads, seq,
 // seq) tensor is written or read back. When an input requires grad it is
-// Attention's ctx (the backward needs the probabilities). The result is
-// bit-identical to Attention's ctx: the same GEMM and softmax kernels run
-// on the same blocks.
+// AttentionDropoutContext without dropout: the graph keeps no
+// probabilities, the backward recomputes them. The result (and gradient)
+// is bit-identical to Attention's: the same GEMM and softmax kernels run on
+// the same blocks.
 func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) *Tensor {
 	if tracking(q, k, v) {
-		ctx, _ := Attention(q, k, v, batch, seq, heads, maskAdd)
+		ctx, _ := attention("AttentionContext", q, k, v, batch, seq, heads, maskAdd, 0, nil, false)
 		return ctx
 	}
 	hidden := checkAttention("AttentionContext", q, k, v, batch, seq, heads, maskAdd)
