@@ -118,12 +118,14 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 		if p > 0 {
 			dropped = newBufDirty(np) // scaleInto writes every element
 			mask.scaleInto(dropped, pr, keepScale)
-			defer freeBuf(dropped)
 		}
 		if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
 			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, a.pOff, dctx, hidden, a.hOff, 1, v.grad(), hidden, a.hOff)
 		}
 		if !q.requiresGrad && !k.requiresGrad {
+			if p > 0 {
+				freeBuf(dropped)
+			}
 			return
 		}
 		// dP = d(loss)/d(dropped probs) = dctx_h · v_hᵀ
@@ -140,6 +142,7 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 					dP[i] = 0
 				}
 			}
+			freeBuf(dropped) // dS below takes its place
 		}
 		// dS = d(loss)/d(q·kᵀ), the softmax backward including the 1/√hd.
 		dS := newBuf(np)
