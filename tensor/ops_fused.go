@@ -15,8 +15,8 @@ import (
 //
 // The composition keeps the projection and its dropped copy alive until
 // FreeGraph although no backward reads them; this op computes both in one
-// scratch buffer and keeps only a one-bit-per-element dropout mask, two
-// activations less per call (a sixth of a bert-base layer's).
+// scratch buffer and keeps only a one-bit-per-element dropout mask: two
+// buffers of the output's size less per call.
 //
 // Backward: dresidual += dy; with dz = dy∘mask/(1-p): dx += dz·w,
 // dw += dzᵀ·x, db += Σ_rows dz.
