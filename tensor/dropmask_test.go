@@ -105,6 +105,13 @@ func TestDropoutMatchesFloatMaskReference(t *testing.T) {
 					}
 				}
 				sameBits(t, "y", y.Data, wantY)
+				saved := 0
+				for _, s := range y.node.saved {
+					saved += len(s.Data)
+				}
+				if want := (n + 31) / 32; saved != want {
+					t.Fatalf("saved %d floats, want %d (one bit per element)", saved, want)
+				}
 				if n == 0 {
 					return
 				}
