@@ -69,3 +69,82 @@ func BenchmarkLinear(b *testing.B) {
 		b.ReportMetric(3*flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// BenchmarkDropout measures training-mode dropout (p 0.1) forward+backward
+// over a BERT-base hidden activation, reporting GB/s of activation read
+// and written (x, y, dy, dx).
+func BenchmarkDropout(b *testing.B) {
+	x := benchInputs(3, []int{benchB * benchS, benchH})[0]
+	seed := make([]float32, x.Size())
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.ReportAllocs()
+	for b.Loop() {
+		y := Dropout(x, 0.1, rng)
+		y.backwardFrom(seed)
+		y.FreeGraph()
+	}
+	b.ReportMetric(4*4*float64(x.Size())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// BenchmarkAttentionDropoutTrain measures a training attention step
+// (dropout 0.1, forward+backward, graph freed) keeping the probabilities
+// (AttentionDropout) and recomputing them in the backward
+// (AttentionDropoutContext).
+func BenchmarkAttentionDropoutTrain(b *testing.B) {
+	in := benchInputs(1, []int{benchB * benchS, benchH}, []int{benchB * benchS, benchH}, []int{benchB * benchS, benchH})
+	q, k, v := in[0], in[1], in[2]
+	seed := make([]float32, q.Size())
+	for i := range seed {
+		seed[i] = 1
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, keep := range []bool{true, false} {
+		name := "context"
+		if keep {
+			name = "probs"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				var ctx *Tensor
+				if keep {
+					ctx, _ = AttentionDropout(q, k, v, benchB, benchS, benchHeads, nil, 0.1, rng)
+				} else {
+					ctx = AttentionDropoutContext(q, k, v, benchB, benchS, benchHeads, nil, 0.1, rng)
+				}
+				ctx.backwardFrom(seed)
+				ctx.FreeGraph()
+			}
+		})
+	}
+}
+
+// BenchmarkFFNOutputTrain measures a BERT-base feed-forward output in
+// training, Add(Dropout(Linear(GELU(h)))) from the pre-activation h
+// (batch·seq, 3072), forward+backward with the graph freed: as separate
+// ops and as GELULinearDropoutAdd (which recomputes GELU in the backward).
+func BenchmarkFFNOutputTrain(b *testing.B) {
+	in := benchInputs(4, []int{benchB * benchS, 4 * benchH}, []int{benchH, 4 * benchH}, []int{benchH}, []int{benchB * benchS, benchH})
+	h, w, bias, r := in[0], in[1], in[2], in[3]
+	seed := make([]float32, r.Size())
+	rng := rand.New(rand.NewPCG(1, 2))
+	flop := 3 * 2.0 * benchB * benchS * benchH * 4 * benchH
+	for _, fused := range []bool{false, true} {
+		name := "composed"
+		if fused {
+			name = "fused"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				var y *Tensor
+				if fused {
+					y = GELULinearDropoutAdd(h, w, bias, r, 0.1, rng)
+				} else {
+					y = Add(Dropout(Linear(GELU(h), w, bias), 0.1, rng), r)
+				}
+				y.backwardFrom(seed)
+				y.FreeGraph()
+			}
+			b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

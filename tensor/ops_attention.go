@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/medbert/medbert/kernels"
 )
@@ -33,71 +34,107 @@ func Attention(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) (ctx, 
 // as HF's attention_probs_dropout_prob in training. The returned probs are
 // the pre-dropout probabilities. p == 0 disables it (rng may then be nil).
 func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, p float32, rng *rand.Rand) (ctx, probs *Tensor) {
-	hidden := checkAttention("Attention", q, k, v, batch, seq, heads, maskAdd)
+	return attention("Attention", q, k, v, batch, seq, heads, maskAdd, p, rng, true)
+}
+
+// AttentionDropoutContext is AttentionDropout's ctx, bit for bit (the same
+// mask is drawn from rng), for a caller that does not want the
+// probabilities, as a training forward without output_attentions. The
+// graph then keeps no (batch, heads, seq, seq) tensor: the backward
+// recomputes the probabilities from q and k with the same kernels (one
+// GEMM and softmax per block, a small part of the block's backward).
+func AttentionDropoutContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, p float32, rng *rand.Rand) *Tensor {
+	ctx, _ := attention("AttentionDropoutContext", q, k, v, batch, seq, heads, maskAdd, p, rng, false)
+	return ctx
+}
+
+// attention is AttentionDropout; with keepProbs false the probabilities
+// are scratch (probs is nil) and the backward recomputes them.
+func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, p float32, rng *rand.Rand, keepProbs bool) (ctx, probs *Tensor) {
+	hidden := checkAttention(op, q, k, v, batch, seq, heads, maskAdd)
 	hd := hidden / heads
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	ss := seq * seq
+	np := batch * heads * seq * seq
 	// Both are fully written by GEMMs with beta 0 when there is anything to
 	// compute (hd > 0; batch·seq == 0 returns them empty).
-	if hd > 0 {
-		ctx, probs = empty(q.Shape...), empty(batch, heads, seq, seq)
-	} else {
-		ctx, probs = Zeros(q.Shape...), Zeros(batch, heads, seq, seq)
+	newOut := newBufDirty
+	if hd == 0 {
+		newOut = newBuf
+	}
+	ctx = &Tensor{Data: newOut(len(q.Data)), Shape: slices.Clone(q.Shape)}
+	if keepProbs {
+		probs = &Tensor{Data: newOut(np), Shape: []int{batch, heads, seq, seq}}
 	}
 	track := tracking(q, k, v)
 	if batch*seq == 0 {
 		return ctx, probs
 	}
-
-	// One GEMM per (batch, head) block i = b·heads + h: the head's rows of
-	// q/k/v/ctx start at hOff[i] with leading dimension hidden, its seq×seq
-	// probability block at pOff[i]. SgemmBatch runs the blocks in parallel.
-	hOff := make([]int, batch*heads)
-	pOff := make([]int, batch*heads)
-	for b := 0; b < batch; b++ {
-		for h := 0; h < heads; h++ {
-			hOff[b*heads+h] = b*seq*hidden + h*hd
-			pOff[b*heads+h] = (b*heads + h) * ss
-		}
+	a := attentionBlocks(batch, seq, heads, hidden, maskAdd)
+	var pr []float32 // the probabilities
+	if keepProbs {
+		pr = probs.Data
+	} else {
+		pr = newOut(np)
 	}
-	kernels.SgemmBatch(false, true, seq, seq, hd, 1, q.Data, hidden, hOff, k.Data, hidden, hOff, 0, probs.Data, seq, pOff)
-	for b := 0; b < batch; b++ {
-		var mask []float32
-		if maskAdd != nil {
-			mask = maskAdd[b*seq : (b+1)*seq]
-		}
-		blk := probs.Data[b*heads*ss : (b+1)*heads*ss]
-		kernels.SoftmaxRows(blk, blk, heads*seq, seq, scale, mask)
-	}
+	a.probs(pr, q.Data, k.Data)
 	// dropped holds the probabilities after dropout (what multiplies v); it
-	// aliases probs when dropout is off.
-	dropped := probs.Data
+	// aliases pr when dropout is off, or when pr is scratch anyway. With
+	// dropout the graph keeps a bit mask, and the backward regenerates
+	// dropped from the probabilities (the same products) instead of keeping
+	// another (batch, heads, seq, seq) tensor alive until FreeGraph.
+	dropped := pr
 	var keepScale float32
+	var mask dropMask
 	if p > 0 {
 		if p < 1 {
 			keepScale = 1 / (1 - p)
 		}
-		dropped = newBufDirty(len(probs.Data)) // dropInto writes every element
-		dropInto(dropped, probs.Data, nil, p, keepScale, rng)
+		if keepProbs {
+			dropped = newBufDirty(np) // dropInto writes every element
+		}
+		if track {
+			mask = newDropMask(np)
+		}
+		dropInto(dropped, pr, mask.words, p, keepScale, rng)
 	}
-	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, pOff, v.Data, hidden, hOff, 0, ctx.Data, hidden, hOff)
+	kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, a.pOff, v.Data, hidden, a.hOff, 0, ctx.Data, hidden, a.hOff)
+	if !keepProbs {
+		freeBuf(pr)
+	} else if p > 0 {
+		freeBuf(dropped)
+	}
 	if !track {
 		return ctx, probs
 	}
 	ctx.record(func(dctx []float32) {
+		var pr []float32
+		if keepProbs {
+			pr = probs.Data
+		} else {
+			pr = newOut(np)
+			a.probs(pr, q.Data, k.Data)
+			defer freeBuf(pr)
+		}
+		dropped := pr
+		if p > 0 {
+			dropped = newBufDirty(np) // scaleInto writes every element
+			mask.scaleInto(dropped, pr, keepScale)
+		}
 		if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
-			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, pOff, dctx, hidden, hOff, 1, v.grad(), hidden, hOff)
+			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, a.pOff, dctx, hidden, a.hOff, 1, v.grad(), hidden, a.hOff)
 		}
 		if !q.requiresGrad && !k.requiresGrad {
+			if p > 0 {
+				freeBuf(dropped)
+			}
 			return
 		}
 		// dP = d(loss)/d(dropped probs) = dctx_h · v_hᵀ
-		dP := newBufDirty(len(probs.Data)) // the GEMM's beta 0 overwrites it
-		kernels.SgemmBatch(false, true, seq, seq, hd, 1, dctx, hidden, hOff, v.Data, hidden, hOff, 0, dP, seq, pOff)
+		dP := newBufDirty(np) // the GEMM's beta 0 overwrites it
+		kernels.SgemmBatch(false, true, seq, seq, hd, 1, dctx, hidden, a.hOff, v.Data, hidden, a.hOff, 0, dP, seq, a.pOff)
 		if p > 0 {
 			// A kept entry has dropped = probs·keepScale != 0 whenever
 			// probs > 0; where probs == 0 the softmax backward multiplies by
-			// 0 anyway, so the dropout mask is recovered without storing it.
+			// 0 anyway, so the nonzero test on dropped serves as the mask.
 			for i, d := range dropped {
 				if d != 0 {
 					dP[i] *= keepScale
@@ -105,24 +142,67 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 					dP[i] = 0
 				}
 			}
+			freeBuf(dropped) // dS below takes its place
 		}
 		// dS = d(loss)/d(q·kᵀ), the softmax backward including the 1/√hd.
-		dS := newBuf(len(probs.Data))
-		kernels.SoftmaxRowsBackward(dS, probs.Data, dP, batch*heads*seq, seq, scale)
+		dS := newBuf(np)
+		kernels.SoftmaxRowsBackward(dS, pr, dP, batch*heads*seq, seq, a.scale)
 		freeBuf(dP)
 		if q.requiresGrad { // dQ_h += dS · K_h
-			kernels.SgemmBatch(false, false, seq, hd, seq, 1, dS, seq, pOff, k.Data, hidden, hOff, 1, q.grad(), hidden, hOff)
+			kernels.SgemmBatch(false, false, seq, hd, seq, 1, dS, seq, a.pOff, k.Data, hidden, a.hOff, 1, q.grad(), hidden, a.hOff)
 		}
 		if k.requiresGrad { // dK_h += dSᵀ · Q_h
-			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dS, seq, pOff, q.Data, hidden, hOff, 1, k.grad(), hidden, hOff)
+			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dS, seq, a.pOff, q.Data, hidden, a.hOff, 1, k.grad(), hidden, a.hOff)
 		}
 		freeBuf(dS)
 	}, q, k, v)
-	ctx.save(probs)
+	if keepProbs {
+		ctx.save(probs)
+	}
 	if p > 0 {
-		ctx.save(&Tensor{Data: dropped})
+		ctx.save(mask.tensor())
 	}
 	return ctx, probs
+}
+
+// attentionLayout locates the (batch, head) blocks i = b·heads + h of one
+// attention call: the head's rows of q/k/v/ctx start at hOff[i] with
+// leading dimension hidden, its seq×seq probability block at pOff[i].
+// SgemmBatch runs the blocks in parallel.
+type attentionLayout struct {
+	batch, seq, heads, hd int
+	scale                 float32 // 1/√hd
+	maskAdd               []float32
+	hOff, pOff            []int
+}
+
+func attentionBlocks(batch, seq, heads, hidden int, maskAdd []float32) *attentionLayout {
+	hd := hidden / heads
+	a := &attentionLayout{batch: batch, seq: seq, heads: heads, hd: hd, maskAdd: maskAdd,
+		scale: float32(1 / math.Sqrt(float64(hd))),
+		hOff:  make([]int, batch*heads), pOff: make([]int, batch*heads)}
+	for b := 0; b < batch; b++ {
+		for h := 0; h < heads; h++ {
+			a.hOff[b*heads+h] = b*seq*hidden + h*hd
+			a.pOff[b*heads+h] = (b*heads + h) * seq * seq
+		}
+	}
+	return a
+}
+
+// probs writes softmax(q_bh·k_bhᵀ/√hd + mask_b) of every block into pr
+// (batch·heads·seq² floats, overwritten when hd > 0).
+func (a *attentionLayout) probs(pr, q, k []float32) {
+	seq, ss, hidden := a.seq, a.seq*a.seq, a.heads*a.hd
+	kernels.SgemmBatch(false, true, seq, seq, a.hd, 1, q, hidden, a.hOff, k, hidden, a.hOff, 0, pr, seq, a.pOff)
+	for b := 0; b < a.batch; b++ {
+		var mask []float32
+		if a.maskAdd != nil {
+			mask = a.maskAdd[b*seq : (b+1)*seq]
+		}
+		blk := pr[b*a.heads*ss : (b+1)*a.heads*ss]
+		kernels.SoftmaxRows(blk, blk, a.heads*seq, seq, a.scale, mask)
+	}
 }
 
 // AttentionContext is Attention's ctx for a call that records no graph
@@ -130,12 +210,13 @@ func AttentionDropout(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32,
 // (batch, head) block computes its scores, softmax and probs·v in a
 // per-task seq×seq scratch that stays in cache, so no (batch, heads, seq,
 // seq) tensor is written or read back. When an input requires grad it is
-// Attention's ctx (the backward needs the probabilities). The result is
-// bit-identical to Attention's ctx: the same GEMM and softmax kernels run
-// on the same blocks.
+// AttentionDropoutContext without dropout: the graph keeps no
+// probabilities, the backward recomputes them. The result (and gradient)
+// is bit-identical to Attention's: the same GEMM and softmax kernels run on
+// the same blocks.
 func AttentionContext(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32) *Tensor {
 	if tracking(q, k, v) {
-		ctx, _ := Attention(q, k, v, batch, seq, heads, maskAdd)
+		ctx, _ := attention("AttentionContext", q, k, v, batch, seq, heads, maskAdd, 0, nil, false)
 		return ctx
 	}
 	hidden := checkAttention("AttentionContext", q, k, v, batch, seq, heads, maskAdd)

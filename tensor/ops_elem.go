@@ -164,21 +164,16 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand) *Tensor {
 		scale = 1 / (1 - p)
 	}
 	y := empty(x.Shape...)
-	track := tracking(x)
-	var mask []float32 // scale where kept, 0 where dropped; only when tracking
-	if track {
-		mask = newBufDirty(len(x.Data)) // dropInto writes every element
+	if !tracking(x) {
+		dropInto(y.Data, x.Data, nil, p, scale, rng)
+		return y
 	}
-	dropInto(y.Data, x.Data, mask, p, scale, rng)
-	if track {
-		y.record(func(dy []float32) {
-			dx := x.grad()
-			for i, g := range dy {
-				dx[i] += g * mask[i]
-			}
-		}, x)
-		y.save(&Tensor{Data: mask})
-	}
+	// The mask is stored as bits: a kept zero input is indistinguishable
+	// from a dropped one in y, so the backward cannot read it off y.
+	mask := newDropMask(len(x.Data))
+	dropInto(y.Data, x.Data, mask.words, p, scale, rng)
+	y.record(func(dy []float32) { mask.accumulate(x.grad(), dy, scale) }, x)
+	y.save(mask.tensor())
 	return y
 }
 
@@ -227,18 +222,16 @@ func GELUTanh(a *Tensor) *Tensor {
 }
 
 // dropInto writes dst[i] = src[i]·scale for kept elements and 0 for dropped
-// ones, and mask[i] = scale or 0 when mask is non-nil. Element i is dropped
+// ones, and, when mask is non-nil, the keep bits of a dropMask (bit i%32 of
+// mask[i/32] set where element i is kept; every word is written). Element i is dropped
 // when 32 random bits (two elements per Uint64 call, which halves the
 // generator cost on large activations) fall below p·2³², so p >= 1 drops all.
-// The stored mask is needed because a kept zero input is indistinguishable
-// from a dropped one in dst.
-//
 // Up to dropBlock elements draw straight from rng. Larger tensors (BERT's
 // activations and attention probabilities) take one seed from rng and give
 // block b of dropBlock elements its own PCG stream (seed, b), so blocks can
 // run in parallel and the mask depends only on rng's state and the size,
 // never on the number of threads.
-func dropInto(dst, src, mask []float32, p, scale float32, rng *rand.Rand) {
+func dropInto(dst, src []float32, mask []uint32, p, scale float32, rng *rand.Rand) {
 	thr := uint64(min(float64(p), 1) * (1 << 32))
 	n := len(src)
 	if n <= dropBlock {
@@ -251,21 +244,24 @@ func dropInto(dst, src, mask []float32, p, scale float32, rng *rand.Rand) {
 		lo, hi := b*dropBlock, min((b+1)*dropBlock, n)
 		var pcg rand.PCG
 		pcg.Seed(seed, uint64(b))
-		var m []float32
+		var m []uint32
 		if mask != nil {
-			m = mask[lo:hi]
+			m = mask[lo/32 : (hi+31)/32]
 		}
 		dropRange(dst[lo:hi], src[lo:hi], m, thr, scale, pcg.Uint64)
 	})
 }
 
 // dropBlock is the element count of one independent dropout stream (a
-// multiple of 2: each Uint64 covers two elements).
+// multiple of 2, as each Uint64 covers two elements, and of 32, so that each
+// block owns whole mask words).
 const dropBlock = 1 << 15
 
-// dropRange is dropInto's loop over one stream of random bits.
-func dropRange(dst, src, mask []float32, thr uint64, scale float32, next func() uint64) {
+// dropRange is dropInto's loop over one stream of random bits; mask (nil
+// or the range's words) gets bit i%32 of word i/32 set where src[i] is kept.
+func dropRange(dst, src []float32, mask []uint32, thr uint64, scale float32, next func() uint64) {
 	var bits uint64
+	var word uint32
 	for i, v := range src {
 		if i&1 == 0 {
 			bits = next()
@@ -274,14 +270,15 @@ func dropRange(dst, src, mask []float32, thr uint64, scale float32, next func() 
 		}
 		if bits&0xffffffff >= thr {
 			dst[i] = v * scale
-			if mask != nil {
-				mask[i] = scale
-			}
+			word |= 1 << (i & 31)
 		} else {
 			dst[i] = 0
+		}
+		if i&31 == 31 || i == len(src)-1 {
 			if mask != nil {
-				mask[i] = 0
+				mask[i>>5] = word
 			}
+			word = 0
 		}
 	}
 }

@@ -13,50 +13,70 @@ import (
 //
 // Backward: dx += dy·w, dw += dyᵀ·x, db += Σ_rows dy.
 func Linear(x, w, b *Tensor) *Tensor {
-	if w.Dims() != 2 {
-		panic(fmt.Sprintf("tensor: Linear: weight must be 2-D, got %v", w.Shape))
+	rows, in, out := checkLinear("Linear", x, w, b)
+	y := &Tensor{Data: newLinearOut(rows, in, out, b), Shape: withLast(x.Shape, out)}
+	linearInto(y.Data, x.Data, w, b, rows, in, out)
+	if tracking(x, w, b) {
+		y.record(func(dy []float32) { linearBackward(dy, x, x.Data, w, b, rows, in, out) }, x, w, b)
 	}
-	out, in := w.Shape[0], w.Shape[1]
+	return y
+}
+
+// checkLinear panics, naming op, unless w is (out, in), x is (..., in) and
+// b is nil or (out); it returns the row count, in and out.
+func checkLinear(op string, x, w, b *Tensor) (rows, in, out int) {
+	if w.Dims() != 2 {
+		panic(fmt.Sprintf("tensor: %s: weight must be 2-D, got %v", op, w.Shape))
+	}
+	out, in = w.Shape[0], w.Shape[1]
 	if x.Dims() == 0 || x.lastDim() != in {
-		panic(fmt.Sprintf("tensor: Linear: input %v does not end in %d", x.Shape, in))
+		panic(fmt.Sprintf("tensor: %s: input %v does not end in %d", op, x.Shape, in))
 	}
 	if b != nil && b.Size() != out {
-		panic(fmt.Sprintf("tensor: Linear: bias %v for %d outputs", b.Shape, out))
+		panic(fmt.Sprintf("tensor: %s: bias %v for %d outputs", op, b.Shape, out))
 	}
-	rows := x.Size() / max(in, 1)
-	// Every element is written: by the bias copy, or by the GEMM with beta 0
-	// (which does not read C) as long as there is a product to sum.
-	var y *Tensor
+	return x.Size() / max(in, 1), in, out
+}
+
+// newLinearOut returns a buffer for linearInto's rows×out result: dirty
+// when linearInto writes every element (by the bias copy, or by the GEMM
+// with beta 0, which does not read C, as long as there is a product to
+// sum), zeroed otherwise.
+func newLinearOut(rows, in, out int, b *Tensor) []float32 {
 	if b != nil || in > 0 {
-		y = empty(withLast(x.Shape, out)...)
-	} else {
-		y = Zeros(withLast(x.Shape, out)...)
+		return newBufDirty(rows * out)
 	}
+	return newBuf(rows * out)
+}
+
+// linearInto writes y = x·wᵀ + b for x (rows, in) and w (out, in).
+func linearInto(y, x []float32, w, b *Tensor, rows, in, out int) {
 	var beta float32
 	if b != nil {
 		for r := 0; r < rows; r++ {
-			copy(y.Data[r*out:(r+1)*out], b.Data)
+			copy(y[r*out:(r+1)*out], b.Data)
 		}
 		beta = 1
 	}
-	kernels.Sgemm(false, true, rows, out, in, 1, x.Data, max(in, 1), w.Data, max(in, 1), beta, y.Data, max(out, 1))
-	if tracking(x, w, b) {
-		y.record(func(dy []float32) {
-			if x.requiresGrad {
-				kernels.Sgemm(false, false, rows, in, out, 1, dy, max(out, 1), w.Data, max(in, 1), 1, x.grad(), max(in, 1))
-			}
-			if w.requiresGrad {
-				kernels.Sgemm(true, false, out, in, rows, 1, dy, max(out, 1), x.Data, max(in, 1), 1, w.grad(), max(in, 1))
-			}
-			if b != nil && b.requiresGrad {
-				db := b.grad()
-				for r := 0; r < rows; r++ {
-					kernels.Axpy(1, dy[r*out:(r+1)*out], db)
-				}
-			}
-		}, x, w, b)
+	kernels.Sgemm(false, true, rows, out, in, 1, x, max(in, 1), w.Data, max(in, 1), beta, y, max(out, 1))
+}
+
+// linearBackward accumulates Linear's gradients for output gradient dy:
+// dx += dy·w into x's gradient, dw += dyᵀ·xData, db += Σ_rows dy. xData is
+// the input's value (x.Data, or a recomputed activation of it).
+func linearBackward(dy []float32, x *Tensor, xData []float32, w, b *Tensor, rows, in, out int) {
+	if x.requiresGrad {
+		kernels.Sgemm(false, false, rows, in, out, 1, dy, max(out, 1), w.Data, max(in, 1), 1, x.grad(), max(in, 1))
 	}
-	return y
+	if w.requiresGrad {
+		kernels.Sgemm(true, false, out, in, rows, 1, dy, max(out, 1), xData, max(in, 1), 1, w.grad(), max(in, 1))
+	}
+	if b != nil && b.requiresGrad {
+		db := b.grad()
+		for r := 0; r < rows; r++ {
+			kernels.Axpy(1, dy[r*out:(r+1)*out], db)
+		}
+	}
 }
 
 // MatMul computes c = op(a)·op(b) for 2-D tensors, op(X) = X or Xᵀ.

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -314,8 +315,8 @@ func TestDropoutKeptZeroGetsGradient(t *testing.T) {
 // AttentionContext computes Attention's ctx block by block without the
 // probability tensor: bit-identical to Attention on detached inputs
 // (shapes with odd sequence lengths, one head, masks and no mask, empty
-// batches), and Attention itself, graph included, when an input requires
-// grad.
+// batches), and with Attention's gradients, bit for bit, when an input
+// requires grad.
 func TestAttentionContext(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 28))
 	for _, c := range []struct{ batch, seq, heads, hidden int }{
@@ -344,13 +345,24 @@ func TestAttentionContext(t *testing.T) {
 				}
 			}
 		}
-		// With grad the graph is recorded and backward reaches q, k and v.
+		// With grad the graph is recorded, keeps no probabilities (the
+		// backward recomputes them) and gives Attention's gradients.
+		if c.batch == 0 {
+			continue
+		}
+		grads := func(ctx *Tensor) [][]float32 {
+			ZeroGrad(q, k, v)
+			Sum(Mul(ctx, ctx)).Backward()
+			return [][]float32{slices.Clone(q.Grad), slices.Clone(k.Grad), slices.Clone(v.Grad)}
+		}
+		wantCtx, _ := Attention(q, k, v, c.batch, c.seq, c.heads, mask)
+		want := grads(wantCtx)
 		ctx := AttentionContext(q, k, v, c.batch, c.seq, c.heads, mask)
-		if c.batch > 0 {
-			Sum(ctx).Backward()
-			if q.Grad == nil || k.Grad == nil || v.Grad == nil {
-				t.Fatalf("%+v: no gradient through AttentionContext", c)
-			}
+		if ctx.node == nil || len(ctx.node.saved) != 0 {
+			t.Fatalf("%+v: AttentionContext with grad: graph %v, saved %d buffers, want a graph saving none", c, ctx.node != nil, len(ctx.node.saved))
+		}
+		for i, g := range grads(ctx) {
+			sameBits(t, fmt.Sprintf("%+v grad %d", c, i), g, want[i])
 		}
 	}
 }
