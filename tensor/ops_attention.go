@@ -68,7 +68,7 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 	if batch*seq == 0 {
 		return ctx, probs
 	}
-	a := attentionBlocks(batch, seq, heads, hidden, maskAdd)
+	a := newAttentionLayout(batch, seq, heads, hidden, maskAdd)
 	var pr []float32 // the probabilities
 	if keepProbs {
 		pr = probs.Data
@@ -176,7 +176,7 @@ type attentionLayout struct {
 	hOff, pOff            []int
 }
 
-func attentionBlocks(batch, seq, heads, hidden int, maskAdd []float32) *attentionLayout {
+func newAttentionLayout(batch, seq, heads, hidden int, maskAdd []float32) *attentionLayout {
 	hd := hidden / heads
 	a := &attentionLayout{batch: batch, seq: seq, heads: heads, hd: hd, maskAdd: maskAdd,
 		scale: float32(1 / math.Sqrt(float64(hd))),
