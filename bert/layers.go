@@ -62,12 +62,29 @@ func (r *run) linear3(a, b, c *nn.Linear, x *tensor.Tensor) (ya, yb, yc *tensor.
 }
 
 // linearAdd is dropout(linear(x)) + residual; without dropout the add
-// runs in the GEMM's epilogue when the layer has a fused inference kernel.
+// runs in the GEMM's epilogue when the layer has a fused inference kernel;
+// with dropout one op (tensor.LinearDropoutAdd) keeps neither the
+// projection nor its dropped copy for the backward.
 func (r *run) linearAdd(l *nn.Linear, x, residual *tensor.Tensor, p float32) *tensor.Tensor {
 	if r.rng == nil || p <= 0 {
 		return l.ForwardAct(x, r.grad, false, residual)
 	}
-	return tensor.Add(r.dropout(r.linear(l, x), p), residual)
+	return tensor.LinearDropoutAdd(x, r.param(l.Weight), r.bias(l), residual, p, r.rng)
+}
+
+// geluLinearAdd is dropout(linear(gelu(h))) + residual in training with
+// dropout: tensor.GELULinearDropoutAdd recomputes the GELU output in the
+// backward instead of keeping it (four hidden sizes per token).
+func (r *run) geluLinearAdd(l *nn.Linear, h, residual *tensor.Tensor, p float32) *tensor.Tensor {
+	return tensor.GELULinearDropoutAdd(h, r.param(l.Weight), r.bias(l), residual, p, r.rng)
+}
+
+// bias is l's bias as this call sees it (nil when the layer has none).
+func (r *run) bias(l *nn.Linear) *tensor.Tensor {
+	if l.Bias == nil {
+		return nil
+	}
+	return r.param(l.Bias)
 }
 
 // release hands the buffers of activations the forward no longer needs back
@@ -121,6 +138,10 @@ func (r *run) attention(q, k, v *tensor.Tensor, heads int, p float32) (ctx, prob
 			return tensor.AttentionContext(q, k, v, r.batch, r.seq, heads, r.maskAdd), nil
 		}
 		return tensor.Attention(q, k, v, r.batch, r.seq, heads, r.maskAdd)
+	}
+	if !r.attentions {
+		// The backward recomputes the probabilities instead of keeping them.
+		return tensor.AttentionDropoutContext(q, k, v, r.batch, r.seq, heads, r.maskAdd, p, r.rng), nil
 	}
 	return tensor.AttentionDropout(q, k, v, r.batch, r.seq, heads, r.maskAdd, p, r.rng)
 }

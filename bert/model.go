@@ -149,6 +149,12 @@ func (l *BertLayer) forward(r *run, x *tensor.Tensor) (y, probs *tensor.Tensor) 
 	ctx, probs := l.Attention.Self.forward(r, x)
 	att := l.Attention.Output.forward(r, ctx, x)
 	r.release(ctx)
+	if o := l.Output; r.training() && o.Dropout > 0 && l.Intermediate.Act == ActGELU {
+		// One op keeps only the pre-activation: GELU's output is recomputed
+		// in the backward.
+		h := r.linear(l.Intermediate.Dense, att)
+		return r.norm(o.LayerNorm, r.geluLinearAdd(o.Dense, h, att, o.Dropout)), probs
+	}
 	inter := l.Intermediate.forward(r, att)
 	y = l.Output.forward(r, inter, att)
 	r.release(inter, att)
