@@ -8,9 +8,15 @@ import "math"
 //
 //	Decay = 1 − lr·wd (applied only when DoDecay), B1 = β1, B2 = β2,
 //	C1 = 1 − β1, C2 = 1 − β2, NegStep = −lr/(1 − β1ᵗ), BC2Sqrt = √(1 − β2ᵗ).
+//
+// With ScaleGrad the update reads each gradient as float32(g·GradScale),
+// what clip_grad_norm_'s in-place scaling leaves in the gradient, without
+// writing the scaled gradient back.
 type AdamWScalars struct {
 	Decay          float32
 	DoDecay        bool
+	GradScale      float32
+	ScaleGrad      bool
 	B1, B2, C1, C2 float32
 	NegStep        float32
 	BC2Sqrt        float32
@@ -20,6 +26,7 @@ type AdamWScalars struct {
 // AdamW applies one AdamW update to the parameters p with gradients g and
 // moments m, v (all of length len(g)), elementwise:
 //
+//	g = g·GradScale                  (when ScaleGrad; g itself is not written)
 //	p = p·Decay                      (when DoDecay)
 //	m = m·B1 + C1·g
 //	v = v·B2 + (C2·g)·g
@@ -36,6 +43,15 @@ func AdamW(p, g, m, v []float32, s AdamWScalars) {
 	cur().adamw(p[:n], g, m[:n], v[:n], s)
 }
 
+// gradScale is the factor the vector kernels multiply every gradient by
+// (1 when the update does not scale: ×1 changes no bits).
+func (s *AdamWScalars) gradScale() float32 {
+	if s.ScaleGrad {
+		return s.GradScale
+	}
+	return 1
+}
+
 // adamwGeneric is the reference AdamW update. Each float32(...) conversion
 // is a rounding torch performs and stops Go from fusing a*b+c.
 func adamwGeneric(p, g, m, v []float32, s AdamWScalars) {
@@ -46,6 +62,9 @@ func adamwGeneric(p, g, m, v []float32, s AdamWScalars) {
 		}
 	}
 	for j, gj := range g {
+		if s.ScaleGrad {
+			gj = float32(gj * s.GradScale) // no fusing with the products below
+		}
 		mj := float32(m[j]*s.B1) + float32(s.C1*gj)
 		vj := float32(v[j]*s.B2) + float32(float32(s.C2*gj)*gj)
 		// float64 sqrt then one rounding equals the correctly rounded

@@ -9,10 +9,10 @@ func adamwAVX2s(p, g, m, v []float32, s AdamWScalars) {
 	chunked(n, func(lo, hi int) {
 		if s.DoDecay {
 			adamwDecayAVX2(p32(p[lo:]), p32(g[lo:]), p32(m[lo:]), p32(v[lo:]), hi-lo,
-				s.B1, s.B2, s.C1, s.C2, s.NegStep, s.BC2Sqrt, s.Eps, s.Decay)
+				s.gradScale(), s.B1, s.B2, s.C1, s.C2, s.NegStep, s.BC2Sqrt, s.Eps, s.Decay)
 		} else {
 			adamwAVX2(p32(p[lo:]), p32(g[lo:]), p32(m[lo:]), p32(v[lo:]), hi-lo,
-				s.B1, s.B2, s.C1, s.C2, s.NegStep, s.BC2Sqrt, s.Eps)
+				s.gradScale(), s.B1, s.B2, s.C1, s.C2, s.NegStep, s.BC2Sqrt, s.Eps)
 		}
 	})
 	adamwGeneric(p[n:], g[n:], m[n:], v[n:], s)

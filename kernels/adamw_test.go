@@ -45,14 +45,28 @@ func TestAdamWBitIdentical(t *testing.T) {
 		r := rand.New(rand.NewPCG(31, 32))
 		for _, n := range append(vecSizes(r), 1<<15+13) {
 			for _, step := range []int{1, 7, 1000} {
-				for _, wd := range []float64{0, 0.01} {
+				for c, wd := range []float64{0, 0.01, 0, 0.01} {
 					s := adamwScalarsAt(step, wd)
 					off := r.IntN(8)
 					p0, g, m0, v0 := adamwInputs(r, n+off)
 					p0, g, m0, v0 = p0[off:], g[off:], m0[off:], v0[off:]
 					g0 := append([]float32(nil), g...)
 					wp, wm, wv := append([]float32(nil), p0...), append([]float32(nil), m0...), append([]float32(nil), v0...)
-					adamwGeneric(wp, g, wm, wv, s)
+					// The reference reads gradients scaled beforehand, as
+					// clip_grad_norm_ leaves them; the update under test scales
+					// them itself (ScaleGrad) in the last two cases.
+					gw := g
+					if c >= 2 {
+						const scale = float32(0.37)
+						gw = make([]float32, len(g))
+						for i, x := range g {
+							gw[i] = x * scale
+						}
+						s.ScaleGrad, s.GradScale = true, scale
+					}
+					sRef := s
+					sRef.ScaleGrad = false
+					adamwGeneric(wp, gw, wm, wv, sRef)
 
 					p, pa := guarded(n)
 					m, ma := guarded(n)

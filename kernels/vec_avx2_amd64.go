@@ -76,19 +76,19 @@ func geluAVX2(dst *float32, x *float32, n int)
 //go:noescape
 func geluBackwardAVX2(dx *float32, x *float32, dy *float32, n int)
 
-// adamwAVX2 is one AdamW step without weight decay on n floats (n % 8 == 0):
+// adamwAVX2 is one AdamW step without weight decay on n floats (n % 8 == 0), g = grad·gscale:
 // m = b1·m + c1·g; v = b2·v + (c2·g)·g;
 // p = p + (negStep·m) / (sqrt(v)/bc2Sqrt + eps), each operation rounded to float32.
 //
 //go:noescape
-func adamwAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32)
+func adamwAVX2(p *float32, grad *float32, m *float32, v *float32, n int, gscale float32, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32)
 
 // adamwDecayAVX2 is adamwAVX2 with decoupled weight decay p *= decay first:
 // m = b1·m + c1·g; v = b2·v + (c2·g)·g;
 // p = p + (negStep·m) / (sqrt(v)/bc2Sqrt + eps), each operation rounded to float32.
 //
 //go:noescape
-func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32, decay float32)
+func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, gscale float32, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32, decay float32)
 
 // packBT8AVX2 sets dst[p*nr+i] = src[i*ldb+p] for i < 8, p < 8·kb (Go equivalent:
 // the transB loop of packB in kernels/pack.go). Each 8×8 block is transposed in registers.

@@ -1020,50 +1020,52 @@ L14done:
 	VZEROUPPER
 	RET
 
-// func adamwAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32)
+// func adamwAVX2(p *float32, grad *float32, m *float32, v *float32, n int, gscale float32, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32)
 // Requires: AVX, AVX2, SSE
-TEXT ·adamwAVX2(SB), NOSPLIT, $0-68
+TEXT ·adamwAVX2(SB), NOSPLIT, $0-72
 	MOVQ         p+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         m+16(FP), DX
 	MOVQ         v+24(FP), BX
 	MOVQ         n+32(FP), SI
-	MOVSS        b1+40(FP), X0
+	MOVSS        gscale+40(FP), X0
 	VBROADCASTSS X0, Y0
-	MOVSS        b2+44(FP), X1
+	MOVSS        b1+44(FP), X1
 	VBROADCASTSS X1, Y1
-	MOVSS        c1+48(FP), X2
+	MOVSS        b2+48(FP), X2
 	VBROADCASTSS X2, Y2
-	MOVSS        c2+52(FP), X3
+	MOVSS        c1+52(FP), X3
 	VBROADCASTSS X3, Y3
-	MOVSS        negStep+56(FP), X4
+	MOVSS        c2+56(FP), X4
 	VBROADCASTSS X4, Y4
-	MOVSS        bc2Sqrt+60(FP), X5
+	MOVSS        negStep+60(FP), X5
 	VBROADCASTSS X5, Y5
-	MOVSS        eps+64(FP), X6
+	MOVSS        bc2Sqrt+64(FP), X6
 	VBROADCASTSS X6, Y6
+	MOVSS        eps+68(FP), X7
+	VBROADCASTSS X7, Y7
 
 L15:
 	TESTQ   SI, SI
 	JE      L15done
-	VMOVUPS (CX), Y7
-	VMULPS  (DX), Y0, Y9
-	VMULPS  Y7, Y2, Y8
-	VADDPS  Y8, Y9, Y9
-	VMOVUPS Y9, (DX)
-	VMULPS  (BX), Y1, Y10
-	VMULPS  Y7, Y3, Y8
-	VMULPS  Y7, Y8, Y8
-	VADDPS  Y8, Y10, Y10
-	VMOVUPS Y10, (BX)
-	VSQRTPS Y10, Y7
-	VDIVPS  Y5, Y7, Y7
-	VADDPS  Y6, Y7, Y7
-	VMULPS  Y9, Y4, Y8
-	VDIVPS  Y7, Y8, Y8
-	VMOVUPS (AX), Y7
-	VADDPS  Y8, Y7, Y7
-	VMOVUPS Y7, (AX)
+	VMULPS  (CX), Y0, Y8
+	VMULPS  (DX), Y1, Y10
+	VMULPS  Y8, Y3, Y9
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, (DX)
+	VMULPS  (BX), Y2, Y11
+	VMULPS  Y8, Y4, Y9
+	VMULPS  Y8, Y9, Y9
+	VADDPS  Y9, Y11, Y11
+	VMOVUPS Y11, (BX)
+	VSQRTPS Y11, Y8
+	VDIVPS  Y6, Y8, Y8
+	VADDPS  Y7, Y8, Y8
+	VMULPS  Y10, Y5, Y9
+	VDIVPS  Y8, Y9, Y9
+	VMOVUPS (AX), Y8
+	VADDPS  Y9, Y8, Y8
+	VMOVUPS Y8, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
@@ -1075,52 +1077,54 @@ L15done:
 	VZEROUPPER
 	RET
 
-// func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32, decay float32)
+// func adamwDecayAVX2(p *float32, grad *float32, m *float32, v *float32, n int, gscale float32, b1 float32, b2 float32, c1 float32, c2 float32, negStep float32, bc2Sqrt float32, eps float32, decay float32)
 // Requires: AVX, AVX2, SSE
-TEXT ·adamwDecayAVX2(SB), NOSPLIT, $0-72
+TEXT ·adamwDecayAVX2(SB), NOSPLIT, $0-76
 	MOVQ         p+0(FP), AX
 	MOVQ         grad+8(FP), CX
 	MOVQ         m+16(FP), DX
 	MOVQ         v+24(FP), BX
 	MOVQ         n+32(FP), SI
-	MOVSS        b1+40(FP), X0
+	MOVSS        gscale+40(FP), X0
 	VBROADCASTSS X0, Y0
-	MOVSS        b2+44(FP), X1
+	MOVSS        b1+44(FP), X1
 	VBROADCASTSS X1, Y1
-	MOVSS        c1+48(FP), X2
+	MOVSS        b2+48(FP), X2
 	VBROADCASTSS X2, Y2
-	MOVSS        c2+52(FP), X3
+	MOVSS        c1+52(FP), X3
 	VBROADCASTSS X3, Y3
-	MOVSS        negStep+56(FP), X4
+	MOVSS        c2+56(FP), X4
 	VBROADCASTSS X4, Y4
-	MOVSS        bc2Sqrt+60(FP), X5
+	MOVSS        negStep+60(FP), X5
 	VBROADCASTSS X5, Y5
-	MOVSS        eps+64(FP), X6
+	MOVSS        bc2Sqrt+64(FP), X6
 	VBROADCASTSS X6, Y6
-	MOVSS        decay+68(FP), X7
+	MOVSS        eps+68(FP), X7
 	VBROADCASTSS X7, Y7
+	MOVSS        decay+72(FP), X8
+	VBROADCASTSS X8, Y8
 
 L16:
 	TESTQ   SI, SI
 	JE      L16done
-	VMOVUPS (CX), Y8
-	VMULPS  (DX), Y0, Y10
-	VMULPS  Y8, Y2, Y9
-	VADDPS  Y9, Y10, Y10
-	VMOVUPS Y10, (DX)
-	VMULPS  (BX), Y1, Y11
-	VMULPS  Y8, Y3, Y9
-	VMULPS  Y8, Y9, Y9
-	VADDPS  Y9, Y11, Y11
-	VMOVUPS Y11, (BX)
-	VSQRTPS Y11, Y8
-	VDIVPS  Y5, Y8, Y8
-	VADDPS  Y6, Y8, Y8
-	VMULPS  Y10, Y4, Y9
-	VDIVPS  Y8, Y9, Y9
-	VMULPS  (AX), Y7, Y8
-	VADDPS  Y9, Y8, Y8
-	VMOVUPS Y8, (AX)
+	VMULPS  (CX), Y0, Y9
+	VMULPS  (DX), Y1, Y11
+	VMULPS  Y9, Y3, Y10
+	VADDPS  Y10, Y11, Y11
+	VMOVUPS Y11, (DX)
+	VMULPS  (BX), Y2, Y12
+	VMULPS  Y9, Y4, Y10
+	VMULPS  Y9, Y10, Y10
+	VADDPS  Y10, Y12, Y12
+	VMOVUPS Y12, (BX)
+	VSQRTPS Y12, Y9
+	VDIVPS  Y6, Y9, Y9
+	VADDPS  Y7, Y9, Y9
+	VMULPS  Y11, Y5, Y10
+	VDIVPS  Y9, Y10, Y10
+	VMULPS  (AX), Y8, Y9
+	VADDPS  Y10, Y9, Y9
+	VMOVUPS Y9, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX

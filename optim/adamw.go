@@ -121,7 +121,17 @@ func (o *AdamW) Moments(i int) (expAvg, expAvgSq []float32) { return o.m[i], o.v
 //
 // lr, bc1, bc2, lr/bc1 and sqrt(bc2) are float64 (Python floats); each
 // scalar is rounded to float32 where torch hands it to a float32 kernel.
-func (o *AdamW) Step(lr float64) error {
+func (o *AdamW) Step(lr float64) error { return o.step(lr, 1, false) }
+
+// StepScaled is Step on every gradient multiplied by gradScale in float32 —
+// what ClipGradNorm would leave in them (gradScale = ClipCoef) — without
+// the separate pass that writes the scaled gradients back: the same
+// parameters and moments, bit for bit, from one read of the gradients
+// instead of two reads and a write. The gradients themselves stay as they
+// were.
+func (o *AdamW) StepScaled(lr float64, gradScale float32) error { return o.step(lr, gradScale, true) }
+
+func (o *AdamW) step(lr float64, gradScale float32, scale bool) error {
 	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
 		return fmt.Errorf("optim: learning rate %v must be finite and >= 0", lr)
 	}
@@ -150,7 +160,7 @@ func (o *AdamW) Step(lr float64) error {
 		bc1 := 1 - math.Pow(o.cfg.Beta1, t)
 		bc2 := 1 - math.Pow(o.cfg.Beta2, t)
 		scal[i] = adamwScalars{
-			decay: float32(1 - lr*wd), doDecay: wd != 0,
+			decay: float32(1 - lr*wd), doDecay: wd != 0, gradScale: gradScale, scaleGrad: scale,
 			b1: b1, b2: b2, c1: c1, c2: c2,
 			negStep: float32(-(lr / bc1)), bc2Sqrt: float32(math.Sqrt(bc2)), eps: eps,
 		}
@@ -167,6 +177,8 @@ func (o *AdamW) Step(lr float64) error {
 type adamwScalars struct {
 	decay            float32
 	doDecay          bool
+	gradScale        float32
+	scaleGrad        bool
 	b1, b2, c1, c2   float32
 	negStep, bc2Sqrt float32
 	eps              float32
@@ -178,7 +190,7 @@ type adamwScalars struct {
 // scalar reference loop, so the golden tests still compare exactly.
 func adamwKernel(p, g, m, v []float32, s adamwScalars) {
 	kernels.AdamW(p, g, m, v, kernels.AdamWScalars{
-		Decay: s.decay, DoDecay: s.doDecay,
+		Decay: s.decay, DoDecay: s.doDecay, GradScale: s.gradScale, ScaleGrad: s.scaleGrad,
 		B1: s.b1, B2: s.b2, C1: s.c1, C2: s.c2,
 		NegStep: s.negStep, BC2Sqrt: s.bc2Sqrt, Eps: s.eps,
 	})

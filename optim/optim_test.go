@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -365,6 +366,66 @@ func TestResultsIndependentOfGOMAXPROCS(t *testing.T) {
 	for i := range a {
 		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 			t.Fatalf("element %d differs between GOMAXPROCS 1 and 4", i)
+		}
+	}
+}
+
+// TestStepScaledIsClipThenStep: StepScaled with ClipCoef as its factor gives
+// the parameters and moments of ClipGradNorm followed by Step, bit for bit,
+// over three steps (decay and no-decay params, a length with a vector tail),
+// and leaves the gradients unscaled.
+func TestStepScaledIsClipThenStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	mk := func() []Param {
+		r := rand.New(rand.NewPCG(13, 14))
+		ps := []Param{{Name: "w"}, {Name: "bias", NoDecay: true}}
+		for i, n := range []int{1037, 64} {
+			ps[i].Data, ps[i].Grad = make([]float32, n), make([]float32, n)
+			for j := range ps[i].Data {
+				ps[i].Data[j] = float32(r.NormFloat64())
+			}
+		}
+		return ps
+	}
+	a, b := mk(), mk()
+	cfg := DefaultAdamWConfig()
+	cfg.WeightDecay = 0.01
+	oa, err := NewAdamW(a, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, _ := NewAdamW(b, cfg)
+	for step := 0; step < 3; step++ {
+		for i := range a {
+			for j := range a[i].Grad {
+				g := float32(r.NormFloat64() * 3) // a norm well above 1: clipping scales
+				a[i].Grad[j], b[i].Grad[j] = g, g
+			}
+		}
+		ClipGradNorm(a, 1)
+		if err := oa.Step(1e-3); err != nil {
+			t.Fatal(err)
+		}
+		coef := ClipCoef(GradNorm(b), 1)
+		if coef >= 1 {
+			t.Fatalf("coef %v: the test needs clipping", coef)
+		}
+		g0 := append([]float32(nil), b[0].Grad...)
+		if err := ob.StepScaled(1e-3, coef); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(g0, b[0].Grad) {
+			t.Fatal("StepScaled wrote the gradients")
+		}
+		for i := range a {
+			ma, va := oa.Moments(i)
+			mb, vb := ob.Moments(i)
+			for j := range a[i].Data {
+				if math.Float32bits(a[i].Data[j]) != math.Float32bits(b[i].Data[j]) ||
+					math.Float32bits(ma[j]) != math.Float32bits(mb[j]) || math.Float32bits(va[j]) != math.Float32bits(vb[j]) {
+					t.Fatalf("step %d %s[%d]: p,m,v %v,%v,%v vs clip+step %v,%v,%v", step, a[i].Name, j, b[i].Data[j], mb[j], vb[j], a[i].Data[j], ma[j], va[j])
+				}
+			}
 		}
 	}
 }

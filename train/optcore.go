@@ -13,6 +13,7 @@ type optimCore struct {
 	adam   *optim.AdamW
 	params []optim.Param
 	sched  *optim.Scheduler
+	coef   float32 // clip factor for the next step; 1: none
 }
 
 func newOptCore(a *Args, params []NamedParam, total int) (optCore, func(int) float64, error) {
@@ -39,18 +40,30 @@ func newOptCore(a *Args, params []NamedParam, total int) (optCore, func(int) flo
 	// The rate of step k is a pure function of k (LambdaLR), so resume
 	// needs only the step count.
 	lrAt := func(step int) float64 { return a.LearningRate * s.Factor(step) }
-	return &optimCore{adam: adam, params: ops, sched: sched}, lrAt, nil
+	return &optimCore{adam: adam, params: ops, sched: sched, coef: 1}, lrAt, nil
 }
 
+// clip computes the pre-clip norm and the clip factor; the next step applies
+// the factor inside the AdamW update (optim.AdamW.StepScaled, the bits of
+// ClipGradNorm followed by Step) instead of a separate pass that scales and
+// writes back every gradient.
 func (c *optimCore) clip(maxNorm float64) float64 {
-	if maxNorm <= 0 {
-		return optim.GradNorm(c.params)
+	total := optim.GradNorm(c.params)
+	c.coef = 1
+	if maxNorm > 0 {
+		c.coef = optim.ClipCoef(total, maxNorm)
 	}
-	return optim.ClipGradNorm(c.params, maxNorm)
+	return total
 }
 
 func (c *optimCore) step(lr float64) error {
-	if err := c.adam.Step(lr); err != nil {
+	coef := c.coef
+	c.coef = 1
+	step := c.adam.Step
+	if coef != 1 {
+		step = func(lr float64) error { return c.adam.StepScaled(lr, coef) }
+	}
+	if err := step(lr); err != nil {
 		return err
 	}
 	c.sched.Step()

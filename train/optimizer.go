@@ -14,8 +14,9 @@ type optimizer struct {
 // optCore is the part of the optimizer with state: AdamW moments and step
 // count, saved in checkpoints.
 type optCore interface {
-	// clip scales gradients so their global L2 norm is at most maxNorm
-	// (no-op when maxNorm <= 0) and returns the pre-clip norm.
+	// clip makes the next step see gradients scaled so their global L2
+	// norm is at most maxNorm (no-op when maxNorm <= 0) and returns the
+	// pre-clip norm.
 	clip(maxNorm float64) float64
 	// step applies one AdamW update with learning rate lr.
 	step(lr float64) error

@@ -15,10 +15,10 @@ import (
 // computes exactly what the scalar Go loop computes.
 func adamw() {
 	for _, decay := range []bool{false, true} {
-		name, sig := "adamwAVX2", "func(p, grad, m, v *float32, n int, b1, b2, c1, c2, negStep, bc2Sqrt, eps float32)"
-		doc := "adamwAVX2 is one AdamW step without weight decay on n floats (n % 8 == 0):"
+		name, sig := "adamwAVX2", "func(p, grad, m, v *float32, n int, gscale, b1, b2, c1, c2, negStep, bc2Sqrt, eps float32)"
+		doc := "adamwAVX2 is one AdamW step without weight decay on n floats (n % 8 == 0), g = grad·gscale:"
 		if decay {
-			name, sig = "adamwDecayAVX2", "func(p, grad, m, v *float32, n int, b1, b2, c1, c2, negStep, bc2Sqrt, eps, decay float32)"
+			name, sig = "adamwDecayAVX2", "func(p, grad, m, v *float32, n int, gscale, b1, b2, c1, c2, negStep, bc2Sqrt, eps, decay float32)"
 			doc = "adamwDecayAVX2 is adamwAVX2 with decoupled weight decay p *= decay first:"
 		}
 		TEXT(name, NOSPLIT, sig)
@@ -28,17 +28,20 @@ func adamw() {
 			"p = p + (negStep·m) / (sqrt(v)/bc2Sqrt + eps), each operation rounded to float32.")
 		ptr := ptrs("p", "grad", "m", "v") // not "g": the assembler reads g as the goroutine register
 		n := Load(Param("n"), GP64())
+		gs := f32("gscale")
 		b1, b2, c1, c2 := f32("b1"), f32("b2"), f32("c1"), f32("c2")
 		negStep, bc2Sqrt, eps := f32("negStep"), f32("bc2Sqrt"), f32("eps")
 		var dec VecVirtual
 		if decay {
 			dec = f32("decay")
 		}
-		// Not unrolled: 7–8 broadcast constants leave too few of the 16 YMM
+		// Not unrolled: 8–9 broadcast constants leave too few of the 16 YMM
 		// registers, and the divide/sqrt units, not the loop, set the pace.
 		loop8(n, ptr, false, func(off int) {
 			g, t := YMM(), YMM()
-			VMOVUPS(mem(ptr[1], off), g)
+			// g = float32(grad·gscale): clip_grad_norm_'s in-place scaling,
+			// fused (×1 changes no bits, NaN and signed zeros included).
+			VMULPS(mem(ptr[1], off), gs, g)
 			// m = float32(m·b1) + float32(c1·g)
 			mm := YMM()
 			VMULPS(mem(ptr[2], off), b1, mm)

@@ -363,8 +363,8 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) func() error 
 				return err
 			}
 		}
-		optim.ClipGradNorm(ops, 1.0)
-		if err := opt.Step(2e-5); err != nil {
+		// Clip to norm 1.0 inside the update, as train does.
+		if err := opt.StepScaled(2e-5, optim.ClipCoef(optim.GradNorm(ops), 1.0)); err != nil {
 			return err
 		}
 		m.ZeroGrad()
