@@ -1,9 +1,11 @@
 package bert
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/medbert/medbert/tensor"
@@ -121,5 +123,47 @@ func TestPooledOnlyRefusals(t *testing.T) {
 	tin, _ := tinyInput(t)
 	if _, err := tc.Forward(tin, nil, Options{PooledOnly: true}); err == nil {
 		t.Error("pooled-only forward accepted for a head without a pooler")
+	}
+}
+
+// TestConcurrentReleasingForwards: goroutines running forwards that hand
+// their activations to the shared buffer pool (full and pooled-only, on one
+// packed model) get the results each gets alone (run with -race).
+func TestConcurrentReleasingForwards(t *testing.T) {
+	m, in := poolSizedModel(t)
+	m.PackForInference()
+	opts := []Options{{}, {PooledOnly: true}}
+	want := make([][]float32, len(opts))
+	for i, o := range opts {
+		out, err := m.Forward(in, nil, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = out.Logits.Data
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range 3 {
+				o := (g + r) % len(opts)
+				out, err := m.Forward(in, nil, opts[o])
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if !slices.Equal(out.Logits.Data, want[o]) {
+					errs <- fmt.Sprintf("goroutine %d round %d %+v: logits differ from the same forward alone", g, r, opts[o])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
