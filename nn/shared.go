@@ -50,7 +50,7 @@ func ForwardShared(x *tensor.Tensor, layers ...*Linear) []*tensor.Tensor {
 // and take x's last dimension as input.
 func kernelsOf[K interface {
 	*PackedLinear | *QuantLinear
-	LinearKernel
+	dims() (in, out int)
 }](layers []*Linear, x *tensor.Tensor) ([]K, bool) {
 	ks := make([]K, len(layers))
 	for i, l := range layers {
@@ -58,7 +58,7 @@ func kernelsOf[K interface {
 		if !ok {
 			return nil, false
 		}
-		in, out := shapeOf(k)
+		in, out := k.dims()
 		if in == 0 || out == 0 || x.Dims() == 0 || x.Shape[x.Dims()-1] != in {
 			return nil, false
 		}
@@ -67,12 +67,5 @@ func kernelsOf[K interface {
 	return ks, true
 }
 
-func shapeOf(k LinearKernel) (in, out int) {
-	switch k := k.(type) {
-	case *PackedLinear:
-		return k.In, k.Out
-	case *QuantLinear:
-		return k.In, k.Out
-	}
-	return 0, 0
-}
+func (p *PackedLinear) dims() (in, out int) { return p.In, p.Out }
+func (l *QuantLinear) dims() (in, out int)  { return l.In, l.Out }
