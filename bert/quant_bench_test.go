@@ -9,11 +9,14 @@ import (
 
 // BenchmarkBertForwardInt8 runs bert-base (random weights, seq 128) in
 // float32 and int8 (per-channel weights) side by side, batch 1 and 8, so
-// both see the same machine load:
+// both see the same machine load, as a classifier is served: float32
+// weights packed once, the last layer for [CLS] only. GOP/s counts the
+// same multiply-adds as GFLOP/s (2 per MAC, int8 or not):
 //
 //	go test ./bert -run '^$' -bench BertForwardInt8 -benchtime=3x
 func BenchmarkBertForwardInt8(b *testing.B) {
 	fp, in8 := benchModel(b, HeadSeqCls)
+	fp.PackForInference()
 	q, _ := benchModel(b, HeadSeqCls)
 	if err := q.Quantize(QuantOptions{}); err != nil {
 		b.Fatal(err)
@@ -26,13 +29,14 @@ func BenchmarkBertForwardInt8(b *testing.B) {
 		}{{"fp32", fp}, {"int8", q}} {
 			b.Run(fmt.Sprintf("batch%d/%s", batch, c.name), func(b *testing.B) {
 				for b.Loop() {
-					if _, err := c.m.Forward(in, nil, Options{}); err != nil {
+					if _, err := c.m.Forward(in, nil, Options{PooledOnly: true}); err != nil {
 						b.Fatal(err)
 					}
 				}
 				sec := b.Elapsed().Seconds() / float64(b.N)
 				b.ReportMetric(float64(batch)/sec, "seq/s")
 				b.ReportMetric(sec*1e3, "ms/forward")
+				b.ReportMetric(pooledForwardFLOPs(c.m.Config, batch, benchSeq)/sec/1e9, "GOP/s")
 			})
 		}
 	}
@@ -46,6 +50,7 @@ func BenchmarkBertForwardInt8(b *testing.B) {
 //	go test ./bert -run '^$' -bench BertForwardInt8Paired -benchtime=7x
 func BenchmarkBertForwardInt8Paired(b *testing.B) {
 	fp, in8 := benchModel(b, HeadSeqCls)
+	fp.PackForInference() // both as served (see BenchmarkBertForwardInt8)
 	q, _ := benchModel(b, HeadSeqCls)
 	if err := q.Quantize(QuantOptions{}); err != nil {
 		b.Fatal(err)
@@ -56,11 +61,11 @@ func BenchmarkBertForwardInt8Paired(b *testing.B) {
 			var tf, tq, ratio []float64
 			for b.Loop() {
 				t0 := time.Now()
-				if _, err := fp.Forward(in, nil, Options{}); err != nil {
+				if _, err := fp.Forward(in, nil, Options{PooledOnly: true}); err != nil {
 					b.Fatal(err)
 				}
 				t1 := time.Now()
-				if _, err := q.Forward(in, nil, Options{}); err != nil {
+				if _, err := q.Forward(in, nil, Options{PooledOnly: true}); err != nil {
 					b.Fatal(err)
 				}
 				t2 := time.Now()
