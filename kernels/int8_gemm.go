@@ -176,10 +176,14 @@ type int8Op struct {
 
 // Blocking: a task owns int8MB rows (a multiple of every mr) and int8NB
 // panels. A panel (16 × k bytes, 12 KiB at k=768) stays in L1 while the
-// task's rows stream from L2.
+// task's rows stream from L2; the rows (72 KiB at k=768) are brought into
+// L2 once per task and then serve all its panels, and the task's output
+// block (96 × 512 floats) is still in L2 for the GELU/residual epilogue.
+// 4 panels per task were 7% slower on a BERT-base int8 forward than 16 to
+// 256, which measured alike.
 const (
 	int8MB = 96
-	int8NB = 4
+	int8NB = 32
 )
 
 func (op *int8Op) split(nt int) {
