@@ -82,6 +82,11 @@ func LinearShared(m int, x []float32, ws []*PackedB, biases, ys [][]float32) {
 		s.ops = make([]gemmOp, len(ws))
 	}
 	s.ops = s.ops[:len(ws)] // each is reset by init
+	defer func() {
+		clear(s.ops) // drop the references to the caller's slices
+		s.ops, s.byRows = s.ops[:0], false
+		sharedJobPool.Put(s)
+	}()
 	s.starts = append(s.starts[:0], 0)
 	nt, work := threads(), 0
 	for i, w := range ws {
@@ -102,10 +107,6 @@ func LinearShared(m int, x []float32, ws []*PackedB, biases, ys [][]float32) {
 		s.byRows = true
 		s.mBlocks = min((mb+nt-1)/nt*nt, g0.mpan)
 		parallelFor(nt, s.mBlocks, s)
-		s.byRows = false
-		clear(s.ops)
-		s.ops = s.ops[:0]
-		sharedJobPool.Put(s)
 		return
 	}
 	shareSplit(s.ops, nt)
@@ -123,9 +124,6 @@ func LinearShared(m int, x []float32, ws []*PackedB, biases, ys [][]float32) {
 	}
 	parallelFor(nt, s.starts[len(s.ops)], s)
 	abufPool.Put(rawA)
-	clear(s.ops) // drop the references to the caller's slices
-	s.ops = s.ops[:0]
-	sharedJobPool.Put(s)
 }
 
 // shareSplit chooses every layer's tasks over a shared packed A: M blocks
