@@ -107,8 +107,19 @@ func (r *run) release(ts ...*tensor.Tensor) {
 // embed looks ids up in e.
 func (r *run) embed(e *nn.Embedding, ids []int) *tensor.Tensor { return e.Forward(ids, r.grad) }
 
-// norm applies a LayerNorm.
-func (r *run) norm(l *nn.LayerNorm, x *tensor.Tensor) *tensor.Tensor { return l.Forward(x, r.grad) }
+// norm applies a LayerNorm to x, which every caller drops afterwards (a
+// residual sum, an activation's output): a training graph releases x at
+// once and its backward works from the output.
+func (r *run) norm(l *nn.LayerNorm, x *tensor.Tensor) *tensor.Tensor {
+	if !normFreesInput {
+		return l.Forward(x, r.grad)
+	}
+	return l.ForwardFreeInput(x, r.grad)
+}
+
+// normFreesInput is off only in tests that compare against LayerNorm's
+// input-based backward.
+var normFreesInput = true
 
 // training reports HF's model.train() mode: dropout on.
 func (r *run) training() bool { return r.rng != nil }

@@ -22,6 +22,13 @@ func (l *LayerNorm) Forward(x *tensor.Tensor, grad bool) *tensor.Tensor {
 	return tensor.LayerNorm(x, param(l.Weight, grad), param(l.Bias, grad), l.Eps)
 }
 
+// ForwardFreeInput is Forward for an x nothing reads afterwards: with a
+// graph, x's buffer is released at once and the backward works from the
+// output (tensor.LayerNormFreeInput).
+func (l *LayerNorm) ForwardFreeInput(x *tensor.Tensor, grad bool) *tensor.Tensor {
+	return tensor.LayerNormFreeInput(x, param(l.Weight, grad), param(l.Bias, grad), l.Eps)
+}
+
 // Params returns "weight" and "bias" (HF's current names; old checkpoints'
 // "gamma"/"beta" are mapped by the loader).
 func (l *LayerNorm) Params(prefix string) []Param {

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/medbert/medbert/kernels"
 )
@@ -48,4 +49,95 @@ func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 		kernels.LayerNormBackward(dx, dg, db, dy, x.Data, mean, rstd, gamma.Data, rows, d)
 	}, x, gamma, beta)
 	return y
+}
+
+// maxBetaOverGamma bounds max|β/γ| for LayerNormFreeInput's reconstruction:
+// x̂ = (y−β)/γ carries an absolute error of about ε·(|x̂| + |β/γ|) (ε the
+// float32 rounding of y), so below this bound x̂ is as exact as float32
+// allows for the |x̂| ≲ 10 a normalised row has; above it (or with a zero γ)
+// the op keeps its input like LayerNorm.
+const maxBetaOverGamma = 64
+
+// LayerNormFreeInput is LayerNorm for an input that nothing else reads: in
+// a graph its backward recovers the normalised input from the output,
+// x̂ = (y−β)/γ (the memory-efficient LayerNorm of NVIDIA Apex), so x's
+// buffer goes back to the pool as soon as y is computed instead of living
+// until FreeGraph. A BERT layer's two LayerNorms read residual sums that
+// die there: a training graph keeps two activations per layer fewer.
+//
+// The caller guarantees that x is dead after this call: no later op reads
+// it and no recorded backward reads its value (ops that only pass a
+// gradient through, as Add, LinearDropoutAdd or the activations' outputs,
+// qualify). Afterwards x.Data is nil. Without a graph, when x is a leaf or
+// a view, or when γ has a zero or max|β/γ| exceeds maxBetaOverGamma (the
+// reconstruction would lose precision), it is LayerNorm and x is left
+// alone. The gradients agree with LayerNorm's to float32 rounding.
+func LayerNormFreeInput(x, gamma, beta *Tensor, eps float32) *Tensor {
+	if !tracking(x, gamma, beta) || x.node == nil || x.node.view || !reconstructible(gamma.Data, beta.Data) {
+		return LayerNorm(x, gamma, beta, eps)
+	}
+	d := x.lastDim()
+	if x.Dims() == 0 || gamma.Size() != d || beta.Size() != d {
+		panic(fmt.Sprintf("tensor: LayerNormFreeInput: input %v, gamma %v, beta %v", x.Shape, gamma.Shape, beta.Shape))
+	}
+	rows := 0
+	if d > 0 {
+		rows = x.Size() / d
+	}
+	y := empty(x.Shape...)
+	mean := make([]float32, rows)
+	rstd := make([]float32, rows)
+	kernels.LayerNorm(y.Data, mean, rstd, x.Data, gamma.Data, beta.Data, rows, d, eps)
+	freeBuf(x.Data)
+	x.Data = nil
+	y.record(func(dy []float32) {
+		// xc = x − mean rebuilt from y: the kernel normalises it with the
+		// saved rstd (its mean argument is zero).
+		xc := newBufDirty(rows * d)
+		defer freeBuf(xc)
+		centred(xc, y.Data, gamma.Data, beta.Data, rstd, rows, d)
+		var dx, dg, db []float32
+		if x.requiresGrad {
+			dx = x.grad()
+		} else {
+			dx = newBuf(rows * d)
+			defer freeBuf(dx)
+		}
+		if gamma.requiresGrad {
+			dg = gamma.grad()
+		}
+		if beta.requiresGrad {
+			db = beta.grad()
+		}
+		clear(mean) // xc is already centred
+		kernels.LayerNormBackward(dx, dg, db, dy, xc, mean, rstd, gamma.Data, rows, d)
+	}, x, gamma, beta)
+	return y
+}
+
+// reconstructible reports whether every γ is non-zero and |β/γ| stays within
+// maxBetaOverGamma.
+func reconstructible(gamma, beta []float32) bool {
+	for j, g := range gamma {
+		if !(g != 0 && math.Abs(float64(beta[j])) <= maxBetaOverGamma*math.Abs(float64(g))) {
+			return false
+		}
+	}
+	return true
+}
+
+// centred writes xc[r, j] = (y[r, j] − β[j]) / (γ[j]·rstd[r]): the input
+// minus its row mean, recovered from LayerNorm's output.
+func centred(xc, y, gamma, beta, rstd []float32, rows, d int) {
+	inv := make([]float32, d)
+	for j, g := range gamma {
+		inv[j] = 1 / g
+	}
+	for r := range rows {
+		s := 1 / rstd[r]
+		yr, xr := y[r*d:(r+1)*d], xc[r*d:(r+1)*d]
+		for j := range d {
+			xr[j] = (yr[j] - beta[j]) * inv[j] * s
+		}
+	}
 }

@@ -132,7 +132,12 @@ func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape) }
 // grad returns t.Grad, allocating it zeroed on first use.
 func (t *Tensor) grad() []float32 {
 	if t.Grad == nil {
-		t.Grad = newBuf(len(t.Data))
+		n := len(t.Data)
+		if t.Data == nil {
+			// LayerNormFreeInput empties an input that still gets a gradient.
+			n = numel(t.Shape)
+		}
+		t.Grad = newBuf(n)
 	}
 	return t.Grad
 }
