@@ -146,9 +146,20 @@ type BertLayer struct {
 }
 
 func (l *BertLayer) forward(r *run, x *tensor.Tensor) (y, probs *tensor.Tensor) {
-	ctx, probs := l.Attention.Self.forward(r, x)
-	att := l.Attention.Output.forward(r, ctx, x)
-	r.release(ctx)
+	var att *tensor.Tensor
+	if s, o := l.Attention.Self, l.Attention.Output; r.training() && s.Dropout > 0 && o.Dropout > 0 && !r.attentions {
+		// One op up to the LayerNorm: the context is rebuilt in the
+		// backward instead of kept.
+		q, k, v := r.linear3(s.Query, s.Key, s.Value, x)
+		sum := tensor.AttentionLinearDropoutAdd(q, k, v, r.batch, r.seq, s.NumHeads, r.maskAdd, s.Dropout,
+			r.param(o.Dense.Weight), r.bias(o.Dense), x, o.Dropout, r.rng)
+		att = r.norm(o.LayerNorm, sum)
+	} else {
+		var ctx *tensor.Tensor
+		ctx, probs = l.Attention.Self.forward(r, x)
+		att = l.Attention.Output.forward(r, ctx, x)
+		r.release(ctx)
+	}
 	if o := l.Output; r.training() && o.Dropout > 0 && l.Intermediate.Act == ActGELU {
 		// One op keeps only the pre-activation: GELU's output is recomputed
 		// in the backward.

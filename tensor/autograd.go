@@ -22,6 +22,21 @@ type node struct {
 	// so FreeGraph can pool them too (and empty them if they were returned
 	// to the caller, like the probabilities).
 	saved []*Tensor
+	// recompute, when set, rebuilds the output's value into dst from what
+	// the op keeps anyway (its inputs, masks): a fused op that releases the
+	// output early has a backward that reads it through valueOf.
+	recompute func(dst []float32)
+}
+
+// valueOf returns t's data for a backward to read: t.Data, or when a fused
+// op released it, a pooled buffer its op rebuilt (done hands it back).
+func valueOf(t *Tensor) (data []float32, done func()) {
+	if t.Data != nil || t.node == nil || t.node.recompute == nil {
+		return t.Data, func() {}
+	}
+	buf := newBufDirty(numel(t.Shape))
+	t.node.recompute(buf)
+	return buf, func() { freeBuf(buf) }
 }
 
 // tracking reports whether an op over these inputs must record a backward

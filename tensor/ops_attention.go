@@ -105,20 +105,29 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 	if !track {
 		return ctx, probs
 	}
-	ctx.record(func(dctx []float32) {
-		var pr []float32
+	// regenerate rebuilds the probabilities and their dropped copy from q,
+	// k and the mask with the forward's kernels (the same bits).
+	regenerate := func() (pr, dropped []float32, done func()) {
 		if keepProbs {
 			pr = probs.Data
 		} else {
 			pr = newOut(np)
 			a.probs(pr, q.Data, k.Data)
-			defer freeBuf(pr)
 		}
-		dropped := pr
+		dropped = pr
 		if p > 0 {
 			dropped = newBufDirty(np) // scaleInto writes every element
 			mask.scaleInto(dropped, pr, keepScale)
 		}
+		return pr, dropped, func() {
+			if !keepProbs {
+				freeBuf(pr)
+			}
+		}
+	}
+	ctx.record(func(dctx []float32) {
+		pr, dropped, done := regenerate()
+		defer done()
 		if v.requiresGrad { // dV_h += Pdᵀ · dctx_h
 			kernels.SgemmBatch(true, false, seq, hd, seq, 1, dropped, seq, a.pOff, dctx, hidden, a.hOff, 1, v.grad(), hidden, a.hOff)
 		}
@@ -156,6 +165,14 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 		}
 		freeBuf(dS)
 	}, q, k, v)
+	ctx.node.recompute = func(dst []float32) {
+		_, dropped, done := regenerate()
+		kernels.SgemmBatch(false, false, seq, hd, seq, 1, dropped, seq, a.pOff, v.Data, hidden, a.hOff, 0, dst, hidden, a.hOff)
+		if p > 0 {
+			freeBuf(dropped)
+		}
+		done()
+	}
 	if keepProbs {
 		ctx.save(probs)
 	}

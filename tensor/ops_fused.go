@@ -36,6 +36,24 @@ func GELULinearDropoutAdd(h, w, b, residual *Tensor, p float32, rng *rand.Rand) 
 	return linearDropoutAdd("GELULinearDropoutAdd", h, w, b, residual, p, rng, true)
 }
 
+// AttentionLinearDropoutAdd is LinearDropoutAdd(AttentionDropoutContext(q,
+// k, v, batch, seq, heads, maskAdd, pAttn, rng), w, b, residual, p, rng), a
+// BERT attention block up to its LayerNorm in training, bit for bit, values
+// and gradients, drawing both masks from rng in the same order. The context
+// (the projection's input, one hidden size per token) is not kept: the
+// backward rebuilds it from q, k, v and the attention mask bits, one more
+// probabilities·v product per block (about 1% of a BERT-base step). With p
+// == 0 the context is kept (the projection is then a plain Linear).
+func AttentionLinearDropoutAdd(q, k, v *Tensor, batch, seq, heads int, maskAdd []float32, pAttn float32, w, b, residual *Tensor, p float32, rng *rand.Rand) *Tensor {
+	ctx := AttentionDropoutContext(q, k, v, batch, seq, heads, maskAdd, pAttn, rng)
+	y := LinearDropoutAdd(ctx, w, b, residual, p, rng)
+	if p > 0 && ctx.node != nil && ctx.node.recompute != nil {
+		freeBuf(ctx.Data)
+		ctx.Data = nil
+	}
+	return y
+}
+
 func linearDropoutAdd(op string, x, w, b, residual *Tensor, p float32, rng *rand.Rand, gelu bool) *Tensor {
 	rows, in, out := checkLinear(op, x, w, b)
 	shape := withLast(x.Shape, out)
@@ -90,18 +108,20 @@ func linearDropoutAdd(op string, x, w, b, residual *Tensor, p float32, rng *rand
 		dz := newBuf(len(dy)) // the projection's gradient
 		mask.accumulate(dz, dd, scale)
 		freeBuf(dd)
+		xd, done := valueOf(x) // AttentionLinearDropoutAdd released ctx
+		defer done()
 		if !gelu {
-			linearBackward(dz, x, x.Data, w, b, rows, in, out)
+			linearBackward(dz, x, xd, w, b, rows, in, out)
 			freeBuf(dz)
 			return
 		}
-		g := &Tensor{Data: newBufDirty(len(x.Data)), requiresGrad: x.requiresGrad}
-		kernels.GELU(g.Data, x.Data)
+		g := &Tensor{Data: newBufDirty(len(xd)), requiresGrad: x.requiresGrad}
+		kernels.GELU(g.Data, xd)
 		linearBackward(dz, g, g.Data, w, b, rows, in, out)
 		freeBuf(dz)
 		freeBuf(g.Data)
 		if g.Grad != nil {
-			kernels.GELUBackward(x.grad(), x.Data, g.Grad)
+			kernels.GELUBackward(x.grad(), xd, g.Grad)
 			freeBuf(g.Grad)
 		}
 	}, x, w, b, residual)

@@ -112,3 +112,66 @@ func TestLinearDropoutAddKeepsOnlyItsOutput(t *testing.T) {
 		t.Errorf("graph inputs %d, want 3 (x, w, residual)", len(y.node.inputs))
 	}
 }
+
+// AttentionLinearDropoutAdd gives the values and gradients of
+// LinearDropoutAdd(AttentionDropoutContext(...)) bit for bit (including a
+// second Backward, which rebuilds the context again), and keeps no context
+// buffer when the projection drops out.
+func TestAttentionLinearDropoutAddMatchesComposition(t *testing.T) {
+	cases := []struct {
+		batch, seq, heads, hd int
+		mask                  bool
+		pAttn, p              float32
+	}{{1, 1, 1, 1, false, 0.1, 0.1}, {2, 5, 3, 4, true, 0.1, 0.1}, {3, 17, 2, 8, true, 0, 0.5}, {2, 9, 4, 2, false, 0.3, 0}}
+	for _, c := range cases {
+		name := fmt.Sprintf("b%d_s%d_h%d_d%d_mask%v_pa%v_p%v", c.batch, c.seq, c.heads, c.hd, c.mask, c.pAttn, c.p)
+		t.Run(name, func(t *testing.T) {
+			hidden := c.heads * c.hd
+			run := func(fused bool) (y []float32, grads [][]float32, ctxKept bool) {
+				rng := rand.New(rand.NewPCG(uint64(hidden), 9))
+				n := c.batch * c.seq
+				q, k, v := randTensor(rng, 1, n, hidden), randTensor(rng, 1, n, hidden), randTensor(rng, 1, n, hidden)
+				w, b, r := randTensor(rng, 0.3, hidden, hidden), randTensor(rng, 0.3, hidden), randTensor(rng, 1, n, hidden)
+				var mask []float32
+				if c.mask {
+					mask = make([]float32, n)
+					for i := range mask {
+						if i%c.seq == c.seq-1 && c.seq > 1 {
+							mask[i] = -3.4e38
+						}
+					}
+				}
+				drop := rand.New(rand.NewPCG(5, 6))
+				var out *Tensor
+				if fused {
+					out = AttentionLinearDropoutAdd(q, k, v, c.batch, c.seq, c.heads, mask, c.pAttn, w, b, r, c.p, drop)
+					ctxKept = out.node.inputs[0].Data != nil
+				} else {
+					ctx := AttentionDropoutContext(q, k, v, c.batch, c.seq, c.heads, mask, c.pAttn, drop)
+					out = LinearDropoutAdd(ctx, w, b, r, c.p, drop)
+				}
+				seed := make([]float32, out.Size())
+				specialValues(rng, seed)
+				if len(seed) > 5 {
+					seed[3], seed[5] = 2, -2
+				}
+				y = append([]float32(nil), out.Data...)
+				out.backwardFrom(seed)
+				out.backwardFrom(seed)
+				for _, in := range []*Tensor{q, k, v, w, b, r} {
+					grads = append(grads, in.Grad)
+				}
+				return y, grads, ctxKept
+			}
+			y1, g1, kept := run(true)
+			y0, g0, _ := run(false)
+			sameBits(t, "y", y1, y0)
+			for i := range g0 {
+				sameBits(t, fmt.Sprintf("grad %d", i), g1[i], g0[i])
+			}
+			if kept != (c.p == 0) {
+				t.Errorf("context kept %v with p %v", kept, c.p)
+			}
+		})
+	}
+}
