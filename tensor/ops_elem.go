@@ -259,26 +259,31 @@ const dropBlock = 1 << 15
 
 // dropRange is dropInto's loop over one stream of random bits; mask (nil
 // or the range's words) gets bit i%32 of word i/32 set where src[i] is kept.
+// Branch-free: at p = 0.1 a branch on the random keep bit mispredicted
+// about one element in ten, and dropout ran at half the speed.
 func dropRange(dst, src []float32, mask []uint32, thr uint64, scale float32, next func() uint64) {
-	var bits uint64
-	var word uint32
-	for i, v := range src {
-		if i&1 == 0 {
-			bits = next()
-		} else {
-			bits >>= 32
-		}
-		if bits&0xffffffff >= thr {
-			dst[i] = v * scale
-			word |= 1 << (i & 31)
-		} else {
-			dst[i] = 0
-		}
-		if i&31 == 31 || i == len(src)-1 {
-			if mask != nil {
-				mask[i>>5] = word
+	n := len(src)
+	dst = dst[:n]
+	for lo := 0; lo < n; lo += 32 {
+		hi := min(lo+32, n)
+		var word uint32
+		for i := lo; i < hi; i += 2 {
+			bits := next()
+			word |= dropOne(dst, src, i, bits&0xffffffff, thr, scale)
+			if i+1 < hi {
+				word |= dropOne(dst, src, i+1, bits>>32, thr, scale)
 			}
-			word = 0
+		}
+		if mask != nil {
+			mask[lo>>5] = word
 		}
 	}
+}
+
+// dropOne sets dst[i] to src[i]·scale when the 32 random bits r reach thr,
+// else to +0, and returns the keep bit at position i%32.
+func dropOne(dst, src []float32, i int, r, thr uint64, scale float32) uint32 {
+	keep := uint32(1 ^ (r-thr)>>63) // r, thr < 2³²+1: r−thr wraps below thr
+	dst[i] = math.Float32frombits(math.Float32bits(src[i]*scale) & -keep)
+	return keep << (i & 31)
 }
