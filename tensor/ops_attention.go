@@ -145,11 +145,11 @@ func attention(op string, q, k, v *Tensor, batch, seq, heads int, maskAdd []floa
 			// probs > 0; where probs == 0 the softmax backward multiplies by
 			// 0 anyway, so the nonzero test on dropped serves as the mask.
 			for i, d := range dropped {
-				if d != 0 {
-					dP[i] *= keepScale
-				} else {
-					dP[i] = 0
-				}
+				// All ones where d != 0 (d is +0 or positive): no branch
+				// on the random mask.
+				u := math.Float32bits(d)
+				keep := uint32(int32(u|-u) >> 31)
+				dP[i] = math.Float32frombits(math.Float32bits(dP[i]*keepScale) & keep)
 			}
 			freeBuf(dropped) // dS below takes its place
 		}
