@@ -59,6 +59,7 @@ func Embedding(weight *Tensor, ids []int, paddingIdx int) *Tensor {
 	if tracking(weight) {
 		y.record(func(dy []float32) {
 			if rg := weight.rowGrad; rg != nil {
+				rg.reserve(len(ids))
 				for i, id := range ids {
 					if id != paddingIdx {
 						kernels.Axpy(1, dy[i*d:(i+1)*d], rg.row(id))

@@ -81,6 +81,21 @@ func (g *RowGrad) AddRow(r int, x []float32) {
 	kernels.Axpy(1, x, g.row(r))
 }
 
+// reserve makes room for n more rows (at most the whole table) in one
+// allocation: growing row by row through append would leave a trail of
+// discarded copies summing to several times the final size.
+func (g *RowGrad) reserve(n int) {
+	want := min(len(g.rows)+n, g.numRows)
+	if cap(g.vals) < want*g.width {
+		v := make([]float32, len(g.vals), want*g.width)
+		copy(v, g.vals)
+		g.vals = v
+	}
+	if cap(g.rows) < want {
+		g.rows = append(make([]int, 0, want), g.rows...)
+	}
+}
+
 // row returns row r's accumulator, adding it zeroed if untouched.
 func (g *RowGrad) row(r int) []float32 {
 	if r < 0 || r >= g.numRows {
