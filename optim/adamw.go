@@ -210,14 +210,11 @@ func (o *AdamW) step(lr float64, gradScale float32, scale bool) error {
 		// untouched rows fed zeros, gives the dense step's bits.
 		vs[b.param].segments(b.lo, b.hi, func(lo, hi int, g []float32) {
 			for lo < hi {
-				e := hi
-				if g == nil {
-					e = min(hi, lo+len(o.zeros))
-				}
-				gg := g
+				gg := g // hi-lo values, or nil: zeros, a block at most
 				if gg == nil {
-					gg = o.zeros[:e-lo]
+					gg = o.zeros[:min(hi-lo, len(o.zeros))]
 				}
+				e := lo + len(gg)
 				adamwKernel(p[lo:e], gg, m[lo:e], v[lo:e], sc)
 				lo = e
 			}
