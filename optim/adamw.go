@@ -12,12 +12,22 @@ import (
 // length; Grad nil means "no gradient this step", which skips the tensor
 // as torch skips p.grad is None). NoDecay puts it in the weight-decay-0
 // group.
+//
+// Sparse, set instead of Grad, gives the gradient row by row: Data viewed
+// as (rows, width) with only the touched rows stored (an embedding table's
+// gradient). The tensor is then always stepped, as its dense gradient with
+// zeros in the other rows would be — AdamW still decays those rows' moments
+// and weights — and with the same bits.
 type Param struct {
 	Name    string
 	Data    []float32
 	Grad    []float32
+	Sparse  RowSparse
 	NoDecay bool
 }
+
+// hasGrad reports whether the param takes part in a step.
+func (p *Param) hasGrad() bool { return p.Grad != nil || p.Sparse != nil }
 
 // HFNoDecay reports whether HF's Trainer excludes a parameter from weight
 // decay: names containing "bias" or "LayerNorm.weight" (transformers'
@@ -72,10 +82,12 @@ type AdamW struct {
 	params []Param
 	m, v   [][]float32 // exp_avg, exp_avg_sq
 	steps  []int64     // per-tensor step count (torch state["step"])
+	zeros  []float32   // blockSize zeros: the gradient of a sparse param's untouched rows
 }
 
 // NewAdamW creates the optimizer. Names must be unique (they key the saved
-// state) and every Grad, if set, must match its Data length.
+// state), every Grad, if set, must match its Data length, and a param with
+// a Sparse gradient has no Grad and a row width dividing its Data length.
 func NewAdamW(params []Param, cfg AdamWConfig) (*AdamW, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -89,6 +101,14 @@ func NewAdamW(params []Param, cfg AdamWConfig) (*AdamW, error) {
 		seen[p.Name] = true
 		if p.Grad != nil && len(p.Grad) != len(p.Data) {
 			return nil, fmt.Errorf("optim: %s: grad has %d elements, data %d", p.Name, len(p.Grad), len(p.Data))
+		}
+		if p.Sparse != nil {
+			if p.Grad != nil {
+				return nil, fmt.Errorf("optim: %s: both a dense and a sparse gradient", p.Name)
+			}
+			if _, _, w := p.Sparse.RowGrads(); w <= 0 || len(p.Data)%w != 0 {
+				return nil, fmt.Errorf("optim: %s: sparse gradient width %d does not divide %d elements", p.Name, w, len(p.Data))
+			}
 		}
 		o.m = append(o.m, make([]float32, len(p.Data)))
 		o.v = append(o.v, make([]float32, len(p.Data)))
@@ -136,6 +156,12 @@ func (o *AdamW) step(lr float64, gradScale float32, scale bool) error {
 		return fmt.Errorf("optim: learning rate %v must be finite and >= 0", lr)
 	}
 	for i, p := range o.params {
+		if p.Grad != nil && p.Sparse != nil {
+			return fmt.Errorf("optim: %s: both a dense and a sparse gradient", p.Name)
+		}
+		if p.Sparse != nil && len(p.Data) != len(o.m[i]) {
+			return fmt.Errorf("optim: %s: data length %d, state %d", p.Name, len(p.Data), len(o.m[i]))
+		}
 		if p.Grad == nil {
 			continue
 		}
@@ -143,12 +169,19 @@ func (o *AdamW) step(lr float64, gradScale float32, scale bool) error {
 			return fmt.Errorf("optim: %s: grad/data lengths %d/%d, state %d", p.Name, len(p.Grad), len(p.Data), len(o.m[i]))
 		}
 	}
+	vs, err := views(o.params)
+	if err != nil {
+		return err
+	}
+	if vs != nil && o.zeros == nil {
+		o.zeros = make([]float32, blockSize)
+	}
 	b1, b2 := float32(o.cfg.Beta1), float32(o.cfg.Beta2)
 	c1, c2 := float32(1-o.cfg.Beta1), float32(1-o.cfg.Beta2)
 	eps := float32(o.cfg.Eps)
 	scal := make([]adamwScalars, len(o.params))
 	for i, p := range o.params {
-		if p.Grad == nil {
+		if !p.hasGrad() {
 			continue
 		}
 		o.steps[i]++
@@ -166,10 +199,26 @@ func (o *AdamW) step(lr float64, gradScale float32, scale bool) error {
 		}
 	}
 	// Elementwise, so the block split cannot change any result.
-	bs := blocksOf(func(i int) int { return len(o.params[i].Grad) }, len(o.params))
+	bs := blocksOf(func(i int) int { return gradLen(o.params, i) }, len(o.params))
 	forBlocks(bs, func(_ int, b block) {
-		p := o.params[b.param]
-		adamwKernel(p.Data[b.lo:b.hi], p.Grad[b.lo:b.hi], o.m[b.param][b.lo:b.hi], o.v[b.param][b.lo:b.hi], scal[b.param])
+		p, m, v, sc := o.params[b.param].Data, o.m[b.param], o.v[b.param], scal[b.param]
+		if vs == nil || vs[b.param] == nil {
+			adamwKernel(p[b.lo:b.hi], o.params[b.param].Grad[b.lo:b.hi], m[b.lo:b.hi], v[b.lo:b.hi], sc)
+			return
+		}
+		// The update is elementwise: running it piece by piece, the
+		// untouched rows fed zeros, gives the dense step's bits.
+		vs[b.param].segments(b.lo, b.hi, func(lo, hi int, g []float32) {
+			for lo < hi {
+				gg := g // hi-lo values, or nil: zeros, a block at most
+				if gg == nil {
+					gg = o.zeros[:min(hi-lo, len(o.zeros))]
+				}
+				e := lo + len(gg)
+				adamwKernel(p[lo:e], gg, m[lo:e], v[lo:e], sc)
+				lo = e
+			}
+		})
 	})
 	return nil
 }

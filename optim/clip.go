@@ -5,27 +5,50 @@ import "math"
 // GradNorm returns the global L2 norm of all gradients (nil grads skipped),
 // accumulated in float64: per fixed-size block in parallel, then the block
 // sums in order, so the result does not depend on the number of cores.
+//
+// A sparse gradient (Param.Sparse) counts as its dense form with zeros in
+// the untouched rows, and gives the same bits: a block's squares are summed
+// in element order, and adding the square of a zero changes no sum. An
+// invalid sparse gradient (a row out of range or listed twice) makes the
+// norm NaN; Step reports it as an error.
 func GradNorm(params []Param) float64 {
-	bs := blocksOf(func(i int) int { return len(params[i].Grad) }, len(params))
+	vs, err := views(params)
+	if err != nil {
+		return math.NaN()
+	}
+	bs := blocksOf(func(i int) int { return gradLen(params, i) }, len(params))
 	partial := make([]float64, len(bs))
 	forBlocks(bs, func(k int, b block) {
-		var s0, s1 float64
-		g := params[b.param].Grad[b.lo:b.hi]
-		for len(g) >= 2 {
-			s0 += float64(g[0]) * float64(g[0])
-			s1 += float64(g[1]) * float64(g[1])
-			g = g[2:]
+		var s [2]float64 // squares of the elements at even and odd offsets from b.lo
+		if vs != nil && vs[b.param] != nil {
+			vs[b.param].segments(b.lo, b.hi, func(lo, _ int, g []float32) {
+				sumSquares(&s, g, (lo-b.lo)&1)
+			})
+		} else {
+			sumSquares(&s, params[b.param].Grad[b.lo:b.hi], 0)
 		}
-		if len(g) == 1 {
-			s0 += float64(g[0]) * float64(g[0])
-		}
-		partial[k] = s0 + s1
+		partial[k] = s[0] + s[1]
 	})
 	var s float64
 	for _, x := range partial {
 		s += x
 	}
 	return math.Sqrt(s)
+}
+
+// sumSquares adds the squares of g to s, g[0] going to s[parity] and the
+// following elements alternating: two independent sums, in element order.
+func sumSquares(s *[2]float64, g []float32, parity int) {
+	s0, s1 := s[parity], s[1-parity]
+	for len(g) >= 2 {
+		s0 += float64(g[0]) * float64(g[0])
+		s1 += float64(g[1]) * float64(g[1])
+		g = g[2:]
+	}
+	if len(g) == 1 {
+		s0 += float64(g[0]) * float64(g[0])
+	}
+	s[parity], s[1-parity] = s0, s1
 }
 
 // ClipGradNorm is torch.nn.utils.clip_grad_norm_ (norm_type 2) as HF's
@@ -47,9 +70,18 @@ func ClipGradNorm(params []Param, maxNorm float64) float64 {
 	if coef == 1 {
 		return total // multiplying by 1 changes no bits
 	}
-	bs := blocksOf(func(i int) int { return len(params[i].Grad) }, len(params))
+	// A sparse gradient's touched values are scaled in place; its zeros
+	// stay zeros.
+	grads := make([][]float32, len(params))
+	for i, p := range params {
+		grads[i] = p.Grad
+		if p.Sparse != nil {
+			_, grads[i], _ = p.Sparse.RowGrads()
+		}
+	}
+	bs := blocksOf(func(i int) int { return len(grads[i]) }, len(params))
 	forBlocks(bs, func(_ int, b block) {
-		g := params[b.param].Grad[b.lo:b.hi]
+		g := grads[b.param][b.lo:b.hi]
 		for i := range g {
 			g[i] *= coef
 		}

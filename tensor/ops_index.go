@@ -41,7 +41,9 @@ func Reshape(t *Tensor, shape ...int) *Tensor {
 //	weight is (V, D), ids has n entries in [0, V); y is (n, D), y[i] = weight[ids[i]].
 //
 // As torch's padding_idx, the row paddingIdx receives no gradient (its value
-// is still gathered); paddingIdx < 0 means none. Backward scatter-adds dy rows.
+// is still gathered); paddingIdx < 0 means none. Backward scatter-adds dy rows
+// into weight's gradient: its RowGrad when SetRowSparseGrad turned that on
+// (the same sums, bit for bit, without the dense V·D buffer), else Grad.
 func Embedding(weight *Tensor, ids []int, paddingIdx int) *Tensor {
 	if weight.Dims() != 2 {
 		panic(fmt.Sprintf("tensor: Embedding: weight must be 2-D, got %v", weight.Shape))
@@ -56,6 +58,15 @@ func Embedding(weight *Tensor, ids []int, paddingIdx int) *Tensor {
 	}
 	if tracking(weight) {
 		y.record(func(dy []float32) {
+			if rg := weight.rowGrad; rg != nil {
+				rg.reserve(len(ids))
+				for i, id := range ids {
+					if id != paddingIdx {
+						kernels.Axpy(1, dy[i*d:(i+1)*d], rg.row(id))
+					}
+				}
+				return
+			}
 			dw := weight.grad()
 			for i, id := range ids {
 				if id != paddingIdx {

@@ -35,8 +35,9 @@ type Tensor struct {
 	Grad  []float32
 
 	requiresGrad bool
-	retainGrad   bool  // keep Grad of a non-leaf after Backward
-	node         *node // nil for leaves (parameters, inputs)
+	retainGrad   bool     // keep Grad of a non-leaf after Backward
+	node         *node    // nil for leaves (parameters, inputs)
+	rowGrad      *RowGrad // Embedding's gradient when row-sparse (SetRowSparseGrad)
 }
 
 // New wraps data (no copy) as a tensor of the given shape. It panics if
@@ -115,8 +116,14 @@ func (t *Tensor) IsLeaf() bool { return t.node == nil }
 // as they have been propagated, to bound memory.
 func (t *Tensor) RetainGrad() { t.retainGrad = true }
 
-// ZeroGrad sets t.Grad to zero, keeping the buffer.
-func (t *Tensor) ZeroGrad() { clear(t.Grad) }
+// ZeroGrad sets t.Grad to zero and empties its RowGrad, keeping the
+// buffers.
+func (t *Tensor) ZeroGrad() {
+	clear(t.Grad)
+	if t.rowGrad != nil {
+		t.rowGrad.Reset()
+	}
+}
 
 // Detach returns a tensor sharing t's data but outside any graph.
 func (t *Tensor) Detach() *Tensor { return &Tensor{Data: t.Data, Shape: t.Shape} }

@@ -20,6 +20,9 @@ func newOptCore(a *Args, params []NamedParam, total int) (optCore, func(int) flo
 	ops := make([]optim.Param, len(params))
 	for i, p := range params {
 		ops[i] = optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad}
+		if rg := p.T.RowGrad(); rg != nil {
+			ops[i].Grad, ops[i].Sparse = nil, rg
+		}
 	}
 	optim.SetHFNoDecay(ops)
 	adam, err := optim.NewAdamW(ops, optim.AdamWConfig{

@@ -48,6 +48,17 @@ type Task interface {
 	LoadWeights(dir string) error
 }
 
+// SparseEmbeddingGrader is optionally implemented by a Task whose model can
+// keep its word-embedding gradient row-sparse (bert.Model's
+// SetSparseEmbeddingGrad): only the rows a step's batches looked up,
+// instead of a dense vocab × hidden buffer (85 MiB for BERT-base). The
+// Trainer turns it on for the run and off when Train returns; the result
+// is the same, bit for bit. SetSparseEmbeddingGrad reports whether it is
+// on (a masked-LM model, whose decoder shares the table, says no).
+type SparseEmbeddingGrader interface {
+	SetSparseEmbeddingGrad(on bool) bool
+}
+
 // StepRNG returns the RNG for the training step (0-based global step): a
 // pure function of (seed, step), so a resumed run needs no saved RNG state.
 func StepRNG(seed int64, step int) *rand.Rand {

@@ -108,14 +108,23 @@ func (t *Trainer) Train(ctx context.Context) (*Result, error) {
 	if err := os.MkdirAll(a.OutputDir, 0o755); err != nil {
 		return nil, err
 	}
+	if s, ok := t.Task.(SparseEmbeddingGrader); ok && s.SetSparseEmbeddingGrad(true) {
+		defer s.SetSparseEmbeddingGrad(false)
+	}
 	t.params = t.Task.Params()
 	for _, p := range t.params {
+		p.T.SetRequiresGrad(true)
+		if p.T.RowGrad() != nil {
+			// Row-sparse (an embedding table): no dense buffer at all.
+			p.T.Grad = nil
+			p.T.ZeroGrad()
+			continue
+		}
 		// Gradients live in fixed buffers so the optimizer can hold them.
 		if p.T.Grad == nil {
 			p.T.Grad = make([]float32, len(p.T.Data))
 		}
 		clear(p.T.Grad) // no stale gradient from earlier use of the model
-		p.T.SetRequiresGrad(true)
 	}
 	opt, err := newOptimizer(a, t.params, t.totalSteps)
 	if err != nil {
@@ -269,11 +278,18 @@ func (t *Trainer) step(batches [][]int) (loss float64, seqs int, err error) {
 		loss += v / float64(len(batches))
 		seqs += len(idx)
 	}
+	for _, p := range t.params {
+		if p.T.RowGrad() != nil && p.T.Grad != nil {
+			// An op other than the embedding lookup read the table: its
+			// dense contribution would be lost (tensor.SetRowSparseGrad).
+			return 0, 0, fmt.Errorf("%s has a row-sparse gradient but an op other than the embedding lookup used it", p.Name)
+		}
+	}
 	if err := t.opt.step(t.State.GlobalStep); err != nil {
 		return 0, 0, err
 	}
 	for _, p := range t.params {
-		clear(p.T.Grad)
+		p.T.ZeroGrad() // the dense buffer, or the row-sparse gradient's rows
 	}
 	t.State.GlobalStep++
 	t.lossSinceLog += loss

@@ -341,10 +341,13 @@ func benchInput(m *bert.Model, batch, seq int, rng *rand.Rand) (*bert.Input, *be
 // loss, backward, clip the global grad norm to 1.0, AdamW (lr 2e-5, HF
 // no-decay groups), zero the gradients. Gradients are allocated by the first
 // backward, so the optimizer is built lazily at the end of the first call.
+// The word-embedding gradient keeps only the looked-up rows, as train does
+// (not for the MLM head, whose decoder is that table).
 func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) func() error {
 	dropout := rand.New(rand.NewPCG(1, 2))
 	var opt *optim.AdamW
 	var ops []optim.Param
+	m.SetSparseEmbeddingGrad(true)
 	return func() error {
 		out, err := m.Forward(in, labels, bert.Options{Grad: true, Dropout: dropout})
 		if err != nil {
@@ -354,7 +357,11 @@ func trainStep(m *bert.Model, in *bert.Input, labels *bert.Labels) func() error 
 		out.Loss.FreeGraph() // hand the step's activations back to the buffer pool
 		if opt == nil {
 			for _, p := range m.Params() {
-				ops = append(ops, optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad})
+				op := optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad}
+				if rg := p.T.RowGrad(); rg != nil {
+					op.Grad, op.Sparse = nil, rg
+				}
+				ops = append(ops, op)
 			}
 			optim.SetHFNoDecay(ops)
 			cfg := optim.DefaultAdamWConfig()

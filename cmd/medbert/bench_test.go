@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/medbert/medbert/bert"
 	"github.com/medbert/medbert/kernels"
+	"github.com/medbert/medbert/optim"
 )
 
 func TestBenchJSONForwardAndTrain(t *testing.T) {
@@ -146,5 +149,67 @@ func TestBenchInt8Folder(t *testing.T) {
 	code, _, errs = medbert(t, "bench", "--model", q, "--batch", "2", "--seq", "8", "--iters", "1", "--train")
 	if code != 1 || !strings.Contains(errs, "--train needs a float32 model") || strings.Contains(errs, "goroutine") {
 		t.Errorf("--train on int8: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestBenchTrainStepSparseMatchesDense: trainStep, whose word-embedding
+// gradient is row-sparse (dense for the MLM head's tied table), leaves the
+// weights of the same steps run with every gradient dense, bit for bit.
+func TestBenchTrainStepSparseMatchesDense(t *testing.T) {
+	for _, h := range []string{bert.HeadSeqCls, bert.HeadTokenCls, bert.HeadQA, bert.HeadMLM} {
+		load := func() *bert.Model {
+			m, _, err := bert.Load(tinyDir, bert.LoadOptions{Head: h})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		sparse, dense := load(), load()
+		in, labels := benchInput(sparse, 2, 8, rand.New(rand.NewPCG(3, 4)))
+		step := trainStep(sparse, in, labels)
+		// The same step with dense gradients only.
+		dropout := rand.New(rand.NewPCG(1, 2))
+		var opt *optim.AdamW
+		var ops []optim.Param
+		for i := 0; i < 3; i++ {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+			out, err := dense.Forward(in, labels, bert.Options{Grad: true, Dropout: dropout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Loss.Backward()
+			if opt == nil {
+				for _, p := range dense.Params() {
+					ops = append(ops, optim.Param{Name: p.Name, Data: p.T.Data, Grad: p.T.Grad})
+				}
+				optim.SetHFNoDecay(ops)
+				cfg := optim.DefaultAdamWConfig()
+				cfg.WeightDecay = 0.01
+				if opt, err = optim.NewAdamW(ops, cfg); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := opt.StepScaled(2e-5, optim.ClipCoef(optim.GradNorm(ops), 1.0)); err != nil {
+				t.Fatal(err)
+			}
+			dense.ZeroGrad()
+		}
+		word := sparse.Bert.Embeddings.WordEmbeddings.Weight
+		if isMLM := h == bert.HeadMLM; (word.RowGrad() == nil) != isMLM || (word.Grad == nil) == isMLM {
+			t.Errorf("%s: row-sparse %v, dense %v", h, word.RowGrad() != nil, word.Grad != nil)
+		}
+		ps, pd := sparse.Params(), dense.Params()
+		if &ps[0].T.Data[0] == &pd[0].T.Data[0] {
+			t.Fatal("the two models share their weights: the comparison is vacuous")
+		}
+		for i := range ps {
+			for j, v := range ps[i].T.Data {
+				if math.Float32bits(v) != math.Float32bits(pd[i].T.Data[j]) {
+					t.Fatalf("%s: %s[%d] = %v, dense steps %v", h, ps[i].Name, j, v, pd[i].T.Data[j])
+				}
+			}
+		}
 	}
 }

@@ -43,6 +43,9 @@ func (t *Task) padID() int {
 // Params implements train.Task.
 func (t *Task) Params() []train.NamedParam { return train.ModelParams(t.Model) }
 
+// SetSparseEmbeddingGrad implements train.SparseEmbeddingGrader.
+func (t *Task) SetSparseEmbeddingGrad(on bool) bool { return t.Model.SetSparseEmbeddingGrad(on) }
+
 // NumTrain implements train.Task: one feature row per example.
 func (t *Task) NumTrain() int { return len(t.Train) }
 

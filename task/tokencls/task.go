@@ -61,6 +61,9 @@ func label2id(names []string) map[string]int {
 // Params implements train.Task.
 func (t *Task) Params() []train.NamedParam { return train.ModelParams(t.Model) }
 
+// SetSparseEmbeddingGrad implements train.SparseEmbeddingGrader.
+func (t *Task) SetSparseEmbeddingGrad(on bool) bool { return t.Model.SetSparseEmbeddingGrad(on) }
+
 // NumTrain implements train.Task: the number of training windows.
 func (t *Task) NumTrain() int { return len(t.Train) }
 
