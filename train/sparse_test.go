@@ -2,11 +2,9 @@ package train
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,27 +86,11 @@ func (t *bagTask) Evaluate(context.Context) (map[string]float64, bool, error) {
 }
 
 func (t *bagTask) SaveModel(dir string) error {
-	var buf []byte
-	for _, p := range t.Params() {
-		for _, v := range p.T.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		}
-	}
-	return WriteFileAtomic(filepath.Join(dir, "bag.bin"), buf)
+	return saveParamsFile(filepath.Join(dir, "bag.bin"), t.Params())
 }
 
 func (t *bagTask) LoadWeights(dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, "bag.bin"))
-	if err != nil {
-		return err
-	}
-	for _, p := range t.Params() {
-		for i := range p.T.Data {
-			p.T.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b))
-			b = b[4:]
-		}
-	}
-	return nil
+	return loadParamsFile(filepath.Join(dir, "bag.bin"), t.Params())
 }
 
 func bagWeights(t *bagTask) []uint32 {

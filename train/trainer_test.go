@@ -90,25 +90,38 @@ func (t *toyTask) Evaluate(ctx context.Context) (map[string]float64, bool, error
 }
 
 func (t *toyTask) SaveModel(dir string) error {
+	return saveParamsFile(filepath.Join(dir, "toy.bin"), t.Params())
+}
+
+// saveParamsFile and loadParamsFile store the test tasks' parameters as
+// raw little-endian float32 bits, in Params order.
+func saveParamsFile(path string, params []NamedParam) error {
 	var buf []byte
-	for _, p := range t.Params() {
+	for _, p := range params {
 		for _, v := range p.T.Data {
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
 	}
-	return WriteFileAtomic(filepath.Join(dir, "toy.bin"), buf)
+	return WriteFileAtomic(path, buf)
 }
 
-func (t *toyTask) LoadWeights(dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, "toy.bin"))
+func loadParamsFile(path string, params []NamedParam) error {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	for _, p := range t.Params() {
+	for _, p := range params {
 		for i := range p.T.Data {
 			p.T.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b))
 			b = b[4:]
 		}
+	}
+	return nil
+}
+
+func (t *toyTask) LoadWeights(dir string) error {
+	if err := loadParamsFile(filepath.Join(dir, "toy.bin"), t.Params()); err != nil {
+		return err
 	}
 	t.loaded = append(t.loaded, filepath.Base(dir))
 	return nil
