@@ -103,11 +103,11 @@ func linearDropoutAdd(op string, x, w, b, residual *Tensor, p float32, rng *rand
 		if !x.requiresGrad && !w.requiresGrad && (b == nil || !b.requiresGrad) {
 			return
 		}
-		dd := newBuf(len(dy)) // the dropout output's gradient
-		kernels.Axpy(1, dy, dd)
+		// The composition's dropout-output gradient would be 0 + dy: the
+		// same values, except −0 becoming +0, which the +0 that dz starts
+		// from absorbs as well; so dz reads dy directly.
 		dz := newBuf(len(dy)) // the projection's gradient
-		mask.accumulate(dz, dd, scale)
-		freeBuf(dd)
+		mask.accumulate(dz, dy, scale)
 		xd, done := valueOf(x) // AttentionLinearDropoutAdd released ctx
 		defer done()
 		if !gelu {
