@@ -15,9 +15,16 @@ import (
 // With gradients on, the per-row mean and 1/std are saved so the fused
 // backward (kernels.LayerNormBackward) needs no recomputation of statistics.
 func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
+	return layerNorm("LayerNorm", x, gamma, beta, eps, false)
+}
+
+// layerNorm is LayerNorm; with fromOutput (LayerNormFreeInput, checked by
+// its caller) x is released after the forward and the backward rebuilds
+// x − mean from the output.
+func layerNorm(op string, x, gamma, beta *Tensor, eps float32, fromOutput bool) *Tensor {
 	d := x.lastDim()
 	if x.Dims() == 0 || gamma.Size() != d || beta.Size() != d {
-		panic(fmt.Sprintf("tensor: LayerNorm: input %v, gamma %v, beta %v", x.Shape, gamma.Shape, beta.Shape))
+		panic(fmt.Sprintf("tensor: %s: input %v, gamma %v, beta %v", op, x.Shape, gamma.Shape, beta.Shape))
 	}
 	rows := 0
 	if d > 0 {
@@ -31,13 +38,26 @@ func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 	mean := make([]float32, rows)
 	rstd := make([]float32, rows)
 	kernels.LayerNorm(y.Data, mean, rstd, x.Data, gamma.Data, beta.Data, rows, d, eps)
+	if fromOutput {
+		freeBuf(x.Data)
+		x.Data = nil
+		clear(mean) // the rebuilt input is already centred
+	}
 	y.record(func(dy []float32) {
+		xd := x.Data
+		if fromOutput {
+			// x − mean rebuilt from y: the kernel normalises it with the
+			// saved rstd (its mean argument is zero).
+			xd = newBufDirty(rows * d)
+			defer freeBuf(xd)
+			centred(xd, y.Data, gamma.Data, beta.Data, rstd, rows, d)
+		}
 		var dx, dg, db []float32
 		if x.requiresGrad {
 			dx = x.grad()
 		} else {
 			// The kernel always produces dx; give it a throwaway buffer.
-			dx = newBuf(len(x.Data))
+			dx = newBuf(rows * d)
 			defer freeBuf(dx)
 		}
 		if gamma.requiresGrad {
@@ -46,7 +66,7 @@ func LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 		if beta.requiresGrad {
 			db = beta.grad()
 		}
-		kernels.LayerNormBackward(dx, dg, db, dy, x.Data, mean, rstd, gamma.Data, rows, d)
+		kernels.LayerNormBackward(dx, dg, db, dy, xd, mean, rstd, gamma.Data, rows, d)
 	}, x, gamma, beta)
 	return y
 }
@@ -73,51 +93,16 @@ const maxBetaOverGamma = 64
 // reconstruction would lose precision), it is LayerNorm and x is left
 // alone. The gradients agree with LayerNorm's to float32 rounding.
 func LayerNormFreeInput(x, gamma, beta *Tensor, eps float32) *Tensor {
-	if !tracking(x, gamma, beta) || x.node == nil || x.node.view || !reconstructible(gamma.Data, beta.Data) {
-		return LayerNorm(x, gamma, beta, eps)
-	}
-	d := x.lastDim()
-	if x.Dims() == 0 || gamma.Size() != d || beta.Size() != d {
-		panic(fmt.Sprintf("tensor: LayerNormFreeInput: input %v, gamma %v, beta %v", x.Shape, gamma.Shape, beta.Shape))
-	}
-	rows := 0
-	if d > 0 {
-		rows = x.Size() / d
-	}
-	y := empty(x.Shape...)
-	mean := make([]float32, rows)
-	rstd := make([]float32, rows)
-	kernels.LayerNorm(y.Data, mean, rstd, x.Data, gamma.Data, beta.Data, rows, d, eps)
-	freeBuf(x.Data)
-	x.Data = nil
-	y.record(func(dy []float32) {
-		// xc = x − mean rebuilt from y: the kernel normalises it with the
-		// saved rstd (its mean argument is zero).
-		xc := newBufDirty(rows * d)
-		defer freeBuf(xc)
-		centred(xc, y.Data, gamma.Data, beta.Data, rstd, rows, d)
-		var dx, dg, db []float32
-		if x.requiresGrad {
-			dx = x.grad()
-		} else {
-			dx = newBuf(rows * d)
-			defer freeBuf(dx)
-		}
-		if gamma.requiresGrad {
-			dg = gamma.grad()
-		}
-		if beta.requiresGrad {
-			db = beta.grad()
-		}
-		clear(mean) // xc is already centred
-		kernels.LayerNormBackward(dx, dg, db, dy, xc, mean, rstd, gamma.Data, rows, d)
-	}, x, gamma, beta)
-	return y
+	fromOutput := tracking(x, gamma, beta) && x.node != nil && !x.node.view && reconstructible(gamma.Data, beta.Data)
+	return layerNorm("LayerNormFreeInput", x, gamma, beta, eps, fromOutput)
 }
 
 // reconstructible reports whether every γ is non-zero and |β/γ| stays within
 // maxBetaOverGamma.
 func reconstructible(gamma, beta []float32) bool {
+	if len(beta) != len(gamma) {
+		return false // layerNorm refuses the shapes
+	}
 	for j, g := range gamma {
 		if !(g != 0 && math.Abs(float64(beta[j])) <= maxBetaOverGamma*math.Abs(float64(g))) {
 			return false
